@@ -1,0 +1,120 @@
+/**
+ * The config file's shape (DESIGN.md "Config file"). Every object is strict: an unknown key is an error,
+ * because a typo such as `leasetime:` must never be silently ignored. Defaults are applied here, so the
+ * parsed value is the complete, normalised config. Cross-field checks live in rules.ts.
+ */
+import { z } from 'zod';
+import { parseCidr, parseIpv4 } from '../net/ipv4.js';
+import { parseMac } from '../net/mac.js';
+import { parseDuration } from './duration.js';
+import { parsePoolRange } from './pool-range.js';
+
+/** The newest config schema this build understands (`version:` in the file). */
+export const SCHEMA_VERSION = 1;
+
+const ipString = z.string().refine((s) => parseIpv4(s) !== undefined, { message: 'not an IPv4 address (a.b.c.d)' });
+
+const cidrString = z.string().superRefine((s, ctx) => {
+  const r = parseCidr(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+});
+
+const auto = z.literal('auto');
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const s = parseDuration(v);
+  if (s === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (seconds, or e.g. 90s, 30m, 12h, 7d)` });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const poolRange = z.string().refine((s) => parsePoolRange(s) !== undefined, {
+  message: 'not an address range like 10.0.251.100-10.0.251.199',
+});
+
+/**
+ * Switch names become Hyper-V switch names, adapter aliases ("vEthernet (NAME)") and Linux interface
+ * names. Characters that mean something to PowerShell or a shell (quotes, $, `, ;, |, &, newlines) are
+ * refused here, so a name can never change the meaning of a script we generate.
+ */
+const switchName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._()-]*$/, {
+    message: 'may contain only letters, digits, spaces and . _ ( ) - (and must start with a letter or digit)',
+  });
+
+/** A DNS label (RFC 1123 §2.1): reservation names become `<name>.<domain>`. */
+const hostLabel = z
+  .string()
+  .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, { message: 'must be a DNS label: letters, digits and -, at most 63' });
+
+const macString = z.string().refine((s) => parseMac(s) !== undefined, {
+  message: 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)',
+});
+
+const reservation = z.strictObject({
+  name: hostLabel,
+  mac: macString,
+  ip: ipString,
+});
+
+const staticRoute = z.strictObject({ to: cidrString, via: ipString });
+
+const dhcp = z.strictObject({
+  enabled: z.boolean().default(true),
+  pool: z.union([auto, poolRange]).default('auto'),
+  leaseTime: duration.default(43200),
+  /** How long an OFFER holds its address for the client before it may go to someone else. */
+  offerHold: duration.default(60),
+  /** DECLINE quarantine (RFC 2131 §4.3.3); Kea uses 24 h, dnsmasq 10 min. */
+  declineProbation: duration.default(600),
+  /** NAK requests for addresses we have no record of (RFC 2131 §4.3.2 INIT-REBOOT). */
+  authoritative: z.boolean().default(true),
+  relayAgents: z.array(cidrString).default([]),
+  router: z.union([auto, ipString, z.literal(false)]).default('auto'),
+  dnsServers: z.union([auto, z.array(ipString)]).default('auto'),
+  mtu: z.number().int().min(576).max(65535).optional(),
+  staticRoutes: z.array(staticRoute).default([]),
+  reservations: z.array(reservation).default([]),
+});
+
+const dns = z.strictObject({
+  domain: z
+    .string()
+    .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/, { message: 'not a domain name' })
+    .default('switchyard.internal'),
+});
+
+const switchSchema = z.strictObject({
+  name: switchName,
+  /** The host interface that carries the switch; default "vEthernet (<name>)" on Windows, <name> on Linux. */
+  interface: z.string().min(1).max(64).optional(),
+  subnet: z.union([auto, cidrString]).default('auto'),
+  host: z.union([auto, ipString]).default('auto'),
+  nat: z.boolean().default(true),
+  dhcp: dhcp.default(() => dhcp.parse({})),
+  dns: dns.default(() => dns.parse({})),
+});
+
+const wsl = z.strictObject({
+  subnet: z.union([auto, cidrString]).default('auto'),
+  gateway: z.union([auto, ipString]).default('auto'),
+});
+
+export const configSchema = z.strictObject({
+  version: z.number().int().min(1).default(SCHEMA_VERSION),
+  stateDir: z.string().min(1).optional(),
+  switches: z.array(switchSchema).min(1, { message: 'at least one switch is needed' }),
+  wsl: wsl.optional(),
+  forwarding: z.boolean().default(true),
+  avoid: z.array(cidrString).default([]),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type SwitchConfig = Config['switches'][number];
+export type DhcpConfig = SwitchConfig['dhcp'];
+export type ReservationConfig = DhcpConfig['reservations'][number];

@@ -1,0 +1,94 @@
+/**
+ * The CLI entry: parses flags (commander), runs a verb, and is the only place that maps errors to exit
+ * codes — 0 success, 1 failure at run time, 2 bad usage or bad config (nothing was changed).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { systemClock } from '../clock.js';
+import { loadConfig } from '../config/load.js';
+import { LOG_LEVELS, type LogLevel } from '../daemon/log.js';
+import { chooseStateDir } from '../daemon/state-dir.js';
+import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
+import { leasesCommand } from './leases.js';
+import { serveCommand } from './serve.js';
+import { packageVersion } from './version.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('not a port number (1-65535)');
+  return n;
+}
+
+const DEFAULT_CONFIG = process.env.SWITCHYARD_CONFIG ?? 'switchyard.yaml';
+
+/** Output goes through one function so tests can capture it; large output is written before exit. */
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('switchyard')
+    .description('One VPN-proof network for WSL2, Hyper-V VMs and Vagrant boxes, with DHCP and DNS for the switch.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the DHCP daemon in the foreground (SIGINT/SIGTERM stop it)')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases are kept')
+    .addOption(new Option('--log-level <level>', 'log detail').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67))
+    .addOption(new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68))
+    .action(async (o: { config: string; stateDir?: string; logLevel: LogLevel; dhcpPort: number; dhcpClientPort: number }) => {
+      await serveCommand(o);
+    });
+
+  program
+    .command('leases')
+    .description('show the lease table')
+    .option('-c, --config <file>', 'config file (for its stateDir)')
+    .option('--state-dir <dir>', 'where leases are kept')
+    .option('--json', 'JSON output')
+    .action(async (o: { config?: string; stateDir?: string; json?: boolean }) => {
+      const config = o.config !== undefined ? await loadConfig(o.config) : undefined;
+      out(await leasesCommand(chooseStateDir(o.stateDir, config?.stateDir), o.json === true, systemClock));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`switchyard: invalid config:\n${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`switchyard: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof EnvironmentError) {
+      process.stderr.write(`switchyard: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`switchyard: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+// Set the exit code and let the process end by itself: process.exit() would cut off piped output.
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = 1;
+  },
+);

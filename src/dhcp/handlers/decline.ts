@@ -1,0 +1,28 @@
+/**
+ * DHCPDECLINE (RFC 2131 §4.3.3): the client found the address in use (its ARP probe was answered). The
+ * address is quarantined for dhcp.declineProbation and never answered.
+ */
+import { formatIpv4 } from '../../net/ipv4.js';
+import { formatDuration } from '../../config/duration.js';
+import { MessageType, Opt } from '../message.js';
+import { getIp } from '../options.js';
+import type { Handler } from './exchange.js';
+import { drop } from './reply.js';
+
+export const decline: Handler = (ex, { db, scope }) => {
+  if (ex.type !== MessageType.DECLINE) return 'next';
+  const serverId = getIp(ex.req.options, Opt.SERVER_ID);
+  if (serverId !== undefined && serverId !== scope.host) return drop(ex, 'DECLINE addressed to another server');
+  const ip = getIp(ex.req.options, Opt.REQUESTED_IP);
+  if (ip === undefined) return drop(ex, 'DECLINE without option 50');
+  const q = db.decline(ex.mac, ip, ex.now);
+  if (!q) return drop(ex, `DECLINE of ${formatIpv4(ip)}, which this client was not given`);
+  ex.commit.push(q);
+  ex.event = {
+    kind: 'decline',
+    mac: ex.mac,
+    ip: formatIpv4(ip),
+    detail: `another host answers on it; quarantined for ${formatDuration(scope.declineProbationMs / 1000)}`,
+  };
+  return drop(ex, `DECLINE ${formatIpv4(ip)}`);
+};

@@ -1,0 +1,40 @@
+/**
+ * The one contract of the policy chain (after coredhcp's handler.go): a handler looks at the exchange,
+ * may fill in the reply, and says whether the chain goes on. When the chain ends with no reply, the
+ * request is dropped; `reason` says why, for the debug log.
+ */
+import type { Mac } from '../../net/mac.js';
+import type { Lease } from '../lease.js';
+import type { LeaseDb } from '../lease-db.js';
+import type { DhcpMessage } from '../message.js';
+import type { Scope } from '../scope.js';
+
+/** One line at info level: what happened to a lease. */
+export interface LeaseEvent {
+  kind: 'offer' | 'ack' | 'nak' | 'release' | 'decline' | 'inform' | 'exhausted';
+  mac: Mac;
+  ip?: string;
+  detail?: string;
+}
+
+export interface Exchange {
+  readonly req: DhcpMessage;
+  /** option 53 */
+  readonly type: number;
+  readonly mac: Mac;
+  readonly now: number;
+  /** The reply being built; undefined = nothing to send (so far). */
+  reply: DhcpMessage | undefined;
+  /** Lease records to make durable before the reply leaves (ACK) or at all (RELEASE/DECLINE). */
+  commit: Lease[];
+  reason: string;
+  event: LeaseEvent | undefined;
+}
+
+export interface PolicyContext {
+  readonly scope: Scope;
+  readonly db: LeaseDb;
+}
+
+export type Verdict = 'next' | 'stop';
+export type Handler = (ex: Exchange, ctx: PolicyContext) => Verdict;

@@ -1,0 +1,223 @@
+/**
+ * The lease journal: one JSON record per line, appended, never rewritten in place — human-readable and
+ * crash-safe. Durability: a batch of records is written with one write() and made durable with one
+ * fdatasync() before any of its callers hear back (group commit: every ACK decided while the previous
+ * batch was syncing shares the next fsync). Kea's memfile appends without fsync; dnsmasq rewrites and fsyncs
+ * the whole file per lease (research §1.1, §1.2) — this is both durable and cheap.
+ *
+ * Compaction rewrites the live records to a temporary file, fsyncs it, renames it over the journal and
+ * fsyncs the directory, so a crash at any moment leaves either the old or the new journal whole.
+ */
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, write, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseIpv4 } from '../net/ipv4.js';
+import { parseMac } from '../net/mac.js';
+import type { LeaseState } from './lease.js';
+import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
+
+const STATES: ReadonlySet<string> = new Set<LeaseState>(['bound', 'released', 'expired', 'declined', 'offered']);
+
+export function encodeRecord(r: StoredLease): string {
+  return JSON.stringify({
+    at: new Date(r.updatedAt).toISOString(),
+    switch: r.switchName,
+    state: r.state,
+    mac: r.mac,
+    ip: ipText(r.ip),
+    expires: new Date(r.expiresAt).toISOString(),
+    ...(r.clientId !== undefined ? { clientId: r.clientId } : {}),
+    ...(r.hostname !== undefined ? { hostname: r.hostname } : {}),
+  });
+}
+
+function ipText(ip: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+/** Parses one journal line; a string is the reason it is unusable. */
+export function decodeRecord(line: string): StoredLease | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'not a complete JSON record';
+  }
+  if (typeof v !== 'object' || v === null) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
+  const ip = typeof o.ip === 'string' ? parseIpv4(o.ip) : undefined;
+  const at = typeof o.at === 'string' ? Date.parse(o.at) : NaN;
+  const expires = typeof o.expires === 'string' ? Date.parse(o.expires) : NaN;
+  if (typeof o.switch !== 'string') return 'no "switch"';
+  if (typeof o.state !== 'string' || !STATES.has(o.state)) return `unknown state ${JSON.stringify(o.state)}`;
+  if (!mac) return `bad "mac" ${JSON.stringify(o.mac)}`;
+  if (ip === undefined) return `bad "ip" ${JSON.stringify(o.ip)}`;
+  if (Number.isNaN(at) || Number.isNaN(expires)) return 'bad "at" or "expires" time';
+  return {
+    switchName: o.switch,
+    state: o.state as LeaseState,
+    mac,
+    ip,
+    expiresAt: expires,
+    updatedAt: at,
+    clientId: typeof o.clientId === 'string' ? o.clientId : undefined,
+    hostname: typeof o.hostname === 'string' ? o.hostname : undefined,
+  };
+}
+
+/** Reads journal text: the newest record per (switch, MAC), and every damaged line reported, never thrown. */
+export function parseJournal(text: string, path: string): LoadResult & { lines: number } {
+  const problems: string[] = [];
+  const last = new Map<string, StoredLease>();
+  const lines = text.split('\n');
+  const torn = text.length > 0 && !text.endsWith('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const r = decodeRecord(line);
+    if (typeof r === 'string') {
+      const tornTail = torn && i === lines.length - 1;
+      problems.push(`${path}:${i + 1}: ${tornTail ? 'incomplete last record (torn write), ignored' : `${r}, skipped`}`);
+      return;
+    }
+    const key = `${r.switchName}\u0000${r.mac}`;
+    last.delete(key);
+    last.set(key, r);
+  });
+  return { leases: [...last.values()], problems, lines: lines.length };
+}
+
+export function journalPath(stateDir: string): string {
+  return join(stateDir, 'leases.jsonl');
+}
+
+interface Pending {
+  text: string;
+  done: (err: Error | null) => void;
+}
+
+export interface JournalOptions {
+  /** Compact when the journal has grown past twice its live records plus this many lines (default 10,000). */
+  compactSlack?: number;
+  /** The live records, for compaction. */
+  snapshot?: () => StoredLease[];
+}
+
+export class Journal implements LeaseStore {
+  readonly path: string;
+  private fd = -1;
+  private lines = 0;
+  /** Live records at the last compaction (or load): the journal is compacted once it has grown well past it. */
+  private liveAtCompaction = 0;
+  private queue: Pending[] = [];
+  private flushing = false;
+  private scheduled = false;
+  private readonly slack: number;
+  private readonly snapshot: (() => StoredLease[]) | undefined;
+
+  constructor(stateDir: string, opts: JournalOptions = {}) {
+    this.path = journalPath(stateDir);
+    this.slack = opts.compactSlack ?? 10_000;
+    this.snapshot = opts.snapshot;
+  }
+
+  load(): Promise<LoadResult> {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    let text = '';
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const parsed = parseJournal(text, this.path);
+    const torn = text.length > 0 && !text.endsWith('\n');
+    this.fd = openSync(this.path, 'a', 0o600);
+    // A torn tail would glue itself to the next record: end it with a newline first.
+    if (torn) writeSync(this.fd, '\n');
+    this.lines = parsed.lines;
+    this.liveAtCompaction = parsed.leases.length;
+    return Promise.resolve({ leases: parsed.leases, problems: parsed.problems });
+  }
+
+  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
+    let text = '';
+    for (const r of records) text += encodeRecord(r) + '\n';
+    this.queue.push({ text, done });
+    if (!this.flushing && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue;
+    this.queue = [];
+    const finish = (err: Error | null): void => {
+      this.flushing = false;
+      for (const p of batch) p.done(err);
+      if (this.queue.length > 0) this.flush();
+    };
+    if (this.snapshot && this.lines > 2 * this.liveAtCompaction + this.slack) {
+      // The in-memory table already reflects this batch, so the snapshot covers it.
+      try {
+        this.compact(this.snapshot());
+        finish(null);
+      } catch (e) {
+        finish(e as Error);
+      }
+      return;
+    }
+    const buf = Buffer.from(batch.map((p) => p.text).join(''));
+    write(this.fd, buf, 0, buf.length, null, (err) => {
+      if (err) return finish(err);
+      this.lines += batch.length;
+      fdatasync(this.fd, (err2) => {
+        finish(err2);
+      });
+    });
+  }
+
+  /** Rewrites the journal to exactly `live`: temp file, fsync, rename, fsync the directory. */
+  compact(live: readonly StoredLease[]): void {
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      let text = '';
+      for (const r of live) text += encodeRecord(r) + '\n';
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    const dir = openSync(dirname(this.path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+    closeSync(this.fd);
+    this.fd = openSync(this.path, 'a', 0o600);
+    this.lines = live.length;
+    this.liveAtCompaction = live.length;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      const wait = (): void => {
+        if (this.flushing || this.queue.length > 0 || this.scheduled) {
+          setTimeout(wait, 5);
+          return;
+        }
+        if (this.fd >= 0) closeSync(this.fd);
+        this.fd = -1;
+        resolve();
+      };
+      wait();
+    });
+  }
+}

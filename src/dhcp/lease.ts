@@ -1,0 +1,24 @@
+import type { Ipv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
+
+/**
+ * offered  — held for the client between OFFER and REQUEST (memory only, never persisted)
+ * bound    — ACKed; the client owns the address until expiresAt
+ * released — the client gave it back (RELEASE); remembered so it can get the same address again
+ * expired  — its time ran out; remembered for the same reason
+ * declined — a client reported the address in use (DECLINE); quarantined until expiresAt
+ */
+export type LeaseState = 'offered' | 'bound' | 'released' | 'expired' | 'declined';
+
+export interface Lease {
+  mac: Mac;
+  ip: Ipv4;
+  state: LeaseState;
+  /** ms since the epoch */
+  expiresAt: number;
+  /** option 61 as hex, stored but not used as identity (cloned images share it; see research §2.2) */
+  clientId: string | undefined;
+  hostname: string | undefined;
+  /** ms since the epoch of the last change */
+  updatedAt: number;
+}

@@ -1,0 +1,116 @@
+/**
+ * A switch's DHCP settings with every `auto` resolved to concrete values: what the policy chain serves.
+ * Pure: the caller supplies the address it found on the interface (or that the planner pinned).
+ */
+import { parsePoolRange, type PoolRange } from '../config/pool-range.js';
+import type { SwitchConfig } from '../config/schema.js';
+import { broadcastOf, cidr, formatCidr, formatIpv4, ipv4, maskOf, asIpv4, contains, type Cidr, type Ipv4 } from '../net/ipv4.js';
+import { mac, type Mac } from '../net/mac.js';
+
+export interface Reservation {
+  name: string;
+  mac: Mac;
+  ip: Ipv4;
+}
+
+export interface StaticRoute {
+  dest: Cidr;
+  router: Ipv4;
+}
+
+export interface Scope {
+  switchName: string;
+  interfaceName: string;
+  subnet: Cidr;
+  host: Ipv4;
+  netmask: Ipv4;
+  broadcast: Ipv4;
+  pool: PoolRange;
+  leaseTime: number; // seconds
+  offerHoldMs: number;
+  declineProbationMs: number;
+  authoritative: boolean;
+  router: Ipv4 | undefined;
+  dnsServers: Ipv4[];
+  domain: string;
+  mtu: number | undefined;
+  staticRoutes: StaticRoute[];
+  relayAgents: Cidr[];
+  reservations: Reservation[];
+}
+
+/** The address actually found on the switch's interface (prefix included). */
+export interface InterfaceAddress {
+  address: Ipv4;
+  prefix: number;
+}
+
+/**
+ * Default pool: the upper half of the subnet (minus the broadcast address), leaving the lower half for the
+ * host address and reservations, which `switchyard reserve` picks outside the pool. If the host address sits
+ * in the upper half, the pool is the larger side of it.
+ */
+export function defaultPool(subnet: Cidr, host: Ipv4): PoolRange {
+  const size = 2 ** (32 - subnet.prefix);
+  const first = subnet.network + 1;
+  const last = broadcastOf(subnet) - 1;
+  let start = subnet.network + Math.max(1, size / 2);
+  let end = last;
+  if (host >= start && host <= end) {
+    if (host - start >= end - host) end = host - 1;
+    else start = host + 1;
+  }
+  if (start > end) [start, end] = host === first ? [first + 1, last] : [first, last];
+  return { start: asIpv4(start), end: asIpv4(end) };
+}
+
+export type ScopeResult = { ok: true; scope: Scope } | { ok: false; reason: string };
+
+export function resolveScope(sw: SwitchConfig, found: InterfaceAddress | undefined, platform: NodeJS.Platform): ScopeResult {
+  const interfaceName = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+  let subnet: Cidr;
+  if (sw.subnet !== 'auto') subnet = cidr(sw.subnet);
+  else if (found) subnet = { network: asIpv4(found.address & maskOf(found.prefix)), prefix: found.prefix };
+  else {
+    return {
+      ok: false,
+      reason: `switch "${sw.name}": subnet is auto and ${interfaceName} has no address yet (run \`switchyard apply\` first)`,
+    };
+  }
+  let host: Ipv4;
+  if (sw.host !== 'auto') host = ipv4(sw.host);
+  else if (found && contains(subnet, found.address)) host = found.address;
+  else host = asIpv4(subnet.network + 1);
+  const d = sw.dhcp;
+  const pool = d.pool === 'auto' ? defaultPool(subnet, host) : parsePoolRange(d.pool)!;
+  if (d.pool === 'auto' && pool.start > pool.end) {
+    return { ok: false, reason: `switch "${sw.name}": ${formatCidr(subnet)} is too small for a DHCP pool` };
+  }
+  return {
+    ok: true,
+    scope: {
+      switchName: sw.name,
+      interfaceName,
+      subnet,
+      host,
+      netmask: asIpv4(maskOf(subnet.prefix)),
+      broadcast: broadcastOf(subnet),
+      pool,
+      leaseTime: d.leaseTime,
+      offerHoldMs: d.offerHold * 1000,
+      declineProbationMs: d.declineProbation * 1000,
+      authoritative: d.authoritative,
+      router: d.router === false ? undefined : d.router === 'auto' ? host : ipv4(d.router),
+      dnsServers: d.dnsServers === 'auto' ? [host] : d.dnsServers.map(ipv4),
+      domain: sw.dns.domain,
+      mtu: d.mtu,
+      staticRoutes: d.staticRoutes.map((r) => ({ dest: cidr(r.to), router: ipv4(r.via) })),
+      relayAgents: d.relayAgents.map(cidr),
+      reservations: d.reservations.map((r) => ({ name: r.name, mac: mac(r.mac), ip: ipv4(r.ip) })),
+    },
+  };
+}
+
+export function describeScope(s: Scope): string {
+  return `${s.interfaceName} ${formatCidr(s.subnet)} host ${formatIpv4(s.host)} pool ${formatIpv4(s.pool.start)}-${formatIpv4(s.pool.end)}`;
+}

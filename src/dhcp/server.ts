@@ -1,0 +1,109 @@
+/**
+ * One scope's packet loop: datagram → decode → policy chain → (journal) → encode → send. The transport
+ * knows nothing of policy and the chain nothing of sockets. Nothing a packet contains can stop the daemon:
+ * every step is guarded, and a bad packet is logged (at debug) and dropped.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../daemon/log.js';
+import { formatIpv4 } from '../net/ipv4.js';
+import { destinationOf, type Ports } from './destination.js';
+import { handle } from './handlers/chain.js';
+import type { PolicyContext } from './handlers/exchange.js';
+import { messageTypeName, type DhcpMessage } from './message.js';
+import { replyMaxSize } from './options.js';
+import type { LeaseStore, StoredLease } from './lease-store.js';
+import type { DatagramTransport, Peer } from './transport/transport.js';
+import { decode, encode } from './wire.js';
+
+export interface DhcpServerDeps {
+  ctx: PolicyContext;
+  store: LeaseStore;
+  transport: DatagramTransport;
+  clock: Clock;
+  log: Logger;
+  ports: Ports;
+}
+
+export interface ServerStats {
+  received: number;
+  replied: number;
+  dropped: number;
+  malformed: number;
+  errors: number;
+}
+
+export class DhcpServer {
+  readonly stats: ServerStats = { received: 0, replied: 0, dropped: 0, malformed: 0, errors: 0 };
+  private readonly d: DhcpServerDeps;
+  private readonly debug: boolean;
+
+  constructor(deps: DhcpServerDeps) {
+    this.d = deps;
+    this.debug = deps.log.isLevelEnabled('debug');
+  }
+
+  start(): void {
+    this.d.transport.onMessage((data, from) => {
+      this.onPacket(data, from);
+    });
+  }
+
+  onPacket(data: Uint8Array, from: Peer): void {
+    this.stats.received++;
+    try {
+      this.process(data, from);
+    } catch (e) {
+      this.stats.errors++;
+      this.d.log.error({ from: from.address, err: String(e), stack: (e as Error).stack }, 'internal error on a packet; dropped');
+    }
+  }
+
+  private process(data: Uint8Array, from: Peer): void {
+    const { ctx, log } = this.d;
+    const decoded = decode(data);
+    if (!decoded.ok) {
+      this.stats.malformed++;
+      if (this.debug) log.debug({ from: from.address, bytes: data.length, why: decoded.error.reason }, 'malformed packet dropped');
+      return;
+    }
+    const req = decoded.msg;
+    const ex = handle(req, this.d.clock.now(), ctx);
+    if (this.debug) {
+      log.debug(
+        { type: messageTypeName[ex.type] ?? ex.type, mac: ex.mac, xid: req.xid, from: from.address, why: ex.reason },
+        ex.reply ? 'answered' : 'ignored',
+      );
+    }
+    if (ex.event) {
+      const { kind, ...rest } = ex.event;
+      if (kind === 'exhausted') log.warn({ switch: ctx.scope.switchName, ...rest }, 'pool exhausted');
+      else if (kind === 'nak') log.info({ switch: ctx.scope.switchName, ...rest }, 'nak');
+      else if (kind !== 'offer' && kind !== 'inform') log.info({ switch: ctx.scope.switchName, ...rest }, kind);
+    }
+    const reply = ex.reply;
+    if (ex.commit.length === 0) {
+      if (reply) this.send(req, reply);
+      else this.stats.dropped++;
+      return;
+    }
+    const records: StoredLease[] = ex.commit.map((l) => ({ ...l, switchName: ctx.scope.switchName }));
+    this.d.store.append(records, (err) => {
+      if (err) {
+        // Not durable, so not promised: the client will retry, and the error is loud.
+        log.error({ err: err.message, mac: ex.mac }, 'lease journal write failed; reply withheld');
+        return;
+      }
+      if (reply) this.send(req, reply);
+    });
+  }
+
+  private send(req: DhcpMessage, reply: DhcpMessage): void {
+    const bytes = encode(reply, { maxSize: replyMaxSize(req.options) });
+    const to = destinationOf(req, reply, this.d.ports);
+    this.stats.replied++;
+    this.d.transport.send(bytes, to.port, to.address).catch((e: unknown) => {
+      this.stats.errors++;
+      this.d.log.warn({ to: to.address, yiaddr: formatIpv4(reply.yiaddr), err: String(e) }, 'send failed');
+    });
+  }
+}

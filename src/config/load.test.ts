@@ -60,12 +60,17 @@ avoid: [10.0.0.0/8, 192.168.0.0/16]
   });
 
   test('a missing name is reported at the switch entry', () => {
-    assert.deepEqual(problems('switches:\n  - subnet: auto\n'), ['sy.yaml:2:5: switches[0].name: is required']);
+    assert.deepEqual(problems('switches:\n  - subnet: auto\n'), [
+      'sy.yaml:2:5: switches[0].name: is required',
+    ]);
   });
 
   test('a misaligned subnet is refused with the right network', () => {
     const [p] = problems('switches:\n  - name: a\n    subnet: 192.168.235.0/20\n');
-    assert.match(p!, /^sy\.yaml:3:5: switches\[0\]\.subnet: .*not a \/20 network: the network address is 192\.168\.224\.0\/20/);
+    assert.match(
+      p!,
+      /^sy\.yaml:3:5: switches\[0\]\.subnet: .*not a \/20 network: the network address is 192\.168\.224\.0\/20/,
+    );
   });
 
   test('host, pool and reservations are checked against the subnet', () => {
@@ -113,7 +118,15 @@ avoid: [10.0.0.0/8, 192.168.0.0/16]
   });
 
   test('hostile switch names are refused by the schema', () => {
-    for (const name of ['a"; Remove-Item C:\\ -Recurse; "', "a'b", 'x$(calc)', 'a`b', 'a\nb', 'a;b', '-lead']) {
+    for (const name of [
+      'a"; Remove-Item C:\\ -Recurse; "',
+      "a'b",
+      'x$(calc)',
+      'a`b',
+      'a\nb',
+      'a;b',
+      '-lead',
+    ]) {
       const out = problems(`switches:\n  - name: ${JSON.stringify(name)}\n`);
       assert.match(out[0]!, /switches\[0\]\.name: may contain only letters/, name);
     }
@@ -121,11 +134,17 @@ avoid: [10.0.0.0/8, 192.168.0.0/16]
 
   test('YAML syntax errors and duplicate keys name the line', () => {
     assert.match(problems('switches:\n  - name: a\n  bad: [\n')[0]!, /^sy\.yaml:\d+:\d+: YAML: /);
-    assert.match(problems('switches:\n  - name: a\n    nat: true\n    nat: false\n')[0]!, /^sy\.yaml:4:5: YAML: Map keys must be unique/);
+    assert.match(
+      problems('switches:\n  - name: a\n    nat: true\n    nat: false\n')[0]!,
+      /^sy\.yaml:4:5: YAML: Map keys must be unique/,
+    );
   });
 
   test('a newer schema version is a clear error', () => {
-    assert.match(problems('version: 7\nswitches: [{ name: a }]\n')[0]!, /sy\.yaml:1:1: version: .*version 7.*up to version 1/);
+    assert.match(
+      problems('version: 7\nswitches: [{ name: a }]\n')[0]!,
+      /sy\.yaml:1:1: version: .*version 7.*up to version 1/,
+    );
   });
 
   test('overlapping switches are refused', () => {

@@ -21,9 +21,14 @@ export function formatKey(path: Path): string {
 }
 
 /** Locates a key path in the YAML document: the key's own position when it exists, else the nearest parent. */
-function locate(doc: Document, lc: LineCounter, path: Path, unknownKey?: string): { line: number; column: number } {
+function locate(
+  doc: Document,
+  lc: LineCounter,
+  path: Path,
+  unknownKey?: string,
+): { line: number; column: number } {
   let node: unknown = doc.contents;
-  let pos: number | undefined = (doc.contents as Node | null)?.range?.[0];
+  let pos: number | undefined = doc.contents?.range?.[0];
   const steps = unknownKey === undefined ? path : [...path, unknownKey];
   for (const step of steps) {
     if (isMap(node)) {
@@ -68,7 +73,8 @@ function zodIssues(file: string, doc: Document, lc: LineCounter, error: z.ZodErr
 /** A union's error lists each branch's complaint; say them in one readable line. */
 function describeUnion(iss: z.core.$ZodIssueInvalidUnion): string {
   const seen = new Set<string>();
-  for (const branch of iss.errors) for (const e of branch) seen.add(e.message.replace(/^Invalid input: /, ''));
+  for (const branch of iss.errors)
+    for (const e of branch) seen.add(e.message.replace(/^Invalid input: /, ''));
   return [...seen].join('; or ');
 }
 
@@ -102,7 +108,9 @@ export async function loadConfig(file: string): Promise<Config> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError([{ file, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${String(e)}` }]);
+    throw new ConfigError([
+      { file, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${String(e)}` },
+    ]);
   }
   return parseConfig(text, file);
 }

@@ -39,7 +39,8 @@ const uniqueSwitchNames: Rule = (c) => {
   const out: RuleProblem[] = [];
   c.switches.forEach((s, i) => {
     const k = s.name.toLowerCase();
-    if (seen.has(k)) out.push({ path: ['switches', i, 'name'], message: `switch "${s.name}" is declared twice` });
+    if (seen.has(k))
+      out.push({ path: ['switches', i, 'name'], message: `switch "${s.name}" is declared twice` });
     seen.add(k);
   });
   return out;
@@ -54,7 +55,8 @@ function subnetOf(s: SwitchConfig): Cidr | undefined {
 /** Host, pool and reservations must sit inside a concrete subnet, away from its network and broadcast addresses. */
 function usableIn(subnet: Cidr, ip: Ipv4): string | undefined {
   if (!contains(subnet, ip)) return `${formatIpv4(ip)} is outside the subnet ${formatCidr(subnet)}`;
-  if (subnet.prefix < 31 && ip === subnet.network) return `${formatIpv4(ip)} is the network address of ${formatCidr(subnet)}`;
+  if (subnet.prefix < 31 && ip === subnet.network)
+    return `${formatIpv4(ip)} is the network address of ${formatCidr(subnet)}`;
   if (subnet.prefix < 31 && ip === broadcastOf(subnet)) {
     return `${formatIpv4(ip)} is the broadcast address of ${formatCidr(subnet)}`;
   }
@@ -66,10 +68,16 @@ const hostInSubnet: Rule = (c) =>
     const subnet = subnetOf(s);
     if (!subnet) {
       return s.host !== 'auto'
-        ? [{ path: ['switches', i, 'host'], message: 'a fixed host address needs a fixed subnet (subnet: auto is set)' }]
+        ? [
+            {
+              path: ['switches', i, 'host'],
+              message: 'a fixed host address needs a fixed subnet (subnet: auto is set)',
+            },
+          ]
         : [];
     }
-    if (subnet.prefix > 30) return [{ path: ['switches', i, 'subnet'], message: 'a switch subnet must be /30 or larger' }];
+    if (subnet.prefix > 30)
+      return [{ path: ['switches', i, 'subnet'], message: 'a switch subnet must be /30 or larger' }];
     if (s.host === 'auto') return [];
     const why = usableIn(subnet, ipv4(s.host));
     return why ? [{ path: ['switches', i, 'host'], message: why }] : [];
@@ -108,7 +116,8 @@ const reservationsValid: Rule = (c) =>
       const base = ['switches', i, 'dhcp', 'reservations', j];
       const dup = (m: Map<string, number>, k: string, key: string, what: string): void => {
         const prev = m.get(k);
-        if (prev !== undefined) out.push({ path: [...base, key], message: `${what} also used by reservation ${prev + 1}` });
+        if (prev !== undefined)
+          out.push({ path: [...base, key], message: `${what} also used by reservation ${prev + 1}` });
         else m.set(k, j);
       };
       dup(names, r.name.toLowerCase(), 'name', `name "${r.name}" is`);
@@ -118,7 +127,8 @@ const reservationsValid: Rule = (c) =>
         const why = usableIn(subnet, ipv4(r.ip));
         if (why) out.push({ path: [...base, 'ip'], message: why });
       }
-      if (s.host !== 'auto' && r.ip === s.host) out.push({ path: [...base, 'ip'], message: 'is the host address' });
+      if (s.host !== 'auto' && r.ip === s.host)
+        out.push({ path: [...base, 'ip'], message: 'is the host address' });
     });
     return out;
   });
@@ -133,12 +143,16 @@ const switchesDisjoint: Rule = (c) => {
   fixed.forEach((a, i) => {
     fixed.forEach((b, j) => {
       if (a && b && j < i && overlaps(a, b)) {
-        out.push({ path: ['switches', i, 'subnet'], message: `overlaps switch "${c.switches[j]!.name}" (${formatCidr(b)})` });
+        out.push({
+          path: ['switches', i, 'subnet'],
+          message: `overlaps switch "${c.switches[j]!.name}" (${formatCidr(b)})`,
+        });
       }
     });
     if (a && c.wsl && c.wsl.subnet !== 'auto') {
       const w = parseCidr(c.wsl.subnet);
-      if (w.ok && overlaps(a, w.cidr)) out.push({ path: ['switches', i, 'subnet'], message: 'overlaps the WSL subnet' });
+      if (w.ok && overlaps(a, w.cidr))
+        out.push({ path: ['switches', i, 'subnet'], message: 'overlaps the WSL subnet' });
     }
   });
   return out;

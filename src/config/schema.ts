@@ -12,7 +12,9 @@ import { parsePoolRange } from './pool-range.js';
 /** The newest config schema this build understands (`version:` in the file). */
 export const SCHEMA_VERSION = 1;
 
-const ipString = z.string().refine((s) => parseIpv4(s) !== undefined, { message: 'not an IPv4 address (a.b.c.d)' });
+const ipString = z
+  .string()
+  .refine((s) => parseIpv4(s) !== undefined, { message: 'not an IPv4 address (a.b.c.d)' });
 
 const cidrString = z.string().superRefine((s, ctx) => {
   const r = parseCidr(s);
@@ -24,7 +26,10 @@ const auto = z.literal('auto');
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const s = parseDuration(v);
   if (s === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (seconds, or e.g. 90s, 30m, 12h, 7d)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}" is not a duration (seconds, or e.g. 90s, 30m, 12h, 7d)`,
+    });
     return z.NEVER;
   }
   return s;
@@ -50,7 +55,9 @@ const switchName = z
 /** A DNS label (RFC 1123 §2.1): reservation names become `<name>.<domain>`. */
 const hostLabel = z
   .string()
-  .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, { message: 'must be a DNS label: letters, digits and -, at most 63' });
+  .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, {
+    message: 'must be a DNS label: letters, digits and -, at most 63',
+  });
 
 const macString = z.string().refine((s) => parseMac(s) !== undefined, {
   message: 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)',
@@ -85,7 +92,9 @@ const dhcp = z.strictObject({
 const dns = z.strictObject({
   domain: z
     .string()
-    .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/, { message: 'not a domain name' })
+    .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/, {
+      message: 'not a domain name',
+    })
     .default('switchyard.internal'),
 });
 

@@ -20,13 +20,20 @@ export interface Logger {
 /** Logs to stderr (fd 2); asynchronous buffering keeps logging off the packet path's critical time. */
 export function createLogger(level: LogLevel): Logger {
   return pino(
-    { level, base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    {
+      level,
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
     pino.destination({ fd: 2, sync: false, minLength: 0 }),
   );
 }
 
 /** Collects log calls in memory, for tests. */
-export function memoryLogger(level: LogLevel = 'debug'): Logger & { lines: { level: LogLevel; msg: string; obj: Record<string, unknown> }[] } {
+export function memoryLogger(
+  level: LogLevel = 'debug',
+): Logger & { lines: { level: LogLevel; msg: string; obj: Record<string, unknown> }[] } {
   const order = LOG_LEVELS.indexOf(level);
   const lines: { level: LogLevel; msg: string; obj: Record<string, unknown> }[] = [];
   const at =

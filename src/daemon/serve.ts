@@ -14,7 +14,8 @@ import { DhcpServer } from '../dhcp/server.js';
 import { openTransport } from '../dhcp/transport/transport.js';
 import type { DatagramTransport } from '../dhcp/transport/transport.js';
 import { checkServeInterface, inspectInterface, type InterfaceInfo } from '../host/linux/interfaces.js';
-import { contains, formatIpv4, parseIpv4, type Ipv4 } from '../net/ipv4.js';
+import { inspectWindowsInterface } from '../host/windows/interfaces.js';
+import { contains, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import type { Logger } from './log.js';
 
 export interface ServeOptions {
@@ -28,6 +29,8 @@ export interface ServeOptions {
   sweepIntervalMs?: number;
   /** For tests: look at interfaces without running `ip`. */
   inspect?: (name: string) => Promise<InterfaceInfo>;
+  /** For tests: a transport that is not a real socket. */
+  openTransport?: typeof openTransport;
 }
 
 export interface RunningDaemon {
@@ -49,7 +52,11 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const { config, log, clock } = opts;
   const platform = opts.platform ?? process.platform;
   const ports = opts.ports ?? STANDARD_PORTS;
-  const inspect = opts.inspect ?? ((name: string) => inspectInterface(name));
+  const inspect =
+    opts.inspect ??
+    (platform === 'win32'
+      ? (name: string) => inspectWindowsInterface(name)
+      : (name: string) => inspectInterface(name));
 
   const scopes: Scope[] = [];
   for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
@@ -60,7 +67,9 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     if (!r.ok) throw new EnvironmentError(r.reason);
     const problems = checkServeInterface(info, formatIpv4(r.scope.host));
     if (problems.length > 0) {
-      throw new EnvironmentError(`switch "${sw.name}": not serving DHCP on ${ifname}: ${problems.map((p) => p.message).join('; ')}`);
+      throw new EnvironmentError(
+        `switch "${sw.name}": not serving DHCP on ${ifname}: ${problems.map((p) => p.message).join('; ')}`,
+      );
     }
     scopes.push(r.scope);
   }
@@ -83,7 +92,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const servers: DhcpServer[] = [];
   try {
     for (const [i, scope] of scopes.entries()) {
-      const transport = await openTransport({
+      const transport = await (opts.openTransport ?? openTransport)({
         interfaceName: scope.interfaceName,
         hostAddress: formatIpv4(scope.host),
         port: ports.server,
@@ -93,10 +102,20 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
       transports.push(transport);
-      const server = new DhcpServer({ ctx: { scope, db: dbs[i]! }, store: journal, transport, clock, log, ports });
+      const server = new DhcpServer({
+        ctx: { scope, db: dbs[i]! },
+        store: journal,
+        transport,
+        clock,
+        log,
+        ports,
+      });
       server.start();
       servers.push(server);
-      log.info({ switch: scope.switchName, scope: describeScope(scope), socket: transport.description }, 'serving DHCP');
+      log.info(
+        { switch: scope.switchName, scope: describeScope(scope), socket: transport.description },
+        'serving DHCP',
+      );
     }
   } catch (e) {
     await Promise.all(transports.map((t) => t.close()));
@@ -127,25 +146,40 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 }
 
 /** Start-up reconciliation: stored leases against the current pool and reservations, saying what changed. */
-function restoreLeases(leases: StoredLease[], scopes: Scope[], dbs: LeaseDb[], now: number, log: Logger): void {
+function restoreLeases(
+  leases: StoredLease[],
+  scopes: Scope[],
+  dbs: LeaseDb[],
+  now: number,
+  log: Logger,
+): void {
   const counts = scopes.map(() => ({ restored: 0, dropped: 0 }));
   for (const l of leases) {
     const i = scopes.findIndex((s) => s.switchName === l.switchName);
     if (i < 0) {
-      log.info({ switch: l.switchName, mac: l.mac, ip: formatIpv4(l.ip) }, 'stored lease for a switch not served: kept in the journal until compaction');
+      log.info(
+        { switch: l.switchName, mac: l.mac, ip: formatIpv4(l.ip) },
+        'stored lease for a switch not served: kept in the journal until compaction',
+      );
       continue;
     }
     const scope = scopes[i]!;
-    if (!contains(scope.subnet, l.ip as Ipv4)) {
+    if (!contains(scope.subnet, l.ip)) {
       counts[i]!.dropped++;
-      log.info({ switch: scope.switchName, mac: l.mac, ip: formatIpv4(l.ip) }, 'stored lease dropped: no longer on the subnet');
+      log.info(
+        { switch: scope.switchName, mac: l.mac, ip: formatIpv4(l.ip) },
+        'stored lease dropped: no longer on the subnet',
+      );
       continue;
     }
     const why = dbs[i]!.restore(l, now);
     if (why === undefined) counts[i]!.restored++;
     else if (l.state === 'bound' && l.expiresAt > now) {
       counts[i]!.dropped++;
-      log.info({ switch: scope.switchName, mac: l.mac, ip: formatIpv4(l.ip), why }, 'stored lease dropped; the client will be NAKed and re-addressed');
+      log.info(
+        { switch: scope.switchName, mac: l.mac, ip: formatIpv4(l.ip), why },
+        'stored lease dropped; the client will be NAKed and re-addressed',
+      );
     }
   }
   scopes.forEach((s, i) => {

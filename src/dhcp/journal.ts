@@ -8,14 +8,30 @@
  * Compaction rewrites the live records to a temporary file, fsyncs it, renames it over the journal and
  * fsyncs the directory, so a crash at any moment leaves either the old or the new journal whole.
  */
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, write, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  write,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseIpv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import type { LeaseState } from './lease.js';
 import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
 
-const STATES: ReadonlySet<string> = new Set<LeaseState>(['bound', 'released', 'expired', 'declined', 'offered']);
+const STATES: ReadonlySet<string> = new Set<LeaseState>([
+  'bound',
+  'released',
+  'expired',
+  'declined',
+  'offered',
+]);
 
 export function encodeRecord(r: StoredLease): string {
   return JSON.stringify({
@@ -76,7 +92,9 @@ export function parseJournal(text: string, path: string): LoadResult & { lines: 
     const r = decodeRecord(line);
     if (typeof r === 'string') {
       const tornTail = torn && i === lines.length - 1;
-      problems.push(`${path}:${i + 1}: ${tornTail ? 'incomplete last record (torn write), ignored' : `${r}, skipped`}`);
+      problems.push(
+        `${path}:${i + 1}: ${tornTail ? 'incomplete last record (torn write), ignored' : `${r}, skipped`}`,
+      );
       return;
     }
     const key = `${r.switchName}\u0000${r.mac}`;
@@ -173,7 +191,10 @@ export class Journal implements LeaseStore {
     }
     const buf = Buffer.from(batch.map((p) => p.text).join(''));
     write(this.fd, buf, 0, buf.length, null, (err) => {
-      if (err) return finish(err);
+      if (err) {
+        finish(err);
+        return;
+      }
       this.lines += batch.length;
       fdatasync(this.fd, (err2) => {
         finish(err2);

@@ -11,7 +11,8 @@ export const admit: Handler = (ex, { scope }) => {
   const req = ex.req;
   if (req.op !== BOOTREQUEST) return drop(ex, 'not a BOOTREQUEST');
   if (ex.type === 0) return drop(ex, 'no option 53: plain BOOTP is not served');
-  if (req.htype !== 1 || req.hlen !== 6) return drop(ex, `hardware type ${req.htype}/length ${req.hlen} is not Ethernet`);
+  if (req.htype !== 1 || req.hlen !== 6)
+    return drop(ex, `hardware type ${req.htype}/length ${req.hlen} is not Ethernet`);
   if (req.hops > MAX_HOPS) return drop(ex, `hop count ${req.hops} exceeds ${MAX_HOPS}`);
   if (req.giaddr !== ZERO_IP && !scope.relayAgents.some((c) => contains(c, req.giaddr))) {
     return drop(ex, `relayed by ${formatIpv4(req.giaddr)}, which is not in dhcp.relayAgents`);

@@ -180,7 +180,10 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     const r = req(MessageType.REQUEST, A, { requested: ipv4('192.168.1.5'), clientId: cid });
     const ex = run(r);
     assert.equal(typeOf(ex), MessageType.NAK);
-    assert.deepEqual([...ex.reply!.options.keys()].sort((x, y) => x - y), [53, 54, 56, 61]);
+    assert.deepEqual(
+      [...ex.reply!.options.keys()].sort((x, y) => x - y),
+      [53, 54, 56, 61],
+    );
     assert.equal(ex.reply!.yiaddr, ZERO_IP);
     assert.equal(ex.reply!.ciaddr, ZERO_IP);
     assert.equal(ex.reply!.siaddr, ZERO_IP);
@@ -203,11 +206,16 @@ describe('policy chain (RFC 2131 §4.3)', () => {
 
   test('INIT-REBOOT: a reservation wins over the address the client held before', () => {
     // The reserved MAC held a dynamic address before its reservation existed.
-    const scope0 = scopeFrom(BASE.replace(/      reservations:[\s\S]*/, ''));
+    const scope0 = scopeFrom(BASE.replace(/ {6}reservations:[\s\S]*/, ''));
     const db0 = new LeaseDb(scope0);
-    const before = handle(req(MessageType.DISCOVER, RESERVED_MAC), now, { scope: scope0, db: db0 }).reply!.yiaddr;
-    handle(req(MessageType.REQUEST, RESERVED_MAC, { serverId: HOST, requested: before }), now, { scope: scope0, db: db0 });
-    for (const l of db0.all()) assert.equal(ctx.db.restore(l, now) !== undefined, true, 'conflicting lease not restored');
+    const before = handle(req(MessageType.DISCOVER, RESERVED_MAC), now, { scope: scope0, db: db0 }).reply!
+      .yiaddr;
+    handle(req(MessageType.REQUEST, RESERVED_MAC, { serverId: HOST, requested: before }), now, {
+      scope: scope0,
+      db: db0,
+    });
+    for (const l of db0.all())
+      assert.equal(ctx.db.restore(l, now) !== undefined, true, 'conflicting lease not restored');
     const nak = run(req(MessageType.REQUEST, RESERVED_MAC, { requested: before }));
     assert.equal(typeOf(nak), MessageType.NAK);
     assert.match(nak.reason, /has a reservation/);
@@ -258,7 +266,10 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     assert.equal(ex.reply, undefined);
     assert.equal(ex.commit[0]!.state, 'declined');
     const offers = new Set<number>();
-    for (let i = 0; i < 9; i++) offers.add(run(req(MessageType.DISCOVER, mac(`02:00:00:00:01:${String(i).padStart(2, '0')}`))).reply!.yiaddr);
+    for (let i = 0; i < 9; i++)
+      offers.add(
+        run(req(MessageType.DISCOVER, mac(`02:00:00:00:01:${String(i).padStart(2, '0')}`))).reply!.yiaddr,
+      );
     assert.equal(offers.has(ip), false, 'quarantined address not offered');
     assert.equal(offers.size, 9);
     now += 600_000 + 61_000;
@@ -280,13 +291,16 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     const ex = run(r);
     assert.equal(typeOf(ex), MessageType.ACK);
     assert.equal(ex.reply!.yiaddr, ZERO_IP);
-    for (const o of [Opt.LEASE_TIME, Opt.RENEWAL_TIME, Opt.REBINDING_TIME]) assert.equal(ex.reply!.options.has(o), false);
+    for (const o of [Opt.LEASE_TIME, Opt.RENEWAL_TIME, Opt.REBINDING_TIME])
+      assert.equal(ex.reply!.options.has(o), false);
     assert.ok(ex.reply!.options.has(Opt.SUBNET_MASK));
     assert.deepEqual(destinationOf(r, ex.reply!, STANDARD_PORTS), { address: '10.9.0.50', port: 68 });
   });
 
   test('pool exhaustion is reported, and an active lease is never taken away', () => {
-    const held = Array.from({ length: 10 }, (_, i) => dora(mac(`02:00:00:00:03:${String(i).padStart(2, '0')}`)));
+    const held = Array.from({ length: 10 }, (_, i) =>
+      dora(mac(`02:00:00:00:03:${String(i).padStart(2, '0')}`)),
+    );
     assert.equal(new Set(held).size, 10);
     const ex = run(req(MessageType.DISCOVER, A));
     assert.equal(ex.reply, undefined);
@@ -303,10 +317,17 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     const foreign = run(req(MessageType.DISCOVER, A, { giaddr: ipv4('192.168.50.1') }));
     assert.equal(foreign.reply, undefined);
     assert.match(foreign.reason, /not in dhcp\.relayAgents/);
-    const r = req(MessageType.DISCOVER, A, { giaddr: ipv4('10.9.0.2'), extra: [[Opt.RELAY_AGENT_INFO, rai]] });
+    const r = req(MessageType.DISCOVER, A, {
+      giaddr: ipv4('10.9.0.2'),
+      extra: [[Opt.RELAY_AGENT_INFO, rai]],
+    });
     const ex = run(r);
     assert.deepEqual(ex.reply!.options.get(Opt.RELAY_AGENT_INFO), rai);
-    assert.equal([...ex.reply!.options.keys()].at(-1), Opt.RELAY_AGENT_INFO, 'option 82 last (RFC 3046 §2.1)');
+    assert.equal(
+      [...ex.reply!.options.keys()].at(-1),
+      Opt.RELAY_AGENT_INFO,
+      'option 82 last (RFC 3046 §2.1)',
+    );
     assert.deepEqual(destinationOf(r, ex.reply!, STANDARD_PORTS), { address: '10.9.0.2', port: 67 });
     const nak = run(req(MessageType.REQUEST, A, { giaddr: ipv4('10.9.0.2'), requested: ipv4('10.9.0.10') }));
     assert.equal(nak.reply!.flags & BROADCAST_FLAG, BROADCAST_FLAG, 'relayed NAK has the broadcast bit');
@@ -326,14 +347,21 @@ describe('policy chain (RFC 2131 §4.3)', () => {
   });
 
   test('Windows: a NUL-terminated hostname gets NUL-terminated strings back', () => {
-    const ex = run(req(MessageType.DISCOVER, A, { hostname: stringBytes('DESKTOP-1', { nulTerminate: true }) }));
+    const ex = run(
+      req(MessageType.DISCOVER, A, { hostname: stringBytes('DESKTOP-1', { nulTerminate: true }) }),
+    );
     const raw = ex.reply!.options.get(Opt.DOMAIN_NAME)!;
     assert.equal(raw.at(-1), 0);
     assert.equal(getString(ex.reply!.options, Opt.DOMAIN_NAME), 'switchyard.internal');
   });
 
   test('option 121 (and 249 for Windows) always includes the default route', () => {
-    const scope = scopeFrom(BASE.replace('leaseTime: 1h', 'leaseTime: 1h\n      staticRoutes: [{ to: 172.20.0.0/16, via: 10.9.0.1 }]'));
+    const scope = scopeFrom(
+      BASE.replace(
+        'leaseTime: 1h',
+        'leaseTime: 1h\n      staticRoutes: [{ to: 172.20.0.0/16, via: 10.9.0.1 }]',
+      ),
+    );
     ctx = { scope, db: new LeaseDb(scope) };
     const ex = run(req(MessageType.DISCOVER, A, { prl: [1, 3, 121, 249] }));
     for (const code of [Opt.CLASSLESS_ROUTES, Opt.MS_CLASSLESS_ROUTES]) {
@@ -354,12 +382,17 @@ describe('policy chain (RFC 2131 §4.3)', () => {
 
   test('a /16 pool allocates without scanning: 20,000 distinct offers', () => {
     const scope = scopeFrom(
-      BASE.replace('subnet: 10.9.0.0/24', 'subnet: 10.9.0.0/16').replace('pool: 10.9.0.100-10.9.0.109', 'pool: 10.9.1.0-10.9.255.254'),
+      BASE.replace('subnet: 10.9.0.0/24', 'subnet: 10.9.0.0/16').replace(
+        'pool: 10.9.0.100-10.9.0.109',
+        'pool: 10.9.1.0-10.9.255.254',
+      ),
     );
     ctx = { scope, db: new LeaseDb(scope) };
     const seen = new Set<number>();
     for (let i = 0; i < 20_000; i++) {
-      const m = mac(`02:00:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`);
+      const m = mac(
+        `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      );
       seen.add(run(req(MessageType.DISCOVER, m)).reply!.yiaddr);
     }
     assert.equal(seen.size, 20_000);

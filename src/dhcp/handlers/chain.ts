@@ -28,7 +28,12 @@ export const chain: readonly Handler[] = [
 ];
 
 /** Runs the chain over one decoded request. Pure apart from the lease table in `ctx`. */
-export function handle(req: DhcpMessage, now: number, ctx: PolicyContext, handlers: readonly Handler[] = chain): Exchange {
+export function handle(
+  req: DhcpMessage,
+  now: number,
+  ctx: PolicyContext,
+  handlers: readonly Handler[] = chain,
+): Exchange {
   const ex: Exchange = {
     req,
     type: getMessageType(req.options) ?? 0,

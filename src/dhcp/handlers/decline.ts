@@ -12,7 +12,8 @@ import { drop } from './reply.js';
 export const decline: Handler = (ex, { db, scope }) => {
   if (ex.type !== MessageType.DECLINE) return 'next';
   const serverId = getIp(ex.req.options, Opt.SERVER_ID);
-  if (serverId !== undefined && serverId !== scope.host) return drop(ex, 'DECLINE addressed to another server');
+  if (serverId !== undefined && serverId !== scope.host)
+    return drop(ex, 'DECLINE addressed to another server');
   const ip = getIp(ex.req.options, Opt.REQUESTED_IP);
   if (ip === undefined) return drop(ex, 'DECLINE without option 50');
   const q = db.decline(ex.mac, ip, ex.now);

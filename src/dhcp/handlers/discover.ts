@@ -11,7 +11,11 @@ export const discover: Handler = (ex, { db }) => {
   const requested = getIp(ex.req.options, Opt.REQUESTED_IP);
   const ip = db.choose(ex.mac, requested, ex.now);
   if (ip === undefined) {
-    ex.event = { kind: 'exhausted', mac: ex.mac, detail: `pool exhausted: all ${db.pool.size} addresses are leased, offered or quarantined` };
+    ex.event = {
+      kind: 'exhausted',
+      mac: ex.mac,
+      detail: `pool exhausted: all ${db.pool.size} addresses are leased, offered or quarantined`,
+    };
     return drop(ex, 'no free address in the pool');
   }
   db.offer(ex.mac, ip, ex.now, clientInfo(ex.req));

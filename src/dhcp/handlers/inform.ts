@@ -17,4 +17,5 @@ export const inform: Handler = (ex) => {
 };
 
 /** Messages only servers send (OFFER, ACK, NAK) or unknown types end the chain here. */
-export const unknownType: Handler = (ex) => (ex.reply ? 'next' : drop(ex, `message type ${ex.type} is not a client request`));
+export const unknownType: Handler = (ex) =>
+  ex.reply ? 'next' : drop(ex, `message type ${ex.type} is not a client request`);

@@ -59,7 +59,8 @@ export const leaseOptions: Handler = (ex, { scope, db }) => {
   }
   // A reserved machine is told its reservation name (Technitium #816); others keep the name they sent.
   const reservation = r.yiaddr !== ZERO_IP ? db.reservationAt(r.yiaddr) : undefined;
-  if (reservation && asked.has(Opt.HOSTNAME)) o.set(Opt.HOSTNAME, stringBytes(reservation.name, { nulTerminate: nul }));
+  if (reservation && asked.has(Opt.HOSTNAME))
+    o.set(Opt.HOSTNAME, stringBytes(reservation.name, { nulTerminate: nul }));
   ex.reason ||= `reply to ${formatIpv4(r.yiaddr)}`;
   return 'next';
 };

@@ -44,7 +44,8 @@ function confirm(ex: Exchange, ctx: PolicyContext, ip: Ipv4, state: string): 'ne
   if (!known && lease && lease.state === 'bound' && lease.expiresAt > ex.now) {
     return nak(ex, `${state}: ${formatIpv4(ip)} is not the client's lease (${formatIpv4(lease.ip)})`);
   }
-  if (!known && !ctx.scope.authoritative) return drop(ex, `${state}: no record of ${formatIpv4(ip)} for this client (not authoritative)`);
+  if (!known && !ctx.scope.authoritative)
+    return drop(ex, `${state}: no record of ${formatIpv4(ip)} for this client (not authoritative)`);
   return commit(ex, ctx, ip, state);
 }
 

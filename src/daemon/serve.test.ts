@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { FakeTransport } from '../../test/fakes/fake-transport.js';
+import { fixedClock } from '../clock.js';
+import { parseConfig } from '../config/load.js';
+import { BOOTREQUEST, MessageType, Opt, type DhcpMessage } from '../dhcp/message.js';
+import { getMessageType, ipBytes, u8 } from '../dhcp/options.js';
+import { decode, encode } from '../dhcp/wire.js';
+import { EnvironmentError } from '../errors.js';
+import type { InterfaceInfo } from '../host/linux/interfaces.js';
+import { formatIpv4, ipv4, ZERO_IP, type Ipv4 } from '../net/ipv4.js';
+import { mac, macToBytes, type Mac } from '../net/mac.js';
+import { memoryLogger } from './log.js';
+import { startDaemon, type ServeOptions } from './serve.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const CONFIG = parseConfig(
+  'switches:\n  - name: sy-br0\n    subnet: 10.9.0.0/24\n    host: 10.9.0.1\n    dhcp: { pool: 10.9.0.100-10.9.0.199 }\n',
+  't.yaml',
+);
+
+const healthy: InterfaceInfo = {
+  name: 'sy-br0',
+  exists: true,
+  up: true,
+  addresses: [{ address: '10.9.0.1', prefix: 24, dynamic: false }],
+};
+
+function packet(
+  type: number,
+  m: Mac,
+  o: { requested?: Ipv4; serverId?: Ipv4; ciaddr?: Ipv4 } = {},
+): Uint8Array {
+  const chaddr = new Uint8Array(16);
+  chaddr.set(macToBytes(m));
+  const options = new Map<number, Uint8Array>([[Opt.MESSAGE_TYPE, u8(type)]]);
+  if (o.requested !== undefined) options.set(Opt.REQUESTED_IP, ipBytes(o.requested));
+  if (o.serverId !== undefined) options.set(Opt.SERVER_ID, ipBytes(o.serverId));
+  const msg: DhcpMessage = {
+    op: BOOTREQUEST,
+    htype: 1,
+    hlen: 6,
+    hops: 0,
+    xid: 42,
+    secs: 0,
+    flags: 0,
+    ciaddr: o.ciaddr ?? ZERO_IP,
+    yiaddr: ZERO_IP,
+    siaddr: ZERO_IP,
+    giaddr: ZERO_IP,
+    chaddr,
+    sname: new Uint8Array(64),
+    file: new Uint8Array(128),
+    options,
+  };
+  return encode(msg);
+}
+
+function replyOf(data: Uint8Array): DhcpMessage {
+  const d = decode(data);
+  assert.ok(d.ok);
+  return d.msg;
+}
+
+async function start(stateDir: string, transport: FakeTransport, extra: Partial<ServeOptions> = {}) {
+  return startDaemon({
+    config: CONFIG,
+    stateDir,
+    log: memoryLogger('info'),
+    clock: fixedClock(Date.UTC(2026, 10, 24)),
+    platform: 'linux',
+    inspect: () => Promise.resolve(healthy),
+    openTransport: () => Promise.resolve(transport),
+    ...extra,
+  });
+}
+
+describe('serve (in process, fake transport)', () => {
+  test('a lease ACKed before a restart is ACKed again on renewal after it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    const A = mac('02:00:00:00:00:0a');
+    const t1 = new FakeTransport();
+    const d1 = await start(dir, t1);
+    t1.deliver(packet(MessageType.DISCOVER, A));
+    const offer = replyOf((await t1.waitSent(1))[0]!.data);
+    t1.deliver(packet(MessageType.REQUEST, A, { requested: offer.yiaddr, serverId: ipv4('10.9.0.1') }));
+    const ack = replyOf((await t1.waitSent(2))[1]!.data);
+    assert.equal(getMessageType(ack.options), MessageType.ACK);
+    await d1.stop();
+    assert.ok(t1.closed);
+
+    const t2 = new FakeTransport();
+    const d2 = await start(dir, t2);
+    assert.equal(formatIpv4(d2.dbs[0]!.leaseOf(A)!.ip), formatIpv4(ack.yiaddr));
+    t2.deliver(packet(MessageType.REQUEST, A, { ciaddr: ack.yiaddr }));
+    const sent = await t2.waitSent(1);
+    const renewed = replyOf(sent[0]!.data);
+    assert.equal(getMessageType(renewed.options), MessageType.ACK);
+    assert.equal(renewed.yiaddr, ack.yiaddr);
+    assert.equal(sent[0]!.address, formatIpv4(ack.yiaddr), 'renewal ACK is unicast to ciaddr');
+    await d2.stop();
+  });
+
+  test('a malformed packet is dropped and the daemon keeps answering', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    const t = new FakeTransport();
+    const d = await start(dir, t);
+    t.deliver(Uint8Array.from([1, 2, 3]));
+    const bad = packet(MessageType.DISCOVER, mac('02:00:00:00:00:0b'));
+    bad[236] = 0; // magic cookie broken
+    t.deliver(bad);
+    t.deliver(packet(MessageType.DISCOVER, mac('02:00:00:00:00:0c')));
+    await t.waitSent(1);
+    assert.equal(d.servers[0]!.stats.malformed, 2);
+    await d.stop();
+  });
+
+  test('refuses to serve on a missing interface, a missing address or a DHCP-assigned address', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    const cases: [InterfaceInfo, RegExp][] = [
+      [{ ...healthy, exists: false, addresses: [] }, /does not exist/],
+      [
+        { ...healthy, addresses: [{ address: '10.9.0.7', prefix: 24, dynamic: false }] },
+        /10\.9\.0\.1 is not configured/,
+      ],
+      [{ ...healthy, addresses: [{ address: '10.9.0.1', prefix: 24, dynamic: true }] }, /obtained from DHCP/],
+    ];
+    for (const [info, why] of cases) {
+      const t = new FakeTransport();
+      await assert.rejects(start(dir, t, { inspect: () => Promise.resolve(info) }), (e: unknown) => {
+        assert.ok(e instanceof EnvironmentError);
+        assert.match(e.message, why);
+        return true;
+      });
+    }
+  });
+});

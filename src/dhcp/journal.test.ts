@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ipv4 } from '../net/ipv4.js';
+import { mac } from '../net/mac.js';
+import { decodeRecord, encodeRecord, Journal, parseJournal } from './journal.js';
+import type { StoredLease } from './lease-store.js';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sy-journal-'));
+  dirs.push(d);
+  return join(d, 'state');
+}
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const T = Date.UTC(2026, 10, 24);
+function lease(i: number, state: StoredLease['state'] = 'bound'): StoredLease {
+  return {
+    switchName: 'lab',
+    mac: mac(`02:00:00:00:00:${i.toString(16).padStart(2, '0')}`),
+    ip: ipv4(`10.9.0.${100 + i}`),
+    state,
+    expiresAt: T + 3600_000,
+    updatedAt: T,
+    clientId: i % 2 ? '01020000000001' : undefined,
+    hostname: i % 3 ? `vm${i}` : undefined,
+  };
+}
+
+function append(j: Journal, recs: StoredLease[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    j.append(recs, (err) => {
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+describe('lease journal', () => {
+  test('a record round-trips through its one-line, human-readable form', () => {
+    const r = lease(3);
+    const line = encodeRecord(r);
+    assert.doesNotMatch(line, /\n/);
+    assert.match(line, /"ip":"10\.9\.0\.103"/);
+    assert.match(line, /"expires":"2026-11-24T01:00:00\.000Z"/);
+    assert.deepEqual(decodeRecord(line), r);
+  });
+
+  test('the newest record per MAC wins; the state dir is owner-only', async () => {
+    const dir = tmp();
+    const j = new Journal(dir);
+    await j.load();
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    await append(j, [lease(1), lease(2)]);
+    await append(j, [{ ...lease(1), state: 'released' }]);
+    await j.close();
+    const again = await new Journal(dir).load();
+    assert.deepEqual(
+      again.leases.map((l) => [l.mac, l.state]),
+      [
+        ['02:00:00:00:00:02', 'bound'],
+        ['02:00:00:00:00:01', 'released'],
+      ],
+    );
+    assert.deepEqual(again.problems, []);
+  });
+
+  test('group commit: appends made in one tick share one write and all complete', async () => {
+    const dir = tmp();
+    const j = new Journal(dir);
+    await j.load();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => append(j, [lease(i % 150)])));
+    await j.close();
+    assert.equal(readFileSync(join(dir, 'leases.jsonl'), 'utf8').trim().split('\n').length, 200);
+  });
+
+  test('a torn last record is ignored and reported; every complete record is kept', async () => {
+    const dir = tmp();
+    const j = new Journal(dir);
+    await j.load();
+    await append(j, [lease(1), lease(2), lease(3)]);
+    await j.close();
+    const file = join(dir, 'leases.jsonl');
+    const size = statSync(file).size;
+    truncateSync(file, size - 20);
+    const j2 = new Journal(dir);
+    const r = await j2.load();
+    assert.deepEqual(
+      r.leases.map((l) => l.mac),
+      ['02:00:00:00:00:01', '02:00:00:00:00:02'],
+    );
+    assert.equal(r.problems.length, 1);
+    assert.match(r.problems[0]!, /leases\.jsonl:3: incomplete last record \(torn write\), ignored/);
+    // The next record starts on its own line, not glued to the torn one.
+    await append(j2, [lease(4)]);
+    await j2.close();
+    const r3 = parseJournal(readFileSync(file, 'utf8'), file);
+    assert.deepEqual(
+      r3.leases.map((l) => l.mac),
+      ['02:00:00:00:00:01', '02:00:00:00:00:02', '02:00:00:00:00:04'],
+    );
+  });
+
+  test('corrupt records in the middle are reported with their line and skipped', () => {
+    const text = [
+      encodeRecord(lease(1)),
+      '{"switch":"lab","state":"bound","mac":"zz"}',
+      'garbage',
+      encodeRecord(lease(2)),
+      '',
+    ].join('\n');
+    const r = parseJournal(text, 'j');
+    assert.equal(r.leases.length, 2);
+    assert.deepEqual(r.problems, [
+      'j:2: bad "mac" "zz", skipped',
+      'j:3: not a complete JSON record, skipped',
+    ]);
+  });
+
+  test('compaction rewrites to the live records atomically and appending goes on', async () => {
+    const dir = tmp();
+    let live: StoredLease[] = [];
+    const j = new Journal(dir, { compactSlack: 50, snapshot: () => live });
+    await j.load();
+    for (let i = 0; i < 120; i++) {
+      const r = { ...lease(i % 5), updatedAt: T + i };
+      live = [...live.filter((l) => l.mac !== r.mac), r];
+      await append(j, [r]);
+    }
+    await j.close();
+    const file = join(dir, 'leases.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    assert.ok(lines.length < 60, `journal compacted (${lines.length} lines)`);
+    const r = parseJournal(readFileSync(file, 'utf8'), file);
+    assert.deepEqual(r.leases.map((l) => l.updatedAt).sort(), live.map((l) => l.updatedAt).sort());
+    assert.throws(() => statSync(`${file}.tmp`), /ENOENT/);
+  });
+
+  test('an unreadable journal line never stops loading (fuzzed lines)', () => {
+    const base = encodeRecord(lease(1));
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const chars = Array.from(base, (c) => c);
+      for (let k = 0; k < 3; k++) chars[rnd(chars.length)] = String.fromCharCode(32 + rnd(95));
+      lines.push(chars.join(''));
+    }
+    const r = parseJournal(lines.join('\n') + '\n', 'j');
+    const good = lines.filter((l) => typeof decodeRecord(l) !== 'string').length;
+    assert.ok(r.problems.length > 0 && good > 0, 'the mutations produced both kinds of line');
+    assert.equal(
+      r.problems.length + good,
+      lines.length,
+      'every line is either a record or one reported problem',
+    );
+  });
+});

@@ -42,6 +42,10 @@ export class DhcpServer {
     this.debug = deps.log.isLevelEnabled('debug');
   }
 
+  get ctx(): PolicyContext {
+    return this.d.ctx;
+  }
+
   start(): void {
     this.d.transport.onMessage((data, from) => {
       this.onPacket(data, from);
@@ -54,7 +58,10 @@ export class DhcpServer {
       this.process(data, from);
     } catch (e) {
       this.stats.errors++;
-      this.d.log.error({ from: from.address, err: String(e), stack: (e as Error).stack }, 'internal error on a packet; dropped');
+      this.d.log.error(
+        { from: from.address, err: String(e), stack: (e as Error).stack },
+        'internal error on a packet; dropped',
+      );
     }
   }
 
@@ -63,14 +70,24 @@ export class DhcpServer {
     const decoded = decode(data);
     if (!decoded.ok) {
       this.stats.malformed++;
-      if (this.debug) log.debug({ from: from.address, bytes: data.length, why: decoded.error.reason }, 'malformed packet dropped');
+      if (this.debug)
+        log.debug(
+          { from: from.address, bytes: data.length, why: decoded.error.reason },
+          'malformed packet dropped',
+        );
       return;
     }
     const req = decoded.msg;
     const ex = handle(req, this.d.clock.now(), ctx);
     if (this.debug) {
       log.debug(
-        { type: messageTypeName[ex.type] ?? ex.type, mac: ex.mac, xid: req.xid, from: from.address, why: ex.reason },
+        {
+          type: messageTypeName[ex.type] ?? ex.type,
+          mac: ex.mac,
+          xid: req.xid,
+          from: from.address,
+          why: ex.reason,
+        },
         ex.reply ? 'answered' : 'ignored',
       );
     }
@@ -78,7 +95,8 @@ export class DhcpServer {
       const { kind, ...rest } = ex.event;
       if (kind === 'exhausted') log.warn({ switch: ctx.scope.switchName, ...rest }, 'pool exhausted');
       else if (kind === 'nak') log.info({ switch: ctx.scope.switchName, ...rest }, 'nak');
-      else if (kind !== 'offer' && kind !== 'inform') log.info({ switch: ctx.scope.switchName, ...rest }, kind);
+      else if (kind !== 'offer' && kind !== 'inform')
+        log.info({ switch: ctx.scope.switchName, ...rest }, kind);
     }
     const reply = ex.reply;
     if (ex.commit.length === 0) {

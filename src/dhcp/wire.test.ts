@@ -1,3 +1,4 @@
+import { fixturePackets } from '../../test/support/fixtures.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -103,20 +104,6 @@ function rawPacket(options: number[], size = 300, edit?: (b: Uint8Array) => void
   b.set(options, 240);
   edit?.(b);
   return b;
-}
-
-function fixturePackets(): { name: string; bytes: Uint8Array }[] {
-  const dir = new URL('../../../test/fixtures/packets/', import.meta.url);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.hex'))
-    .sort()
-    .map((name) => {
-      const text = readFileSync(new URL(name, dir), 'utf8')
-        .split('\n')
-        .map((l) => l.replace(/#.*/, ''))
-        .join('');
-      return { name, bytes: Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex')) };
-    });
 }
 
 function trimZeros(b: Uint8Array): Uint8Array {

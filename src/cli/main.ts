@@ -14,7 +14,8 @@ import { packageVersion } from './version.js';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('not a port number (1-65535)');
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('not a port number (1-65535)');
   return n;
 }
 
@@ -27,7 +28,9 @@ function out(text: string): void {
 
 export function buildProgram(): Command {
   const program = new Command('switchyard')
-    .description('One VPN-proof network for WSL2, Hyper-V VMs and Vagrant boxes, with DHCP and DNS for the switch.')
+    .description(
+      'One VPN-proof network for WSL2, Hyper-V VMs and Vagrant boxes, with DHCP and DNS for the switch.',
+    )
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError()
     .exitOverride();
@@ -40,9 +43,17 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log detail').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67))
     .addOption(new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68))
-    .action(async (o: { config: string; stateDir?: string; logLevel: LogLevel; dhcpPort: number; dhcpClientPort: number }) => {
-      await serveCommand(o);
-    });
+    .action(
+      async (o: {
+        config: string;
+        stateDir?: string;
+        logLevel: LogLevel;
+        dhcpPort: number;
+        dhcpClientPort: number;
+      }) => {
+        await serveCommand(o);
+      },
+    );
 
   program
     .command('leases')
@@ -64,7 +75,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
+        ? 0
+        : 2;
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`switchyard: invalid config:\n${e.message}\n`);

@@ -109,7 +109,12 @@ export class LeaseDb {
     return ip;
   }
 
-  offer(mac: Mac, ip: Ipv4, now: number, info: { clientId?: string | undefined; hostname?: string | undefined }): Lease {
+  offer(
+    mac: Mac,
+    ip: Ipv4,
+    now: number,
+    info: { clientId?: string | undefined; hostname?: string | undefined },
+  ): Lease {
     const prev = this.byMac.get(mac);
     if (prev && prev.state === 'bound' && prev.ip === ip && isActive(prev, now)) return prev; // already bound: keep it
     return this.put(mac, ip, 'offered', now + this.scope.offerHoldMs, now, info);
@@ -121,7 +126,12 @@ export class LeaseDb {
     if (l && l.state === 'offered') this.drop(l);
   }
 
-  bind(mac: Mac, ip: Ipv4, now: number, info: { clientId?: string | undefined; hostname?: string | undefined }): Lease {
+  bind(
+    mac: Mac,
+    ip: Ipv4,
+    now: number,
+    info: { clientId?: string | undefined; hostname?: string | undefined },
+  ): Lease {
     return this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
   }
 
@@ -178,7 +188,8 @@ export class LeaseDb {
       if (l.state === 'offered' || l.state === 'declined') this.drop(l);
       else if (!this.reservedByIp.has(l.ip)) this.pool.free(l.ip);
     }
-    for (const l of this.byMac.values()) if (!isActive(l, now) && now - l.expiresAt > REMEMBER_MS) this.drop(l);
+    for (const l of this.byMac.values())
+      if (!isActive(l, now) && now - l.expiresAt > REMEMBER_MS) this.drop(l);
     return expired;
   }
 

@@ -4,7 +4,18 @@
  */
 import { parsePoolRange, type PoolRange } from '../config/pool-range.js';
 import type { SwitchConfig } from '../config/schema.js';
-import { broadcastOf, cidr, formatCidr, formatIpv4, ipv4, maskOf, asIpv4, contains, type Cidr, type Ipv4 } from '../net/ipv4.js';
+import {
+  broadcastOf,
+  cidr,
+  formatCidr,
+  formatIpv4,
+  ipv4,
+  maskOf,
+  asIpv4,
+  contains,
+  type Cidr,
+  type Ipv4,
+} from '../net/ipv4.js';
 import { mac, type Mac } from '../net/mac.js';
 
 export interface Reservation {
@@ -66,7 +77,11 @@ export function defaultPool(subnet: Cidr, host: Ipv4): PoolRange {
 
 export type ScopeResult = { ok: true; scope: Scope } | { ok: false; reason: string };
 
-export function resolveScope(sw: SwitchConfig, found: InterfaceAddress | undefined, platform: NodeJS.Platform): ScopeResult {
+export function resolveScope(
+  sw: SwitchConfig,
+  found: InterfaceAddress | undefined,
+  platform: NodeJS.Platform,
+): ScopeResult {
   const interfaceName = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
   let subnet: Cidr;
   if (sw.subnet !== 'auto') subnet = cidr(sw.subnet);

@@ -1,7 +1,6 @@
 import { fixturePackets } from '../../test/support/fixtures.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { ipv4, ZERO_IP } from '../net/ipv4.js';
 import { BOOTREQUEST, MessageType, Opt } from './message.js';
 import type { DhcpMessage } from './message.js';

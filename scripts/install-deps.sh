@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages the tests use, only those that are missing.
+#
+#   bash scripts/install-deps.sh
+#
+# Runs as root, non-interactively; `apt-get update` at most once, `--no-install-recommends`.
+# Idempotent and silent when everything is already there. Needs root only when something is missing
+# (or the kea-dhcp4-server system service must be stopped/disabled); otherwise exits non-zero with the
+# list of missing packages.
+#
+# Packages:
+#   iproute2          ip, ip netns (the lab's network namespaces, veth pairs, bridge)
+#   ethtool           veth tx checksum offload off (raw-socket DHCP clients drop bad UDP checksums)
+#   isc-dhcp-client   dhclient
+#   udhcpc            busybox udhcpc
+#   dhcpcd-base       dhcpcd (the binary only, no system service)
+#   dnsmasq-base      dnsmasq binary only -- NOT `dnsmasq`, which installs and starts a system service
+#   kea-dhcp4-server  reference DHCP server (its system service is stopped and disabled below)
+#   kea-admin         perfdhcp
+#   dnsutils          dig
+#   nftables          nft
+#   tcpdump           packet captures in lab tests
+#   python3           helper scripts
+set -euo pipefail
+
+PACKAGES=(
+  iproute2
+  ethtool
+  isc-dhcp-client
+  udhcpc
+  dhcpcd-base
+  dnsmasq-base
+  kea-dhcp4-server
+  kea-admin
+  dnsutils
+  nftables
+  tcpdump
+  python3
+)
+
+log() { echo "install-deps: $*" >&2; }
+die() {
+  log "$*"
+  exit 1
+}
+
+is_installed() {
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script supports Debian 12 (bookworm) only"
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  is_installed "$p" || missing+=("$p")
+done
+
+is_root=0
+[ "$(id -u)" = 0 ] && is_root=1
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$is_root" != 1 ]; then
+    die "missing Debian packages: ${missing[*]} -- run as root (sudo bash scripts/install-deps.sh) or: apt-get install --no-install-recommends ${missing[*]}"
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; missing packages: ${missing[*]}"
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" || die "apt-get install failed for: ${missing[*]}"
+  still=()
+  for p in "${missing[@]}"; do
+    is_installed "$p" || still+=("$p")
+  done
+  [ "${#still[@]}" -eq 0 ] || die "still not installed after apt-get install: ${still[*]}"
+fi
+
+# kea-dhcp4-server ships a system service (systemd unit + SysV init script) that the package may have
+# started and enabled. The lab runs its own kea-dhcp4 instances inside network namespaces; a system-wide
+# one is not wanted. Stop it (only the service's own process, by its PID file -- never other kea-dhcp4
+# processes, which may be lab instances) and disable it. Silent when it is already stopped and disabled.
+SVC=kea-dhcp4-server
+if is_installed "$SVC" && [ "$is_root" = 1 ]; then
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    # systemd is PID 1
+    if systemctl is-active --quiet "$SVC" 2>/dev/null; then
+      log "stopping system service $SVC"
+      systemctl stop "$SVC" || log "warning: could not stop $SVC"
+    fi
+    if systemctl is-enabled --quiet "$SVC" 2>/dev/null; then
+      log "disabling system service $SVC"
+      systemctl disable --quiet "$SVC" 2>/dev/null || log "warning: could not disable $SVC"
+    fi
+  else
+    # no systemd running (container): the SysV script's PID file, if any
+    pidfile=/run/$SVC.pid
+    if [ -s "$pidfile" ] && start-stop-daemon --status --pidfile "$pidfile" --exec /usr/sbin/kea-dhcp4 2>/dev/null; then
+      log "stopping $SVC (pid $(cat "$pidfile"))"
+      start-stop-daemon --stop --quiet --retry TERM/10/KILL/5 --pidfile "$pidfile" --exec /usr/sbin/kea-dhcp4 \
+        || log "warning: could not stop $SVC"
+      rm -f "$pidfile"
+    fi
+    # disable for a later boot: the systemd unit (offline: just its symlinks) and the SysV links
+    if command -v systemctl >/dev/null 2>&1 && [ "$(systemctl is-enabled "$SVC" 2>/dev/null || true)" = enabled ]; then
+      log "disabling system service $SVC"
+      systemctl disable --quiet "$SVC" >/dev/null 2>&1 || log "warning: could not disable the $SVC unit"
+    fi
+    if compgen -G "/etc/rc[2345].d/S[0-9][0-9]$SVC" >/dev/null && command -v update-rc.d >/dev/null 2>&1; then
+      update-rc.d "$SVC" disable >/dev/null 2>&1 || log "warning: could not disable the $SVC init script"
+    fi
+  fi
+fi
+exit 0

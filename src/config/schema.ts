@@ -53,11 +53,9 @@ const switchName = z
   });
 
 /** A DNS label (RFC 1123 §2.1): reservation names become `<name>.<domain>`. */
-const hostLabel = z
-  .string()
-  .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, {
-    message: 'must be a DNS label: letters, digits and -, at most 63',
-  });
+const hostLabel = z.string().regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, {
+  message: 'must be a DNS label: letters, digits and -, at most 63',
+});
 
 const macString = z.string().refine((s) => parseMac(s) !== undefined, {
   message: 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)',

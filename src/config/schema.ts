@@ -79,6 +79,12 @@ const dhcp = z.strictObject({
   declineProbation: duration.default(600),
   /** NAK requests for addresses we have no record of (RFC 2131 §4.3.2 INIT-REBOOT). */
   authoritative: z.boolean().default(true),
+  /** Cap on dynamic leases (offered + bound); reservations do not count. dnsmasq's default is 1000. */
+  maxLeases: z.number().int().min(1).default(1000),
+  /** Per-MAC request budget: more than `packets` in `per` are dropped (reserved MACs are exempt). */
+  rateLimit: z
+    .strictObject({ packets: z.number().int().min(1).default(20), per: duration.default(10) })
+    .default({ packets: 20, per: 10 }),
   relayAgents: z.array(cidrString).default([]),
   router: z.union([auto, ipString, z.literal(false)]).default('auto'),
   dnsServers: z.union([auto, z.array(ipString)]).default('auto'),

@@ -11,6 +11,7 @@ import { LeaseDb } from '../dhcp/lease-db.js';
 import type { StoredLease } from '../dhcp/lease-store.js';
 import { describeScope, resolveScope, type InterfaceAddress, type Scope } from '../dhcp/scope.js';
 import { DhcpServer } from '../dhcp/server.js';
+import { policyContext } from '../dhcp/handlers/exchange.js';
 import { openTransport } from '../dhcp/transport/transport.js';
 import type { DatagramTransport } from '../dhcp/transport/transport.js';
 import { checkServeInterface, inspectInterface, type InterfaceInfo } from '../host/linux/interfaces.js';
@@ -103,7 +104,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       });
       transports.push(transport);
       const server = new DhcpServer({
-        ctx: { scope, db: dbs[i]! },
+        ctx: policyContext(scope, dbs[i]!),
         store: journal,
         transport,
         clock,

@@ -9,6 +9,7 @@
  * fsyncs the directory, so a crash at any moment leaves either the old or the new journal whole.
  */
 import {
+  chmodSync,
   closeSync,
   fdatasync,
   fsyncSync,
@@ -16,9 +17,11 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   write,
   writeSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseIpv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
@@ -110,6 +113,7 @@ export function journalPath(stateDir: string): string {
 
 interface Pending {
   text: string;
+  records: number;
   done: (err: Error | null) => void;
 }
 
@@ -118,6 +122,8 @@ export interface JournalOptions {
   compactSlack?: number;
   /** The live records, for compaction. */
   snapshot?: () => StoredLease[];
+  /** Told about a failed background compaction (the journal goes on appending to the old file). */
+  onCompactionError?: (err: Error) => void;
 }
 
 export class Journal implements LeaseStore {
@@ -129,17 +135,27 @@ export class Journal implements LeaseStore {
   private queue: Pending[] = [];
   private flushing = false;
   private scheduled = false;
+  /** Set while a compaction swaps files: no flush may start. */
+  private hold = false;
+  /** While a compaction runs: the text appended to the old file since its snapshot, to carry over. */
+  private tail: string[] | undefined;
+  private compaction: Promise<void> | undefined;
+  private idleWaiter: (() => void) | undefined;
   private readonly slack: number;
   private readonly snapshot: (() => StoredLease[]) | undefined;
+  private readonly onCompactionError: ((err: Error) => void) | undefined;
 
   constructor(stateDir: string, opts: JournalOptions = {}) {
     this.path = journalPath(stateDir);
     this.slack = opts.compactSlack ?? 10_000;
     this.snapshot = opts.snapshot;
+    this.onCompactionError = opts.onCompactionError;
   }
 
   load(): Promise<LoadResult> {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // owner-only even if it existed with wider permissions
     let text = '';
     try {
       text = readFileSync(this.path, 'utf8');
@@ -159,7 +175,7 @@ export class Journal implements LeaseStore {
   append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
     let text = '';
     for (const r of records) text += encodeRecord(r) + '\n';
-    this.queue.push({ text, done });
+    this.queue.push({ text, records: records.length, done });
     if (!this.flushing && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
@@ -169,40 +185,110 @@ export class Journal implements LeaseStore {
     }
   }
 
+  /** Records waiting for their fsync (appended, not yet durable). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   private flush(): void {
-    if (this.flushing || this.queue.length === 0) return;
+    if (this.flushing || this.hold || this.queue.length === 0) return;
     this.flushing = true;
     const batch = this.queue;
     this.queue = [];
+    const text = batch.map((p) => p.text).join('');
     const finish = (err: Error | null): void => {
       this.flushing = false;
-      for (const p of batch) p.done(err);
-      if (this.queue.length > 0) this.flush();
-    };
-    if (this.snapshot && this.lines > 2 * this.liveAtCompaction + this.slack) {
-      // The in-memory table already reflects this batch, so the snapshot covers it.
-      try {
-        this.compact(this.snapshot());
-        finish(null);
-      } catch (e) {
-        finish(e as Error);
+      if (!err) {
+        this.lines += batch.reduce((n, p) => n + p.records, 0);
+        this.tail?.push(text);
       }
-      return;
-    }
-    const buf = Buffer.from(batch.map((p) => p.text).join(''));
+      for (const p of batch) p.done(err);
+      if (this.idleWaiter) this.idleWaiter();
+      else if (this.queue.length > 0) this.flush();
+      this.maybeCompact();
+    };
+    const buf = Buffer.from(text);
     write(this.fd, buf, 0, buf.length, null, (err) => {
       if (err) {
         finish(err);
         return;
       }
-      this.lines += batch.length;
       fdatasync(this.fd, (err2) => {
         finish(err2);
       });
     });
   }
 
-  /** Rewrites the journal to exactly `live`: temp file, fsync, rename, fsync the directory. */
+  private maybeCompact(): void {
+    if (this.compaction || !this.snapshot || this.lines <= 2 * this.liveAtCompaction + this.slack) return;
+    this.compaction = this.compactInBackground(this.snapshot).finally(() => {
+      this.compaction = undefined;
+    });
+  }
+
+  /**
+   * Compaction without stopping appends (after Kea's LFC): the snapshot is written and synced to a temporary
+   * file while appends go on to the old file; then, with flushes held for a moment, the records appended
+   * since the snapshot are carried over, the file is synced and renamed over the journal, and the directory
+   * synced. The in-memory table already reflects every queued record, so snapshot + tail covers them all;
+   * a record present in both is harmless (the newest record per MAC wins).
+   */
+  private async compactInBackground(snapshot: () => StoredLease[]): Promise<void> {
+    const tmp = `${this.path}.tmp`;
+    this.tail = [];
+    try {
+      const live = snapshot();
+      let text = '';
+      for (const r of live) text += encodeRecord(r) + '\n';
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(text);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      this.hold = true;
+      if (this.flushing) {
+        await new Promise<void>((resolve) => {
+          this.idleWaiter = resolve;
+        });
+        this.idleWaiter = undefined;
+      }
+      // From here to the end of the try block nothing yields: no flush can interleave.
+      const tailText = this.tail.join('');
+      const tfd = openSync(tmp, 'a');
+      try {
+        if (tailText) writeSync(tfd, tailText);
+        fsyncSync(tfd);
+      } finally {
+        closeSync(tfd);
+      }
+      this.swapIn(tmp, live.length + countLines(tailText));
+      this.liveAtCompaction = live.length;
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      this.onCompactionError?.(e as Error);
+    } finally {
+      this.tail = undefined;
+      this.hold = false;
+      this.flush();
+    }
+  }
+
+  private swapIn(tmp: string, lines: number): void {
+    renameSync(tmp, this.path);
+    const dir = openSync(dirname(this.path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+    closeSync(this.fd);
+    this.fd = openSync(this.path, 'a', 0o600);
+    this.lines = lines;
+  }
+
+  /** Rewrites the journal to exactly `live` now (synchronously): temp file, fsync, rename, fsync the directory. */
   compact(live: readonly StoredLease[]): void {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
@@ -214,31 +300,22 @@ export class Journal implements LeaseStore {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, this.path);
-    const dir = openSync(dirname(this.path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-    closeSync(this.fd);
-    this.fd = openSync(this.path, 'a', 0o600);
-    this.lines = live.length;
+    this.swapIn(tmp, live.length);
     this.liveAtCompaction = live.length;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      const wait = (): void => {
-        if (this.flushing || this.queue.length > 0 || this.scheduled) {
-          setTimeout(wait, 5);
-          return;
-        }
-        if (this.fd >= 0) closeSync(this.fd);
-        this.fd = -1;
-        resolve();
-      };
-      wait();
-    });
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length > 0 || this.scheduled || this.compaction) {
+      if (this.compaction) await this.compaction;
+      else await new Promise((r) => setTimeout(r, 2));
+    }
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
   }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -25,6 +25,8 @@ export type Unavailable =
   | { why: 'declined' }
   | { why: 'has-reservation'; reserved: Ipv4 };
 
+export type Choice = { ip: Ipv4 } | { refused: 'pool-exhausted' | 'lease-cap' };
+
 export class LeaseDb {
   private readonly scope: Scope;
   readonly pool: AddressPool;
@@ -33,6 +35,9 @@ export class LeaseDb {
   private reservedByMac = new Map<Mac, Reservation>();
   private reservedByIp = new Map<Ipv4, Reservation>();
   private lastSweep = 0;
+  /** Reserved addresses inside the pool, and quarantined (declined) ones: both occupy pool bits but are not dynamic leases. */
+  private reservedInPool = 0;
+  private quarantined = 0;
 
   constructor(scope: Scope) {
     this.scope = scope;
@@ -46,6 +51,12 @@ export class LeaseDb {
     this.reservedByMac = new Map(list.map((r) => [r.mac, r]));
     this.reservedByIp = new Map(list.map((r) => [r.ip, r]));
     for (const r of list) this.pool.take(r.ip);
+    this.reservedInPool = list.filter((r) => this.pool.has(r.ip)).length;
+  }
+
+  /** Dynamic leases that hold a pool address now (offered or bound, reservations and quarantines excluded). */
+  dynamicActive(): number {
+    return this.pool.size - this.pool.freeCount - this.reservedInPool - this.quarantined;
   }
 
   reservationOf(mac: Mac): Reservation | undefined {
@@ -88,25 +99,43 @@ export class LeaseDb {
 
   /**
    * The address to offer `mac`, in order of preference: its reservation; the address it holds or was
-   * offered; the address it asks for (option 50); the address it had before; the next free one.
+   * offered; the address it asks for (option 50); the address it had before; the next free one — unless
+   * the pool is exhausted or the dynamic lease cap (dhcp.maxLeases) is reached. An active lease is never
+   * taken from its holder to make room.
    */
-  choose(mac: Mac, requested: Ipv4 | undefined, now: number): Ipv4 | undefined {
+  choose(mac: Mac, requested: Ipv4 | undefined, now: number): Choice {
     const own = this.reservedByMac.get(mac);
-    if (own) return this.check(mac, own.ip, now) === undefined ? own.ip : this.nextFree(now);
+    if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip };
     const prev = this.byMac.get(mac);
-    if (prev && prev.state !== 'declined' && this.check(mac, prev.ip, now) === undefined) return prev.ip;
-    if (requested !== undefined && this.check(mac, requested, now) === undefined) return requested;
-    return this.nextFree(now);
+    const holds = prev !== undefined && isActive(prev, now) && prev.state !== 'declined';
+    if (!own && prev && prev.state !== 'declined' && this.check(mac, prev.ip, now) === undefined) {
+      if (holds || this.roomForOne(now)) return { ip: prev.ip };
+    }
+    if (!holds && !this.roomForOne(now)) return { refused: 'lease-cap' };
+    if (!own && requested !== undefined && this.check(mac, requested, now) === undefined)
+      return { ip: requested };
+    const ip = this.nextFree(now);
+    return ip === undefined ? { refused: 'pool-exhausted' } : { ip };
+  }
+
+  /** Whether one more dynamic lease fits under the cap (sweeping what ran out first, if needed). */
+  private roomForOne(now: number): boolean {
+    if (this.dynamicActive() < this.scope.maxLeases) return true;
+    this.sweepIfDue(now);
+    return this.dynamicActive() < this.scope.maxLeases;
   }
 
   private nextFree(now: number): Ipv4 | undefined {
     let ip = this.pool.nextFree();
-    if (ip === undefined && now - this.lastSweep >= 1000) {
-      // Full: reclaim what ran out since the last sweep (at most once a second, so a flood costs little).
-      this.expire(now);
-      ip = this.pool.nextFree();
-    }
+    if (ip === undefined && this.sweepIfDue(now)) ip = this.pool.nextFree();
     return ip;
+  }
+
+  /** Reclaims what ran out since the last sweep, at most once a second so a flood costs little. */
+  private sweepIfDue(now: number): boolean {
+    if (now - this.lastSweep < 1000) return false;
+    this.expire(now);
+    return true;
   }
 
   offer(
@@ -219,6 +248,9 @@ export class LeaseDb {
       // The address's previous (inactive) holder keeps its record for history, but no longer owns the address.
       if (displaced.state === 'offered' || displaced.state === 'declined') this.byMac.delete(displaced.mac);
     }
+    const replaced = this.byIp.get(ip);
+    if (replaced?.state === 'declined' && this.pool.has(ip)) this.quarantined--;
+    if (state === 'declined' && this.pool.has(ip)) this.quarantined++;
     const lease: Lease = {
       mac,
       ip,
@@ -239,6 +271,7 @@ export class LeaseDb {
   private drop(l: Lease): void {
     if (this.byMac.get(l.mac) === l) this.byMac.delete(l.mac);
     if (this.byIp.get(l.ip) === l) {
+      if (l.state === 'declined' && this.pool.has(l.ip)) this.quarantined--;
       this.byIp.delete(l.ip);
       if (!this.reservedByIp.has(l.ip)) this.pool.free(l.ip);
     }

@@ -41,6 +41,8 @@ export interface Scope {
   offerHoldMs: number;
   declineProbationMs: number;
   authoritative: boolean;
+  maxLeases: number;
+  rateLimit: { packets: number; perMs: number };
   router: Ipv4 | undefined;
   dnsServers: Ipv4[];
   domain: string;
@@ -115,6 +117,8 @@ export function resolveScope(
       offerHoldMs: d.offerHold * 1000,
       declineProbationMs: d.declineProbation * 1000,
       authoritative: d.authoritative,
+      maxLeases: d.maxLeases,
+      rateLimit: { packets: d.rateLimit.packets, perMs: d.rateLimit.per * 1000 },
       router: d.router === false ? undefined : d.router === 'auto' ? host : ipv4(d.router),
       dnsServers: d.dnsServers === 'auto' ? [host] : d.dnsServers.map(ipv4),
       domain: sw.dns.domain,

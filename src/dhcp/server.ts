@@ -24,8 +24,16 @@ export interface DhcpServerDeps {
   ports: Ports;
 }
 
+/**
+ * Bound on requests whose lease records wait for the journal's fsync. Past it, new packets are dropped
+ * before any work (clients retry): a slow disk or a flood cannot grow memory without limit.
+ */
+export const MAX_INFLIGHT = 4096;
+
 export interface ServerStats {
   received: number;
+  /** dropped unread because MAX_INFLIGHT requests were already waiting for the disk */
+  shed: number;
   replied: number;
   dropped: number;
   malformed: number;
@@ -33,7 +41,8 @@ export interface ServerStats {
 }
 
 export class DhcpServer {
-  readonly stats: ServerStats = { received: 0, replied: 0, dropped: 0, malformed: 0, errors: 0 };
+  readonly stats: ServerStats = { received: 0, shed: 0, replied: 0, dropped: 0, malformed: 0, errors: 0 };
+  private inflight = 0;
   private readonly d: DhcpServerDeps;
   private readonly debug: boolean;
 
@@ -54,6 +63,10 @@ export class DhcpServer {
 
   onPacket(data: Uint8Array, from: Peer): void {
     this.stats.received++;
+    if (this.inflight >= MAX_INFLIGHT) {
+      this.stats.shed++;
+      return;
+    }
     try {
       this.process(data, from);
     } catch (e) {
@@ -105,7 +118,9 @@ export class DhcpServer {
       return;
     }
     const records: StoredLease[] = ex.commit.map((l) => ({ ...l, switchName: ctx.scope.switchName }));
+    this.inflight++;
     this.d.store.append(records, (err) => {
+      this.inflight--;
       if (err) {
         // Not durable, so not promised: the client will retry, and the error is loud.
         log.error({ err: err.message, mac: ex.mac }, 'lease journal write failed; reply withheld');

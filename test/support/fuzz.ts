@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { memoryLogger } from '../../src/daemon/log.js';
 import { STANDARD_PORTS } from '../../src/dhcp/destination.js';
 import { LeaseDb } from '../../src/dhcp/lease-db.js';
+import { policyContext } from '../../src/dhcp/handlers/exchange.js';
 import type { LeaseStore, LoadResult, StoredLease } from '../../src/dhcp/lease-store.js';
 import { Opt } from '../../src/dhcp/message.js';
 import { getMessageType } from '../../src/dhcp/options.js';
@@ -70,7 +71,7 @@ export async function runFuzz(iterations: number, seed: number): Promise<FuzzRes
   const clock = fixedClock(Date.UTC(2026, 10, 24));
   const transport = new FakeTransport();
   const server = new DhcpServer({
-    ctx: { scope: r.scope, db: new LeaseDb(r.scope) },
+    ctx: policyContext(r.scope, new LeaseDb(r.scope)),
     store: new SyncStore(),
     transport,
     clock,

@@ -19,3 +19,9 @@ export const admit: Handler = (ex, { scope }) => {
   }
   return 'next';
 };
+
+/** Per-MAC budget (dhcp.rateLimit); reserved machines are exempt so a flood never starves them. */
+export const throttle: Handler = (ex, { db, limiter }) => {
+  if (db.reservationOf(ex.mac)) return 'next';
+  return limiter.allow(ex.mac, ex.now) ? 'next' : drop(ex, 'over its rate limit (dhcp.rateLimit)');
+};

@@ -14,7 +14,7 @@ import { getClasslessRoutes, getIp, getString, getU32, ipBytes, stringBytes, u8 
 import { resolveScope, type Scope } from '../scope.js';
 import { decode, encode } from '../wire.js';
 import { handle } from './chain.js';
-import type { Exchange, PolicyContext } from './exchange.js';
+import { policyContext, type Exchange, type PolicyContext } from './exchange.js';
 
 const HOST = ipv4('10.9.0.1');
 const RESERVED_MAC = mac('00:15:5d:00:00:01');
@@ -107,7 +107,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
 
   beforeEach(() => {
     const scope = scopeFrom(BASE);
-    ctx = { scope, db: new LeaseDb(scope) };
+    ctx = policyContext(scope, new LeaseDb(scope));
     now = T0;
   });
 
@@ -137,7 +137,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
 
   test('option 26 is sent in OFFER and ACK when configured', () => {
     const scope = scopeFrom(BASE.replace('leaseTime: 1h', 'leaseTime: 1h\n      mtu: 1400'));
-    ctx = { scope, db: new LeaseDb(scope) };
+    ctx = policyContext(scope, new LeaseDb(scope));
     const ex = run(req(MessageType.DISCOVER, A));
     assert.deepEqual([...ex.reply!.options.get(Opt.INTERFACE_MTU)!], [0x05, 0x78]);
   });
@@ -208,12 +208,13 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     // The reserved MAC held a dynamic address before its reservation existed.
     const scope0 = scopeFrom(BASE.replace(/ {6}reservations:[\s\S]*/, ''));
     const db0 = new LeaseDb(scope0);
-    const before = handle(req(MessageType.DISCOVER, RESERVED_MAC), now, { scope: scope0, db: db0 }).reply!
+    const before = handle(req(MessageType.DISCOVER, RESERVED_MAC), now, policyContext(scope0, db0)).reply!
       .yiaddr;
-    handle(req(MessageType.REQUEST, RESERVED_MAC, { serverId: HOST, requested: before }), now, {
-      scope: scope0,
-      db: db0,
-    });
+    handle(
+      req(MessageType.REQUEST, RESERVED_MAC, { serverId: HOST, requested: before }),
+      now,
+      policyContext(scope0, db0),
+    );
     for (const l of db0.all())
       assert.equal(ctx.db.restore(l, now) !== undefined, true, 'conflicting lease not restored');
     const nak = run(req(MessageType.REQUEST, RESERVED_MAC, { requested: before }));
@@ -230,7 +231,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
 
   test('INIT-REBOOT: not authoritative → silence for a client we have no record of (RFC 2131 §4.3.2)', () => {
     const scope = scopeFrom(BASE.replace('leaseTime: 1h', 'leaseTime: 1h\n      authoritative: false'));
-    ctx = { scope, db: new LeaseDb(scope) };
+    ctx = policyContext(scope, new LeaseDb(scope));
     const ex = run(req(MessageType.REQUEST, A, { requested: ipv4('10.9.0.105') }));
     assert.equal(ex.reply, undefined);
     assert.match(ex.reason, /not authoritative/);
@@ -253,6 +254,20 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     assert.equal(ex.reply!.yiaddr, ip);
     assert.equal(ex.commit[0]!.expiresAt, now + 3600_000);
     assert.deepEqual(destinationOf(r, ex.reply!, STANDARD_PORTS), { address: formatIpv4(ip), port: 68 });
+  });
+
+  test('a live reservation for a held address: the holder is NAKed at its next request, then the owner gets it', () => {
+    const held = dora(B);
+    const owner = mac('02:00:00:00:00:0c');
+    ctx.db.setReservations([...ctx.scope.reservations, { name: 'new', mac: owner, ip: held }]);
+    // Until the holder comes back, the owner is given a pool address rather than a double-booked one.
+    assert.notEqual(run(req(MessageType.DISCOVER, owner)).reply!.yiaddr, held);
+    const renew = run(req(MessageType.REQUEST, B, { ciaddr: held }));
+    assert.equal(typeOf(renew), MessageType.NAK);
+    assert.match(renew.reason, /reserved for 02:00:00:00:00:0c/);
+    assert.equal(renew.commit[0]?.state, 'released', 'the give-up is journaled');
+    assert.equal(run(req(MessageType.DISCOVER, owner)).reply!.yiaddr, held);
+    assert.notEqual(dora(B), held, 'the old holder moves to another address');
   });
 
   test('RENEWING an address that is now another client’s reservation → NAK', () => {
@@ -362,7 +377,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
         'leaseTime: 1h\n      staticRoutes: [{ to: 172.20.0.0/16, via: 10.9.0.1 }]',
       ),
     );
-    ctx = { scope, db: new LeaseDb(scope) };
+    ctx = policyContext(scope, new LeaseDb(scope));
     const ex = run(req(MessageType.DISCOVER, A, { prl: [1, 3, 121, 249] }));
     for (const code of [Opt.CLASSLESS_ROUTES, Opt.MS_CLASSLESS_ROUTES]) {
       const routes = getClasslessRoutes(ex.reply!.options, code)!;
@@ -380,14 +395,52 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     assert.match(run(bootp).reason, /plain BOOTP/);
   });
 
+  test('the dynamic lease cap holds against many MACs; active leases are never evicted; reservations still served', () => {
+    const scope = scopeFrom(BASE.replace('leaseTime: 1h', 'leaseTime: 1h\n      maxLeases: 3'));
+    ctx = policyContext(scope, new LeaseDb(scope));
+    const held = [1, 2, 3].map((i) => dora(mac(`02:00:00:00:04:0${i}`)));
+    for (let i = 0; i < 50; i++) {
+      const ex = run(req(MessageType.DISCOVER, mac(`02:00:00:00:05:${i.toString(16).padStart(2, '0')}`)));
+      assert.equal(ex.reply, undefined);
+      assert.match(ex.reason, /lease cap reached: 3 of dhcp\.maxLeases 3/);
+    }
+    assert.equal(ctx.db.dynamicActive(), 3);
+    [1, 2, 3].forEach((i, k) => {
+      assert.equal(ctx.db.leaseOf(mac(`02:00:00:00:04:0${i}`))!.ip, held[k]);
+    });
+    // A holder renews fine at the cap, and the reserved machine is served.
+    assert.equal(
+      typeOf(run(req(MessageType.REQUEST, mac('02:00:00:00:04:01'), { ciaddr: held[0]! }))),
+      MessageType.ACK,
+    );
+    assert.equal(formatIpv4(dora(RESERVED_MAC)), '10.9.0.10');
+  });
+
+  test('per-MAC rate limit: over budget is dropped, the budget returns after the window; reserved MACs exempt', () => {
+    const scope = scopeFrom(
+      BASE.replace('leaseTime: 1h', 'leaseTime: 1h\n      rateLimit: { packets: 4, per: 10s }'),
+    );
+    ctx = policyContext(scope, new LeaseDb(scope));
+    const results = Array.from({ length: 6 }, () => run(req(MessageType.DISCOVER, A)));
+    assert.deepEqual(
+      results.map((r) => typeOf(r) ?? 'dropped'),
+      [MessageType.OFFER, MessageType.OFFER, MessageType.OFFER, MessageType.OFFER, 'dropped', 'dropped'],
+    );
+    assert.match(results[5]!.reason, /rate limit/);
+    for (let i = 0; i < 10; i++)
+      assert.equal(typeOf(run(req(MessageType.DISCOVER, RESERVED_MAC))), MessageType.OFFER);
+    now += 10_000;
+    assert.equal(typeOf(run(req(MessageType.DISCOVER, A))), MessageType.OFFER);
+  });
+
   test('a /16 pool allocates without scanning: 20,000 distinct offers', () => {
     const scope = scopeFrom(
       BASE.replace('subnet: 10.9.0.0/24', 'subnet: 10.9.0.0/16').replace(
         'pool: 10.9.0.100-10.9.0.109',
-        'pool: 10.9.1.0-10.9.255.254',
+        'pool: 10.9.1.0-10.9.255.254\n      maxLeases: 65536',
       ),
     );
-    ctx = { scope, db: new LeaseDb(scope) };
+    ctx = policyContext(scope, new LeaseDb(scope));
     const seen = new Set<number>();
     for (let i = 0; i < 20_000; i++) {
       const m = mac(

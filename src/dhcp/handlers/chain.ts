@@ -5,7 +5,7 @@
 import { macFromBytes } from '../../net/mac.js';
 import type { DhcpMessage } from '../message.js';
 import { getMessageType } from '../options.js';
-import { admit } from './admit.js';
+import { admit, throttle } from './admit.js';
 import { decline } from './decline.js';
 import { discover } from './discover.js';
 import type { Exchange, Handler, PolicyContext } from './exchange.js';
@@ -16,6 +16,7 @@ import { request } from './request.js';
 
 export const chain: readonly Handler[] = [
   admit,
+  throttle,
   discover,
   request,
   decline,

@@ -7,6 +7,7 @@ import type { Mac } from '../../net/mac.js';
 import type { Lease } from '../lease.js';
 import type { LeaseDb } from '../lease-db.js';
 import type { DhcpMessage } from '../message.js';
+import { RateLimiter } from '../rate-limiter.js';
 import type { Scope } from '../scope.js';
 
 /** One line at info level: what happened to a lease. */
@@ -34,7 +35,13 @@ export interface Exchange {
 export interface PolicyContext {
   readonly scope: Scope;
   readonly db: LeaseDb;
+  readonly limiter: RateLimiter;
 }
 
 export type Verdict = 'next' | 'stop';
 export type Handler = (ex: Exchange, ctx: PolicyContext) => Verdict;
+
+/** The policy context of a scope: its settings, its lease table and its rate limiter. */
+export function policyContext(scope: Scope, db: LeaseDb): PolicyContext {
+  return { scope, db, limiter: new RateLimiter(scope.rateLimit.packets, scope.rateLimit.perMs) };
+}

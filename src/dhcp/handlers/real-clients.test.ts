@@ -19,7 +19,7 @@ import { getMessageType, getParameterRequestList, getString, getU32 } from '../o
 import { resolveScope } from '../scope.js';
 import { decode, encode } from '../wire.js';
 import { handle } from './chain.js';
-import type { PolicyContext } from './exchange.js';
+import { policyContext, type PolicyContext } from './exchange.js';
 
 const NOW = Date.UTC(2026, 10, 24);
 
@@ -30,7 +30,7 @@ function context(): PolicyContext {
   );
   const r = resolveScope(c.switches[0]!, { address: ipv4('10.9.0.1'), prefix: 24 }, 'linux');
   assert.ok(r.ok);
-  return { scope: r.scope, db: new LeaseDb(r.scope) };
+  return policyContext(r.scope, new LeaseDb(r.scope));
 }
 
 /** What a client would receive: the reply through the real encoder and decoder. */

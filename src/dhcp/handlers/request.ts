@@ -51,7 +51,13 @@ function confirm(ex: Exchange, ctx: PolicyContext, ip: Ipv4, state: string): 'ne
 
 function commit(ex: Exchange, { db }: PolicyContext, ip: Ipv4, state: string): 'next' | 'stop' {
   const why = db.check(ex.mac, ip, ex.now);
-  if (why) return nak(ex, `${state}: ${formatIpv4(ip)}: ${describe(why)}`);
+  if (why) {
+    // The client held this address, but it may no longer (a reservation now claims it, or the client's
+    // own reservation moved it): give it up now, so the reservation's owner can have it at once.
+    const gone = db.release(ex.mac, ip, ex.now);
+    if (gone) ex.commit.push(gone);
+    return nak(ex, `${state}: ${formatIpv4(ip)}: ${describe(why)}`);
+  }
   const lease = db.bind(ex.mac, ip, ex.now, clientInfo(ex.req));
   ex.commit.push(lease);
   const ciaddr = ex.req.ciaddr;

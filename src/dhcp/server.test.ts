@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FakeTransport } from '../../test/fakes/fake-transport.js';
+import { dhclient } from '../../test/support/client-packets.js';
+import { fixedClock } from '../clock.js';
+import { parseConfig } from '../config/load.js';
+import { memoryLogger } from '../daemon/log.js';
+import { ipv4 } from '../net/ipv4.js';
+import { STANDARD_PORTS } from './destination.js';
+import { policyContext } from './handlers/exchange.js';
+import { LeaseDb } from './lease-db.js';
+import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
+import { resolveScope } from './scope.js';
+import { DhcpServer, MAX_INFLIGHT } from './server.js';
+
+/** A disk that never finishes: every append waits forever. */
+class StuckStore implements LeaseStore {
+  waiting = 0;
+  load(): Promise<LoadResult> {
+    return Promise.resolve({ leases: [], problems: [] });
+  }
+  append(records: readonly StoredLease[]): void {
+    this.waiting += records.length;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+test('requests waiting for the disk are bounded: past MAX_INFLIGHT new packets are shed unread', () => {
+  const c = parseConfig(
+    'switches:\n  - name: lab\n    subnet: 10.9.0.0/16\n    host: 10.9.0.1\n    dhcp: { maxLeases: 65536, rateLimit: { packets: 1000 } }\n',
+    't.yaml',
+  );
+  const r = resolveScope(c.switches[0]!, { address: ipv4('10.9.0.1'), prefix: 16 }, 'linux');
+  assert.ok(r.ok);
+  const store = new StuckStore();
+  const server = new DhcpServer({
+    ctx: policyContext(r.scope, new LeaseDb(r.scope)),
+    store,
+    transport: new FakeTransport(),
+    clock: fixedClock(Date.UTC(2026, 10, 24)),
+    log: memoryLogger('error'),
+    ports: STANDARD_PORTS,
+  });
+  const from = { address: '0.0.0.0', port: 68 };
+  for (let i = 0; i < MAX_INFLIGHT + 10; i++) {
+    const mac = `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+    // INIT-REBOOT for a free address: the authoritative server commits it (a journal append each).
+    server.onPacket(
+      dhclient.request({ mac, state: 'init-reboot', requestedIp: `10.9.${128 + (i >> 8)}.${i & 255}` }).bytes,
+      from,
+    );
+  }
+  assert.equal(store.waiting, MAX_INFLIGHT);
+  assert.equal(server.stats.shed, 10);
+  assert.equal(server.stats.errors, 0);
+});

@@ -211,10 +211,13 @@ static napi_value open_bound_udp_socket(napi_env env, napi_callback_info info) {
 
 #endif
 
+/* native/arpprobe.c: arpOpen/arpSend/arpClose for the DHCP conflict probe (src/dhcp/probe/arp-linux.ts). */
+napi_value arpprobe_init(napi_env env, napi_value exports);
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   NAPI_CALL(env, napi_create_function(env, "openBoundUdpSocket", NAPI_AUTO_LENGTH, open_bound_udp_socket,
                                       NULL, &fn));
   NAPI_CALL(env, napi_set_named_property(env, exports, "openBoundUdpSocket", fn));
-  return exports;
+  return arpprobe_init(env, exports);
 }

@@ -4,37 +4,9 @@ import type { Clock } from '../clock.js';
 import { formatDuration } from '../config/duration.js';
 import { journalPath, parseJournal } from '../dhcp/journal.js';
 import type { StoredLease } from '../dhcp/lease-store.js';
-import { formatIpv4 } from '../net/ipv4.js';
-
-/** DESIGN.md contract: `{ mac, ip, hostname, clientId, expiresAt, state }`. */
-export interface LeaseRow {
-  mac: string;
-  ip: string;
-  hostname: string | null;
-  clientId: string | null;
-  expiresAt: string;
-  state: string;
-  switch: string;
-}
-
-export function toRows(leases: readonly StoredLease[], now: number): LeaseRow[] {
-  return leases
-    .filter((l) => l.state !== 'offered')
-    .map((l) => ({
-      mac: l.mac,
-      ip: formatIpv4(l.ip),
-      hostname: l.hostname ?? null,
-      clientId: l.clientId ?? null,
-      expiresAt: new Date(l.expiresAt).toISOString(),
-      state: l.state === 'bound' && l.expiresAt <= now ? 'expired' : l.state,
-      switch: l.switchName,
-    }))
-    .sort((a, b) => a.switch.localeCompare(b.switch) || ipOrder(a.ip) - ipOrder(b.ip));
-}
-
-function ipOrder(ip: string): number {
-  return ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-}
+import { toRows, type LeaseRow } from '../dhcp/lease-rows.js';
+import { callDaemon } from '../daemon/control/client.js';
+import { controlPath } from '../daemon/control/path.js';
 
 export function renderTable(rows: readonly LeaseRow[], now: number): string {
   if (rows.length === 0) return 'no leases\n';
@@ -71,9 +43,17 @@ export async function readLeases(stateDir: string): Promise<{ leases: StoredLeas
   return parseJournal(text, path);
 }
 
+/** The running daemon's table when one answers on the control channel, else the journal's. */
 export async function leasesCommand(stateDir: string, json: boolean, clock: Clock): Promise<string> {
-  const { leases, problems } = await readLeases(stateDir);
-  for (const p of problems) process.stderr.write(`warning: ${p}\n`);
-  const rows = toRows(leases, clock.now());
+  let rows: LeaseRow[];
+  const live = await callDaemon(controlPath(stateDir), 'leases');
+  if (live.running && live.ok) rows = live.result as LeaseRow[];
+  else {
+    if (live.running && !live.ok)
+      process.stderr.write(`warning: the daemon did not answer (${live.error}); reading the journal\n`);
+    const { leases, problems } = await readLeases(stateDir);
+    for (const p of problems) process.stderr.write(`warning: ${p}\n`);
+    rows = toRows(leases, clock.now());
+  }
   return json ? JSON.stringify(rows, null, 2) + '\n' : renderTable(rows, clock.now());
 }

@@ -9,6 +9,7 @@ import { LOG_LEVELS, type LogLevel } from '../daemon/log.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
+import { reserveCommand, unreserveCommand } from './reserve.js';
 import { serveCommand } from './serve.js';
 import { packageVersion } from './version.js';
 
@@ -64,6 +65,48 @@ export function buildProgram(): Command {
     .action(async (o: { config?: string; stateDir?: string; json?: boolean }) => {
       const config = o.config !== undefined ? await loadConfig(o.config) : undefined;
       out(await leasesCommand(chooseStateDir(o.stateDir, config?.stateDir), o.json === true, systemClock));
+    });
+
+  program
+    .command('reserve')
+    .description('reserve an address for NAME (by MAC), in the config file and live in a running daemon')
+    .argument('<name>', 'reservation name (a DNS label; the VM becomes NAME.<domain>)')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases are kept')
+    .option('--mac <mac>', "MAC address (default: a stable one in Hyper-V's 00:15:5d range)")
+    .option('--ip <address>', 'address (default: the first free one outside the dynamic pool)')
+    .option('--switch <name>', 'which switch, when the config has several')
+    .action(
+      async (
+        name: string,
+        o: { config: string; stateDir?: string; mac?: string; ip?: string; switch?: string },
+      ) => {
+        const config = await loadConfig(o.config);
+        const { stateDir, ...rest } = o;
+        out(
+          await reserveCommand(
+            name,
+            { ...rest, stateDir: chooseStateDir(stateDir, config.stateDir) },
+            systemClock,
+          ),
+        );
+      },
+    );
+
+  program
+    .command('unreserve')
+    .description('remove the reservation NAME from the config file and a running daemon')
+    .argument('<name>')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases are kept')
+    .action(async (name: string, o: { config: string; stateDir?: string }) => {
+      const config = await loadConfig(o.config);
+      out(
+        await unreserveCommand(name, {
+          config: o.config,
+          stateDir: chooseStateDir(o.stateDir, config.stateDir),
+        }),
+      );
     });
 
   return program;

@@ -22,6 +22,16 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     log,
     clock: systemClock,
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
+    reloadConfig: () => loadConfig(flags.config),
+  });
+  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing.
+  process.on('SIGHUP', () => {
+    daemon.reload().catch((e: unknown) => {
+      log.error(
+        { err: e instanceof Error ? e.message : String(e) },
+        'reload failed; the running config stays',
+      );
+    });
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -81,6 +81,12 @@ const dhcp = z.strictObject({
   authoritative: z.boolean().default(true),
   /** Cap on dynamic leases (offered + bound); reservations do not count. dnsmasq's default is 1000. */
   maxLeases: z.number().int().min(1).default(1000),
+  /**
+   * Before offering a fresh dynamic address, ask the switch whether anyone answers on it (ARP, ≤ 1 s,
+   * results cached 30 s); a taken address is quarantined and another offered. Off by default: it delays
+   * each fresh offer by the probe's wait (0.5 s) when nobody answers.
+   */
+  conflictProbe: z.boolean().default(false),
   /** Per-MAC request budget: more than `packets` in `per` are dropped (reserved MACs are exempt). */
   rateLimit: z
     .strictObject({ packets: z.number().int().min(1).default(20), per: duration.default(10) })

@@ -124,6 +124,35 @@ describe('serve (in process, fake transport)', () => {
     await d.stop();
   });
 
+  test('reload applies reservation changes live and says what needs a restart; a bad config changes nothing', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    let next = CONFIG;
+    let broken = false;
+    const d = await start(dir, new FakeTransport(), {
+      reloadConfig: () => (broken ? Promise.reject(new Error('t.yaml:3:5: bad')) : Promise.resolve(next)),
+    });
+    const base =
+      'switches:\n  - name: sy-br0\n    subnet: 10.9.0.0/24\n    host: 10.9.0.1\n    dhcp:\n      pool: 10.9.0.100-10.9.0.199\n';
+    next = parseConfig(
+      base + '      reservations: [{ name: vm7, mac: "00:15:5d:00:00:07", ip: 10.9.0.7 }]\n',
+      't.yaml',
+    );
+    const r1 = await d.reload();
+    assert.deepEqual(r1.applied, ['switch "sy-br0": reservations +vm7 (00:15:5d:00:00:07 → 10.9.0.7)']);
+    assert.deepEqual(r1.restartNeeded, []);
+    assert.equal(formatIpv4(d.dbs[0]!.reservationOf(mac('00:15:5d:00:00:07'))!.ip), '10.9.0.7');
+    next = parseConfig(base + '      leaseTime: 1h\n', 't.yaml');
+    const r2 = await d.reload();
+    assert.deepEqual(r2.applied, ['switch "sy-br0": reservations -vm7 (00:15:5d:00:00:07 → 10.9.0.7)']);
+    assert.deepEqual(r2.restartNeeded, ['switch "sy-br0": settings other than reservations changed']);
+    assert.equal(d.dbs[0]!.reservationOf(mac('00:15:5d:00:00:07')), undefined);
+    broken = true;
+    await assert.rejects(d.reload(), /t\.yaml:3:5: bad/);
+    assert.equal(d.scopes[0]!.leaseTime, 43200, 'the running settings stay');
+    await d.stop();
+  });
+
   test('refuses to serve on a missing interface, a missing address or a DHCP-assigned address', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
     dirs.push(dir);

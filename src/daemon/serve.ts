@@ -11,13 +11,18 @@ import { LeaseDb } from '../dhcp/lease-db.js';
 import type { StoredLease } from '../dhcp/lease-store.js';
 import { describeScope, resolveScope, type InterfaceAddress, type Scope } from '../dhcp/scope.js';
 import { DhcpServer } from '../dhcp/server.js';
+import { cachedProbe, createProbe, type ConflictProbe } from '../dhcp/probe/probe.js';
 import { policyContext } from '../dhcp/handlers/exchange.js';
 import { openTransport } from '../dhcp/transport/transport.js';
 import type { DatagramTransport } from '../dhcp/transport/transport.js';
 import { checkServeInterface, inspectInterface, type InterfaceInfo } from '../host/linux/interfaces.js';
 import { inspectWindowsInterface } from '../host/windows/interfaces.js';
-import { contains, formatIpv4, parseIpv4 } from '../net/ipv4.js';
+import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
+import { startControlServer, type ControlServer } from './control/server.js';
+import { controlPath } from './control/path.js';
 import type { Logger } from './log.js';
+import { applyReload, type ReloadResult } from './reload.js';
+import { toRows } from '../dhcp/lease-rows.js';
 
 export interface ServeOptions {
   config: Config;
@@ -32,17 +37,23 @@ export interface ServeOptions {
   inspect?: (name: string) => Promise<InterfaceInfo>;
   /** For tests: a transport that is not a real socket. */
   openTransport?: typeof openTransport;
+  /** Re-reads the config for a live reload (the control channel's `reload`); absent = reload unsupported. */
+  reloadConfig?: () => Promise<Config>;
+  /** Start the control channel in the state directory (default true). */
+  control?: boolean;
 }
 
 export interface RunningDaemon {
   scopes: Scope[];
   servers: DhcpServer[];
   dbs: LeaseDb[];
+  /** Re-reads the config and applies reservation changes (control channel `reload`, SIGHUP). */
+  reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
 /** The address on the interface that the scope serves: the configured host address, else the one static address. */
-function pickAddress(sw: SwitchConfig, info: InterfaceInfo): InterfaceAddress | undefined {
+export function pickAddress(sw: SwitchConfig, info: InterfaceInfo): InterfaceAddress | undefined {
   const want = sw.host === 'auto' ? undefined : parseIpv4(sw.host);
   const candidates = info.addresses.filter((a) => !a.dynamic);
   const hit = want !== undefined ? info.addresses.find((a) => parseIpv4(a.address) === want) : candidates[0];
@@ -90,6 +101,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   restoreLeases(loaded.leases, scopes, dbs, clock.now(), log);
 
   const transports: DatagramTransport[] = [];
+  const probes: ConflictProbe[] = [];
   const servers: DhcpServer[] = [];
   try {
     for (const [i, scope] of scopes.entries()) {
@@ -103,6 +115,22 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
       transports.push(transport);
+      let probe: ConflictProbe | undefined;
+      if (scope.conflictProbe) {
+        probe = cachedProbe(
+          createProbe(platform, { interfaceName: scope.interfaceName, senderIp: scope.host }),
+          {
+            clock,
+            onFailure: (ip, f) => {
+              log.warn(
+                { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
+                'conflict probe failed; offering anyway',
+              );
+            },
+          },
+        );
+        probes.push(probe);
+      }
       const server = new DhcpServer({
         ctx: policyContext(scope, dbs[i]!),
         store: journal,
@@ -110,6 +138,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         clock,
         log,
         ports,
+        ...(probe ? { probe } : {}),
       });
       server.start();
       servers.push(server);
@@ -122,6 +151,54 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     await Promise.all(transports.map((t) => t.close()));
     await journal.close();
     throw e;
+  }
+
+  const startedAt = new Date(clock.now()).toISOString();
+  const reload = async (): Promise<ReloadResult> => {
+    if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
+    const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform);
+    log.info({ ...result }, 'reloaded');
+    return result;
+  };
+  let control: ControlServer | undefined;
+  if (opts.control !== false) {
+    try {
+      control = await startControlServer({
+        path: controlPath(opts.stateDir, platform),
+        handlers: {
+          status: () => ({
+            pid: process.pid,
+            startedAt,
+            switches: scopes.map((s, i) => ({
+              name: s.switchName,
+              interface: s.interfaceName,
+              subnet: formatCidr(s.subnet),
+              host: formatIpv4(s.host),
+              pool: `${formatIpv4(s.pool.start)}-${formatIpv4(s.pool.end)}`,
+              reservations: s.reservations.length,
+              dynamicLeases: dbs[i]!.dynamicActive(),
+              maxLeases: s.maxLeases,
+              stats: servers[i]!.stats,
+            })),
+          }),
+          leases: () =>
+            toRows(
+              scopes.flatMap((s, i) =>
+                dbs[i]!.all().map((l): StoredLease => ({ ...l, switchName: s.switchName })),
+              ),
+              clock.now(),
+            ),
+          reload,
+        },
+        log: (msg) => {
+          log.warn({}, msg);
+        },
+      });
+    } catch (e) {
+      await Promise.all(transports.map((t) => t.close()));
+      await journal.close();
+      throw e;
+    }
   }
 
   const sweep = setInterval(() => {
@@ -138,8 +215,11 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes,
     servers,
     dbs,
+    reload,
     stop: async () => {
       clearInterval(sweep);
+      await control?.close();
+      await Promise.all(probes.map((p) => p.close()));
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();
     },

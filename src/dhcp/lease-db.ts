@@ -25,7 +25,11 @@ export type Unavailable =
   | { why: 'declined' }
   | { why: 'has-reservation'; reserved: Ipv4 };
 
-export type Choice = { ip: Ipv4 } | { refused: 'pool-exhausted' | 'lease-cap' };
+/** `fresh`: an address the client has not held before — the one kind worth a conflict probe. */
+export type Choice = { ip: Ipv4; fresh: boolean } | { refused: 'pool-exhausted' | 'lease-cap' };
+
+/** The pseudo-MAC under which addresses found in use by the conflict probe are quarantined. */
+export const PROBE_MAC = '00:00:00:00:00:00' as Mac;
 
 export class LeaseDb {
   private readonly scope: Scope;
@@ -105,17 +109,18 @@ export class LeaseDb {
    */
   choose(mac: Mac, requested: Ipv4 | undefined, now: number): Choice {
     const own = this.reservedByMac.get(mac);
-    if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip };
+    if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
     const prev = this.byMac.get(mac);
     const holds = prev !== undefined && isActive(prev, now) && prev.state !== 'declined';
     if (!own && prev && prev.state !== 'declined' && this.check(mac, prev.ip, now) === undefined) {
-      if (holds || this.roomForOne(now)) return { ip: prev.ip };
+      if (holds || this.roomForOne(now)) return { ip: prev.ip, fresh: false };
     }
     if (!holds && !this.roomForOne(now)) return { refused: 'lease-cap' };
-    if (!own && requested !== undefined && this.check(mac, requested, now) === undefined)
-      return { ip: requested };
+    if (!own && requested !== undefined && this.check(mac, requested, now) === undefined) {
+      return { ip: requested, fresh: true };
+    }
     const ip = this.nextFree(now);
-    return ip === undefined ? { refused: 'pool-exhausted' } : { ip };
+    return ip === undefined ? { refused: 'pool-exhausted' } : { ip, fresh: true };
   }
 
   /** Whether one more dynamic lease fits under the cap (sweeping what ran out first, if needed). */
@@ -176,6 +181,13 @@ export class LeaseDb {
     this.byMac.delete(mac);
     // The quarantine record is keyed by the address, under the declining MAC (kept for the log).
     return this.put(mac, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
+  }
+
+  /** Someone on the switch already uses `ip` (the conflict probe said so): keep it out of offers for the probation time. */
+  quarantine(ip: Ipv4, now: number): Lease {
+    const offered = this.byIp.get(ip);
+    if (offered && offered.state === 'offered') this.drop(offered);
+    return this.put(PROBE_MAC, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
   }
 
   /** Restores a persisted record at start-up; returns why it was not restored, if it was not. */

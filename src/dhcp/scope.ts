@@ -42,6 +42,7 @@ export interface Scope {
   declineProbationMs: number;
   authoritative: boolean;
   maxLeases: number;
+  conflictProbe: boolean;
   rateLimit: { packets: number; perMs: number };
   router: Ipv4 | undefined;
   dnsServers: Ipv4[];
@@ -118,6 +119,7 @@ export function resolveScope(
       declineProbationMs: d.declineProbation * 1000,
       authoritative: d.authoritative,
       maxLeases: d.maxLeases,
+      conflictProbe: d.conflictProbe,
       rateLimit: { packets: d.rateLimit.packets, perMs: d.rateLimit.per * 1000 },
       router: d.router === false ? undefined : d.router === 'auto' ? host : ipv4(d.router),
       dnsServers: d.dnsServers === 'auto' ? [host] : d.dnsServers.map(ipv4),

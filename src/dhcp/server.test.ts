@@ -5,7 +5,8 @@ import { dhclient } from '../../test/support/client-packets.js';
 import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import { memoryLogger } from '../daemon/log.js';
-import { ipv4 } from '../net/ipv4.js';
+import { formatIpv4, ipv4 } from '../net/ipv4.js';
+import { decode } from './wire.js';
 import { STANDARD_PORTS } from './destination.js';
 import { policyContext } from './handlers/exchange.js';
 import { LeaseDb } from './lease-db.js';
@@ -55,4 +56,46 @@ test('requests waiting for the disk are bounded: past MAX_INFLIGHT new packets a
   assert.equal(store.waiting, MAX_INFLIGHT);
   assert.equal(server.stats.shed, 10);
   assert.equal(server.stats.errors, 0);
+});
+
+test('conflict probe: a fresh offer whose address answers is quarantined and another address offered', async () => {
+  const c = parseConfig(
+    'switches:\n  - name: lab\n    subnet: 10.9.0.0/24\n    host: 10.9.0.1\n    dhcp: { pool: 10.9.0.100-10.9.0.102, conflictProbe: true }\n',
+    't.yaml',
+  );
+  const r = resolveScope(c.switches[0]!, { address: ipv4('10.9.0.1'), prefix: 24 }, 'linux');
+  assert.ok(r.ok);
+  const probed: string[] = [];
+  const transport = new FakeTransport();
+  const db = new LeaseDb(r.scope);
+  const server = new DhcpServer({
+    ctx: policyContext(r.scope, db),
+    store: new StuckStore(),
+    transport,
+    clock: fixedClock(Date.UTC(2026, 10, 24)),
+    log: memoryLogger('error'),
+    ports: STANDARD_PORTS,
+    probe: {
+      inUse: (ip) => {
+        probed.push(formatIpv4(ip));
+        return Promise.resolve(formatIpv4(ip) === '10.9.0.100');
+      },
+      close: () => Promise.resolve(),
+    },
+  });
+  server.onPacket(dhclient.discover({ mac: '02:00:00:00:00:01' }).bytes, { address: '0.0.0.0', port: 68 });
+  const [sent] = await transport.waitSent(1);
+  const offer = decode(sent!.data);
+  assert.ok(offer.ok);
+  assert.equal(formatIpv4(offer.msg.yiaddr), '10.9.0.101');
+  assert.deepEqual(probed, ['10.9.0.100', '10.9.0.101']);
+  assert.equal(
+    db.holderOf(ipv4('10.9.0.100'), Date.UTC(2026, 10, 24))?.state,
+    'declined',
+    'the taken address is quarantined',
+  );
+  // The same client asking again is not probed again: its offer is no longer fresh.
+  server.onPacket(dhclient.discover({ mac: '02:00:00:00:00:01' }).bytes, { address: '0.0.0.0', port: 68 });
+  await transport.waitSent(2);
+  assert.equal(probed.length, 2);
 });

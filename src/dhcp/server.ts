@@ -8,15 +8,21 @@ import type { Logger } from '../daemon/log.js';
 import { formatIpv4 } from '../net/ipv4.js';
 import { destinationOf, type Ports } from './destination.js';
 import { handle } from './handlers/chain.js';
-import type { PolicyContext } from './handlers/exchange.js';
+import type { Exchange, PolicyContext } from './handlers/exchange.js';
+import type { ConflictProbe } from './probe/probe.js';
 import { messageTypeName, type DhcpMessage } from './message.js';
 import { replyMaxSize } from './options.js';
 import type { LeaseStore, StoredLease } from './lease-store.js';
 import type { DatagramTransport, Peer } from './transport/transport.js';
 import { decode, encode } from './wire.js';
 
+/** A fresh OFFER whose address turns out to be taken is retried with another address at most this often. */
+const MAX_PROBES = 3;
+
 export interface DhcpServerDeps {
   ctx: PolicyContext;
+  /** Conflict probe for fresh offers (dhcp.conflictProbe); absent = off. */
+  probe?: ConflictProbe;
   store: LeaseStore;
   transport: DatagramTransport;
   clock: Clock;
@@ -79,7 +85,7 @@ export class DhcpServer {
   }
 
   private process(data: Uint8Array, from: Peer): void {
-    const { ctx, log } = this.d;
+    const { log } = this.d;
     const decoded = decode(data);
     if (!decoded.ok) {
       this.stats.malformed++;
@@ -90,7 +96,12 @@ export class DhcpServer {
         );
       return;
     }
-    const req = decoded.msg;
+    this.run(decoded.msg, from, 0);
+  }
+
+  /** Runs the chain; a fresh OFFER may first be probed (dhcp.conflictProbe), and re-run if its address is taken. */
+  private run(req: DhcpMessage, from: Peer, attempt: number): void {
+    const { ctx, log, probe } = this.d;
     const ex = handle(req, this.d.clock.now(), ctx);
     if (this.debug) {
       log.debug(
@@ -104,9 +115,38 @@ export class DhcpServer {
         ex.reply ? 'answered' : 'ignored',
       );
     }
+    const ip = ex.probe;
+    if (ip === undefined || !probe || attempt >= MAX_PROBES) {
+      this.finish(req, ex);
+      return;
+    }
+    this.inflight++;
+    void probe.inUse(ip).then((inUse) => {
+      this.inflight--;
+      try {
+        if (!inUse) {
+          this.finish(req, ex);
+          return;
+        }
+        ctx.db.quarantine(ip, this.d.clock.now());
+        log.warn(
+          { switch: ctx.scope.switchName, ip: formatIpv4(ip), mac: ex.mac },
+          'address answered the conflict probe: quarantined, offering another',
+        );
+        this.run(req, from, attempt + 1);
+      } catch (e) {
+        this.stats.errors++;
+        log.error({ err: String(e) }, 'internal error after a conflict probe; dropped');
+      }
+    });
+  }
+
+  /** Logs the lease event, journals what must be durable, then sends the reply. */
+  private finish(req: DhcpMessage, ex: Exchange): void {
+    const { ctx, log } = this.d;
     if (ex.event) {
       const { kind, ...rest } = ex.event;
-      if (kind === 'exhausted') log.warn({ switch: ctx.scope.switchName, ...rest }, 'pool exhausted');
+      if (kind === 'exhausted') log.warn({ switch: ctx.scope.switchName, ...rest }, 'no address offered');
       else if (kind === 'nak') log.info({ switch: ctx.scope.switchName, ...rest }, 'nak');
       else if (kind !== 'offer' && kind !== 'inform')
         log.info({ switch: ctx.scope.switchName, ...rest }, kind);

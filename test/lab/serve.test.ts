@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_BINARIES, CLIENT_KINDS, startClient, type ClientKind } from './clients.js';
 import { createLab, labSkipReason, sleep, type Lab, type LabClient } from './netns.js';
-import { startServe, type Daemon } from './switchyard.js';
+import { runCli, startServe, type Daemon } from './switchyard.js';
+import { readFileSync } from 'node:fs';
 
 const skip = labSkipReason(['ethtool', ...new Set(CLIENT_KINDS.flatMap((k) => CLIENT_BINARIES[k]))]);
 const BIND_MS = 15_000;
@@ -151,6 +152,102 @@ describe('switchyard serve with real clients', { skip: skip ?? false }, () => {
       );
     } finally {
       await cl.stop();
+    }
+  });
+
+  test('live reserve: `switchyard reserve` while the daemon runs moves a real client at its next request', async () => {
+    const mac = '02:00:00:00:06:01';
+    const cl = await startClient(lab, c[0]!.ns, c[0]!.ifname, 'udhcpc', { mac });
+    try {
+      const lease = await cl.waitBound(BIND_MS);
+      assert.match(lease.ip, /^10\.77\.0\.1\d\d$/);
+      const r = await runCli([
+        'reserve',
+        'vmlive',
+        '--mac',
+        mac,
+        '--ip',
+        '10.77.0.40',
+        '--config',
+        d.configPath,
+        '--state-dir',
+        d.stateDir,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /reserved vmlive: 02:00:00:00:06:01 → 10\.77\.0\.40/);
+      assert.match(r.stdout, /the running daemon applied it/);
+      assert.match(
+        readFileSync(d.configPath, 'utf8'),
+        /- \{ name: vmlive, mac: "02:00:00:00:06:01", ip: 10\.77\.0\.40 \}/,
+      );
+      const since = cl.events().length;
+      await cl.renew(10_000).catch(() => undefined);
+      await cl.waitEvent((e) => e.kind === 'bound' && e.ip === '10.77.0.40', BIND_MS, since);
+      const row = (await d.leases()).find((l) => l.mac === mac);
+      assert.equal(row?.ip, '10.77.0.40');
+    } finally {
+      await cl.stop();
+    }
+  });
+
+  test('live reserve of an address another client holds: the holder is NAKed at its next request, the owner then gets it', async () => {
+    const holderMac = '02:00:00:00:07:01';
+    const ownerMac = '02:00:00:00:07:02';
+    const holder = await startClient(lab, c[1]!.ns, c[1]!.ifname, 'udhcpc', { mac: holderMac });
+    try {
+      const held = (await holder.waitBound(BIND_MS)).ip;
+      const r = await runCli([
+        'reserve',
+        'owner',
+        '--mac',
+        ownerMac,
+        '--ip',
+        held,
+        '--config',
+        d.configPath,
+        '--state-dir',
+        d.stateDir,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`note: ${holderMac} holds ${held.replaceAll('.', '\\.')} now`));
+      const since = holder.events().length;
+      await holder.renew(10_000).catch(() => undefined);
+      const moved = await holder.waitEvent((e) => e.kind === 'bound' && e.ip !== held, BIND_MS, since);
+      assert.notEqual(moved.ip, held);
+      const owner = await startClient(lab, c[2]!.ns, c[2]!.ifname, 'dhclient', { mac: ownerMac });
+      try {
+        assert.equal((await owner.waitBound(BIND_MS)).ip, held);
+      } finally {
+        await owner.stop();
+      }
+      const un = await runCli(['unreserve', 'owner', '--config', d.configPath, '--state-dir', d.stateDir]);
+      assert.equal(un.code, 0, un.stderr);
+      assert.doesNotMatch(readFileSync(d.configPath, 'utf8'), /name: owner/);
+    } finally {
+      await holder.stop();
+    }
+  });
+
+  test('conflict probe: a real host squatting on a pool address is detected; the client gets another', async () => {
+    const squatter = c[2]!;
+    await lab.exec(squatter.ns, ['ip', 'addr', 'add', '10.77.0.150/24', 'dev', squatter.ifname]);
+    try {
+      await d.restart({
+        config: config(lab.switch!.ifname).replace(
+          'pool: 10.77.0.100-10.77.0.199',
+          'pool: 10.77.0.150-10.77.0.151\n      conflictProbe: true',
+        ),
+      });
+      const mark = d.process.outputMark();
+      const cl = await startClient(lab, c[0]!.ns, c[0]!.ifname, 'dhclient', { mac: '02:00:00:00:08:01' });
+      try {
+        assert.equal((await cl.waitBound(BIND_MS)).ip, '10.77.0.151');
+        await d.process.waitForOutput(/"ip":"10\.77\.0\.150".*answered the conflict probe/, 1000, mark);
+      } finally {
+        await cl.stop();
+      }
+    } finally {
+      await lab.exec(squatter.ns, ['ip', 'addr', 'flush', 'dev', squatter.ifname]);
     }
   });
 });

@@ -44,6 +44,7 @@ export function handle(
     commit: [],
     reason: '',
     event: undefined,
+    probe: undefined,
   };
   for (const h of handlers) if (h(ex, ctx) === 'stop') break;
   return ex;

@@ -19,6 +19,7 @@ export const discover: Handler = (ex, { db, scope }) => {
     return drop(ex, detail);
   }
   const ip = choice.ip;
+  if (choice.fresh && scope.conflictProbe) ex.probe = ip;
   db.offer(ex.mac, ip, ex.now, clientInfo(ex.req));
   ex.reply = newReply(ex.req, MessageType.OFFER, ip);
   ex.reason = `OFFER ${formatIpv4(ip)}`;

@@ -3,6 +3,7 @@
  * may fill in the reply, and says whether the chain goes on. When the chain ends with no reply, the
  * request is dropped; `reason` says why, for the debug log.
  */
+import type { Ipv4 } from '../../net/ipv4.js';
 import type { Mac } from '../../net/mac.js';
 import type { Lease } from '../lease.js';
 import type { LeaseDb } from '../lease-db.js';
@@ -30,6 +31,8 @@ export interface Exchange {
   commit: Lease[];
   reason: string;
   event: LeaseEvent | undefined;
+  /** Set on an OFFER of an address the client never held: the server may probe it before sending. */
+  probe: Ipv4 | undefined;
 }
 
 export interface PolicyContext {

@@ -1,0 +1,167 @@
+/**
+ * `switchyard reserve NAME [--mac M] [--ip A]` and `switchyard unreserve NAME`: edit the config file in place
+ * (comments and layout kept), then have a running daemon apply the change at once.
+ */
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import type { Clock } from '../clock.js';
+import { addReservation, removeReservation } from '../config/edit.js';
+import { parseConfig } from '../config/load.js';
+import type { Config, SwitchConfig } from '../config/schema.js';
+import { callDaemon } from '../daemon/control/client.js';
+import { controlPath } from '../daemon/control/path.js';
+import { pickAddress } from '../daemon/serve.js';
+import type { LeaseRow } from '../dhcp/lease-rows.js';
+import { pickReservationIp, pickReservationMac } from '../dhcp/reservation-pick.js';
+import { resolveScope, type Scope } from '../dhcp/scope.js';
+import { EnvironmentError, InternalError, UsageError } from '../errors.js';
+import { inspectInterface } from '../host/linux/interfaces.js';
+import { inspectWindowsInterface } from '../host/windows/interfaces.js';
+import { broadcastOf, contains, formatCidr, formatIpv4, parseIpv4, type Ipv4 } from '../net/ipv4.js';
+import { parseMac } from '../net/mac.js';
+import { readLeases } from './leases.js';
+import { toRows } from '../dhcp/lease-rows.js';
+
+export interface ReserveFlags {
+  config: string;
+  stateDir: string;
+  mac?: string;
+  ip?: string;
+  switch?: string;
+}
+
+/** Writes beside the file and renames over it, keeping its mode: a crash never leaves half a config. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const mode = (await stat(path)).mode & 0o777;
+  const tmp = `${path}.switchyard-tmp`;
+  await writeFile(tmp, text, { mode });
+  await rename(tmp, path);
+}
+
+async function currentLeases(stateDir: string, clock: Clock): Promise<LeaseRow[]> {
+  const live = await callDaemon(controlPath(stateDir), 'leases');
+  if (live.running && live.ok) return live.result as LeaseRow[];
+  return toRows((await readLeases(stateDir)).leases, clock.now());
+}
+
+/** The switch's concrete subnet and pool: from the config, else from the address on its interface. */
+async function scopeOf(sw: SwitchConfig): Promise<Scope | undefined> {
+  const platform = process.platform;
+  let found;
+  if (sw.subnet === 'auto') {
+    const name = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+    const info = await (platform === 'win32' ? inspectWindowsInterface(name) : inspectInterface(name)).catch(
+      () => undefined,
+    );
+    found = info ? pickAddress(sw, info) : undefined;
+  }
+  const r = resolveScope(sw, found, platform);
+  return r.ok ? r.scope : undefined;
+}
+
+async function tellDaemon(stateDir: string): Promise<string> {
+  const r = await callDaemon(controlPath(stateDir), 'reload', {}, { timeoutMs: 10_000 });
+  if (!r.running) return 'no daemon is running: it takes effect when `switchyard serve` starts';
+  if (!r.ok)
+    throw new EnvironmentError(
+      `the config was written, but the running daemon refused to reload it: ${r.error}`,
+    );
+  const res = r.result as { applied?: string[]; restartNeeded?: string[] };
+  const lines = ['the running daemon applied it'];
+  for (const x of res.restartNeeded ?? []) lines.push(`note: needs a restart of the daemon: ${x}`);
+  return lines.join('\n');
+}
+
+function switchFor(config: Config, name: string | undefined): SwitchConfig {
+  if (name !== undefined) {
+    const sw = config.switches.find((s) => s.name === name);
+    if (!sw) throw new UsageError(`no switch named "${name}"`);
+    return sw;
+  }
+  if (config.switches.length !== 1)
+    throw new UsageError('the config has several switches: say which with --switch');
+  return config.switches[0]!;
+}
+
+export async function reserveCommand(name: string, flags: ReserveFlags, clock: Clock): Promise<string> {
+  const text = await readFile(flags.config, 'utf8').catch(() => {
+    throw new UsageError(`cannot read ${flags.config}`);
+  });
+  const config = parseConfig(text, flags.config);
+  const sw = switchFor(config, flags.switch);
+  const all = config.switches.flatMap((s) => s.dhcp.reservations);
+  if (!/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/.test(name))
+    throw new UsageError(`"${name}" is not a DNS label (letters, digits, -)`);
+  if (all.some((r) => r.name.toLowerCase() === name.toLowerCase())) {
+    throw new UsageError(`a reservation named "${name}" exists already (unreserve it first)`);
+  }
+  const leases = await currentLeases(flags.stateDir, clock);
+  const active = leases.filter((l) => l.state === 'bound');
+  const scope = await scopeOf(sw);
+
+  let mac = flags.mac !== undefined ? parseMac(flags.mac) : undefined;
+  if (flags.mac !== undefined && mac === undefined)
+    throw new UsageError(`--mac ${flags.mac}: not a MAC address`);
+  const reservedMacs = new Set(all.map((r) => parseMac(r.mac)!));
+  if (mac && reservedMacs.has(mac)) throw new UsageError(`--mac ${flags.mac}: already reserved`);
+  mac ??= pickReservationMac(sw.name, name, new Set([...reservedMacs, ...leases.map((l) => l.mac)]));
+
+  let ip: Ipv4 | undefined;
+  if (flags.ip !== undefined) {
+    ip = parseIpv4(flags.ip);
+    if (ip === undefined) throw new UsageError(`--ip ${flags.ip}: not an IPv4 address`);
+    if (all.some((r) => parseIpv4(r.ip) === ip)) throw new UsageError(`--ip ${flags.ip}: already reserved`);
+    if (
+      scope &&
+      (!contains(scope.subnet, ip) ||
+        ip === scope.host ||
+        ip === scope.subnet.network ||
+        ip === broadcastOf(scope.subnet))
+    ) {
+      throw new UsageError(
+        `--ip ${flags.ip}: not a usable address of ${formatCidr(scope.subnet)} (host ${formatIpv4(scope.host)})`,
+      );
+    }
+  } else {
+    if (!scope) {
+      throw new EnvironmentError(
+        `switch "${sw.name}" has subnet: auto and no address yet: pass --ip, or run \`switchyard apply\` first`,
+      );
+    }
+    ip = pickReservationIp(scope, scope.reservations, {
+      macs: new Set(active.map((l) => l.mac)),
+      ips: new Set(active.map((l) => parseIpv4(l.ip)!)),
+    });
+    if (ip === undefined) throw new EnvironmentError(`switch "${sw.name}": no free address outside the pool`);
+  }
+  const holder = active.find((l) => l.ip === formatIpv4(ip) && l.mac !== mac);
+
+  const next = addReservation(text, { name, mac, ip: formatIpv4(ip) }, flags.switch);
+  const check = parseConfig(next, flags.config);
+  if (!check.switches.some((s) => s.dhcp.reservations.some((r) => r.name === name))) {
+    throw new InternalError('the edited config lost the new reservation');
+  }
+  await writeAtomically(flags.config, next);
+  const lines = [
+    `reserved ${name}: ${mac} → ${formatIpv4(ip)} on switch "${sw.name}" (written to ${flags.config})`,
+  ];
+  if (holder)
+    lines.push(
+      `note: ${holder.mac} holds ${holder.ip} now; it is NAKed at its next request and moves elsewhere`,
+    );
+  lines.push(await tellDaemon(flags.stateDir));
+  return lines.join('\n') + '\n';
+}
+
+export async function unreserveCommand(
+  name: string,
+  flags: { config: string; stateDir: string },
+): Promise<string> {
+  const text = await readFile(flags.config, 'utf8').catch(() => {
+    throw new UsageError(`cannot read ${flags.config}`);
+  });
+  parseConfig(text, flags.config);
+  const next = removeReservation(text, name);
+  parseConfig(next, flags.config);
+  await writeAtomically(flags.config, next);
+  return `removed reservation ${name} from ${flags.config}\n${await tellDaemon(flags.stateDir)}\n`;
+}

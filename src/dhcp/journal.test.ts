@@ -96,7 +96,7 @@ describe('lease journal', () => {
     );
     assert.equal(r.problems.length, 1);
     assert.match(r.problems[0]!, /leases\.jsonl:3: incomplete last record \(torn write\), ignored/);
-    // The next record starts on its own line, not glued to the torn one.
+    // The fragment is cut off: the next record starts on its own line and the damage is reported once.
     await append(j2, [lease(4)]);
     await j2.close();
     const r3 = parseJournal(readFileSync(file, 'utf8'), file);
@@ -104,6 +104,7 @@ describe('lease journal', () => {
       r3.leases.map((l) => l.mac),
       ['02:00:00:00:00:01', '02:00:00:00:00:02', '02:00:00:00:00:04'],
     );
+    assert.deepEqual(r3.problems, [], 'no fragment left to report at the next start');
   });
 
   test('corrupt records in the middle are reported with their line and skipped', () => {

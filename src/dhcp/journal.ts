@@ -13,6 +13,7 @@ import {
   closeSync,
   fdatasync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -156,17 +157,19 @@ export class Journal implements LeaseStore {
     const dir = dirname(this.path);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700); // owner-only even if it existed with wider permissions
-    let text = '';
+    let bytes = Buffer.alloc(0);
     try {
-      text = readFileSync(this.path, 'utf8');
+      bytes = readFileSync(this.path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    const parsed = parseJournal(text, this.path);
-    const torn = text.length > 0 && !text.endsWith('\n');
+    const parsed = parseJournal(bytes.toString('utf8'), this.path);
     this.fd = openSync(this.path, 'a', 0o600);
-    // A torn tail would glue itself to the next record: end it with a newline first.
-    if (torn) writeSync(this.fd, '\n');
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
+      // A torn tail (a crash mid-append) is cut off, so new records start on a line of their own and the
+      // fragment is reported once, not at every start.
+      ftruncateSync(this.fd, bytes.lastIndexOf(0x0a) + 1);
+    }
     this.lines = parsed.lines;
     this.liveAtCompaction = parsed.leases.length;
     return Promise.resolve({ leases: parsed.leases, problems: parsed.problems });

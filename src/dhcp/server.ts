@@ -16,6 +16,8 @@ import type { LeaseStore, StoredLease } from './lease-store.js';
 import type { DatagramTransport, Peer } from './transport/transport.js';
 import { decode, encode } from './wire.js';
 
+const EXHAUSTED_LOG_MS = 10_000;
+
 /** A fresh OFFER whose address turns out to be taken is retried with another address at most this often. */
 const MAX_PROBES = 3;
 
@@ -49,6 +51,8 @@ export interface ServerStats {
 export class DhcpServer {
   readonly stats: ServerStats = { received: 0, shed: 0, replied: 0, dropped: 0, malformed: 0, errors: 0 };
   private inflight = 0;
+  private exhaustedLoggedAt = -Infinity;
+  private exhaustedSuppressed = 0;
   private readonly d: DhcpServerDeps;
   private readonly debug: boolean;
 
@@ -141,12 +145,30 @@ export class DhcpServer {
     });
   }
 
+  /**
+   * "No address offered" is logged at most once per EXHAUSTED_LOG_MS with a count of what was suppressed:
+   * under a flood of random MACs a line per refused DISCOVER would fill the disk instead.
+   */
+  private warnExhausted(detail: Record<string, unknown>): void {
+    const now = this.d.clock.now();
+    if (now - this.exhaustedLoggedAt < EXHAUSTED_LOG_MS) {
+      this.exhaustedSuppressed++;
+      return;
+    }
+    this.d.log.warn(
+      { switch: this.d.ctx.scope.switchName, ...detail, suppressedSinceLast: this.exhaustedSuppressed },
+      'no address offered',
+    );
+    this.exhaustedLoggedAt = now;
+    this.exhaustedSuppressed = 0;
+  }
+
   /** Logs the lease event, journals what must be durable, then sends the reply. */
   private finish(req: DhcpMessage, ex: Exchange): void {
     const { ctx, log } = this.d;
     if (ex.event) {
       const { kind, ...rest } = ex.event;
-      if (kind === 'exhausted') log.warn({ switch: ctx.scope.switchName, ...rest }, 'no address offered');
+      if (kind === 'exhausted') this.warnExhausted(rest);
       else if (kind === 'nak') log.info({ switch: ctx.scope.switchName, ...rest }, 'nak');
       else if (kind !== 'offer' && kind !== 'inform')
         log.info({ switch: ctx.scope.switchName, ...rest }, kind);

@@ -3,15 +3,7 @@
  * blank lines, quoting, CRLF. Re-serialising the YAML document would lose those (it re-flows comments),
  * so these edits splice text at the positions the parser reports, and the caller re-validates the result.
  */
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type Document,
-  type Node,
-  type YAMLMap,
-} from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
 
 export interface ReservationEntry {
@@ -81,7 +73,7 @@ export function addReservation(text: string, r: ReservationEntry, switchName?: s
   if (isSeq(seq)) {
     // Flow list ("reservations: []" or "[{...}]"): add before the closing bracket.
     const close = text.lastIndexOf(']', seq.range![1] - 1);
-    const sep = (seq).items.length > 0 ? ', ' : '';
+    const sep = seq.items.length > 0 ? ', ' : '';
     return insertAt(text, close, `${sep}${flowItem(r)}`);
   }
   if (isMap(dhcp) && !dhcp.flow) {

@@ -74,7 +74,10 @@ export function defaultPool(subnet: Cidr, host: Ipv4): PoolRange {
     if (host - start >= end - host) end = host - 1;
     else start = host + 1;
   }
-  if (start > end) [start, end] = host === first ? [first + 1, last] : [first, last];
+  if (start > end) {
+    // Tiny subnets (/30): the usable addresses on the larger side of the host.
+    [start, end] = host - first >= last - host ? [first, host - 1] : [host + 1, last];
+  }
   return { start: asIpv4(start), end: asIpv4(end) };
 }
 

@@ -1,0 +1,66 @@
+/**
+ * Desired state: the config with every range resolved by the address planner. Pure.
+ */
+import type { Config } from '../config/schema.js';
+import { formatCidr, type Cidr, type Ipv4 } from '../net/ipv4.js';
+import type { AddressPlan } from './address-plan.js';
+import type { FirewallRule } from './observed.js';
+
+export interface DesiredSwitch {
+  name: string;
+  /** The host interface carrying the switch: "vEthernet (NAME)" on Windows, NAME on Linux (or `interface:`). */
+  iface: string;
+  subnet: Cidr;
+  host: Ipv4;
+  nat: boolean;
+  dhcp: boolean;
+}
+
+export interface DesiredHost {
+  switches: DesiredSwitch[];
+  wsl: { subnet: Cidr; gateway: Ipv4 } | undefined;
+  forwarding: boolean;
+  /** DHCP (udp 67) and DNS (udp/tcp 53) from each switch subnet — scoped by address, never by alias (aliases are recreated at reboot). */
+  firewall: FirewallRule[];
+}
+
+export function switchInterface(
+  name: string,
+  iface: string | undefined,
+  platform: 'windows' | 'linux',
+): string {
+  return iface ?? (platform === 'windows' ? `vEthernet (${name})` : name);
+}
+
+export function desiredHost(config: Config, plan: AddressPlan, platform: 'windows' | 'linux'): DesiredHost {
+  const switches = plan.switches.map((choice): DesiredSwitch => {
+    const sw = config.switches.find((s) => s.name === choice.name)!;
+    return {
+      name: sw.name,
+      iface: switchInterface(sw.name, sw.interface, platform),
+      subnet: choice.subnet,
+      host: choice.host,
+      nat: sw.nat,
+      dhcp: sw.dhcp.enabled,
+    };
+  });
+  const firewall = switches.flatMap((s): FirewallRule[] =>
+    s.dhcp
+      ? [
+          { name: `switchyard DHCP ${s.name}`, protocol: 'udp', port: 67, from: s.subnet },
+          { name: `switchyard DNS ${s.name}`, protocol: 'udp', port: 53, from: s.subnet },
+          { name: `switchyard DNS-TCP ${s.name}`, protocol: 'tcp', port: 53, from: s.subnet },
+        ]
+      : [],
+  );
+  return {
+    switches,
+    wsl: plan.wsl ? { subnet: plan.wsl.subnet, gateway: plan.wsl.gateway } : undefined,
+    forwarding: config.forwarding,
+    firewall,
+  };
+}
+
+export function firewallKey(r: FirewallRule): string {
+  return `${r.name}|${r.protocol}|${r.port}|${formatCidr(r.from)}`;
+}

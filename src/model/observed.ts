@@ -1,0 +1,85 @@
+/**
+ * The host as observed, normalised across platforms: what the resources diff against. Each backend maps
+ * its raw observation (PowerShell JSON on Windows, iproute2/nftables/sysctl on Linux) into this shape, so
+ * the diff is written once and tested once.
+ */
+import type { Cidr, Ipv4 } from '../net/ipv4.js';
+
+export interface ObservedAddress {
+  address: Ipv4;
+  prefix: number;
+  /** Obtained from DHCP (Windows PrefixOrigin Dhcp; Linux "dynamic"). */
+  dynamic: boolean;
+}
+
+export interface ObservedInterface {
+  /** Windows: the adapter alias ("vEthernet (WSL)"); Linux: the link name. */
+  name: string;
+  addresses: ObservedAddress[];
+  /** IPv4 forwarding on this interface; undefined when it could not be read. */
+  forwarding: boolean | undefined;
+}
+
+export interface ObservedSwitch {
+  name: string;
+  /** Carries switchyard's ownership mark (Windows: VMSwitch Notes; Linux: link alias). */
+  ours: boolean;
+  /** Windows: Internal / External / Private; Linux: the link kind (bridge). */
+  kind: string;
+}
+
+export interface ObservedNat {
+  name: string;
+  prefix: Cidr;
+  ours: boolean;
+}
+
+export interface ObservedRoute {
+  dest: Cidr;
+  iface: string;
+}
+
+/** A firewall rule as switchyard writes it: a protocol and port opened to a source subnet. */
+export interface FirewallRule {
+  name: string;
+  protocol: 'udp' | 'tcp';
+  port: number;
+  from: Cidr;
+}
+
+export interface ObservedWsl {
+  /** HKLM Lxss NatNetwork / NatGatewayIpAddress — WSL's saved NAT state (research §0). */
+  natNetwork: string | undefined;
+  natGateway: string | undefined;
+  /** HKCU Lxss NatIpAddress — the distro's saved address. */
+  userNatIp: string | undefined;
+  /** The user's .wslconfig text, undefined when there is none. */
+  wslconfig: string | undefined;
+}
+
+export interface ObservedHost {
+  platform: 'windows' | 'linux';
+  switches: ObservedSwitch[];
+  interfaces: ObservedInterface[];
+  nats: ObservedNat[];
+  routes: ObservedRoute[];
+  /** Firewall rules switchyard owns (others are never read back or touched). */
+  firewall: FirewallRule[];
+  /** Windows only, undefined elsewhere. */
+  wsl: ObservedWsl | undefined;
+  /** The WSL host adapter, when one exists ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; Linux: configured). */
+  wslInterface: string | undefined;
+}
+
+export function emptyHost(platform: 'windows' | 'linux'): ObservedHost {
+  return {
+    platform,
+    switches: [],
+    interfaces: [],
+    nats: [],
+    routes: [],
+    firewall: [],
+    wsl: undefined,
+    wslInterface: undefined,
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * What a change does, as data: platform-neutral operations that each backend knows how to carry out
+ * (Windows: PowerShell statements; Linux: iproute2/nftables/sysctl). The plan holds them; apply only
+ * executes them, never re-decides.
+ */
+import type { Cidr, Ipv4 } from '../net/ipv4.js';
+import type { FirewallRule } from './observed.js';
+
+export type Op =
+  | { op: 'createSwitch'; name: string }
+  | { op: 'deleteSwitch'; name: string }
+  /** Bounded wait for the switch's host interface to appear (Windows creates vEthernet adapters late). */
+  | { op: 'waitInterface'; iface: string; timeoutS: number }
+  | { op: 'addAddress'; iface: string; address: Ipv4; prefix: number }
+  | { op: 'removeAddress'; iface: string; address: Ipv4; prefix: number }
+  | { op: 'createNat'; name: string; prefix: Cidr; outsideOf: string }
+  | { op: 'deleteNat'; name: string }
+  | { op: 'setForwarding'; iface: string; on: boolean }
+  | { op: 'setFirewall'; rules: FirewallRule[] }
+  | { op: 'setWslNat'; subnet: Cidr; gateway: Ipv4 }
+  | { op: 'clearWslUserIp' }
+  | { op: 'setWslConfig'; text: string };
+
+export type OpKind = Op['op'];

@@ -1,0 +1,271 @@
+/**
+ * The convergence matrix (chezmoi's targetstateentry_test idea): for every resource and every observed state
+ * — absent, right, wrong, foreign — apply the plan on the simulated Windows host, then plan again: the
+ * second plan is empty, and objects switchyard did not create are untouched (a blocked change says why).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
+import { parseConfig } from '../config/load.js';
+import { planAddresses } from '../model/address-plan.js';
+import { desiredHost, type DesiredHost } from '../model/desired.js';
+import { cidr, ipv4 } from '../net/ipv4.js';
+import { applyPlan } from './apply.js';
+import { makePlan } from './plan.js';
+
+const CONFIG = parseConfig(
+  `switches:
+  - name: lab
+    subnet: 10.20.0.0/24
+    host: 10.20.0.1
+wsl:
+  subnet: 10.21.0.0/20
+  gateway: 10.21.0.1
+`,
+  'matrix.yaml',
+);
+const plan = planAddresses({ config: CONFIG, routes: [], pinned: undefined });
+const DESIRED: DesiredHost = desiredHost(CONFIG, plan, 'windows');
+const WSL = 'vEthernet (WSL (Hyper-V firewall))';
+
+function bareHost(): SimWindowsHost {
+  const h = new SimWindowsHost();
+  h.addAdapter(WSL, [{ address: ipv4('172.27.16.1'), prefix: 20, dynamic: false }]);
+  h.wslAdapter = WSL;
+  h.addAdapter('Wi-Fi', [{ address: ipv4('192.168.1.23'), prefix: 24, dynamic: true }], false);
+  return h;
+}
+
+async function converge(h: SimWindowsHost): Promise<void> {
+  const p = makePlan(DESIRED, await h.observe());
+  const r = await applyPlan(p, h);
+  assert.equal(r.failed, undefined, r.failed?.error);
+  assert.deepEqual(r.blocked, []);
+}
+
+async function rightHost(): Promise<SimWindowsHost> {
+  const h = bareHost();
+  await converge(h);
+  return h;
+}
+
+async function expectEmptyPlanAfterApply(h: SimWindowsHost): Promise<void> {
+  await converge(h);
+  const again = makePlan(DESIRED, await h.observe());
+  assert.deepEqual(again.changes, [], JSON.stringify(again.changes));
+}
+
+describe('convergence matrix on the simulated Windows host', () => {
+  test('from nothing: one plan creates everything, in order, and the next plan is empty', async () => {
+    const h = bareHost();
+    const p = makePlan(DESIRED, await h.observe());
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.resource}`),
+      ['+ switch', '+ host-address', '+ nat', '~ forwarding', '~ forwarding', '+ firewall', '+ wsl-range'],
+    );
+    await expectEmptyPlanAfterApply(h);
+    assert.ok(h.log.includes('waitInterface'), 'waited for the late adapter');
+  });
+
+  const cases: {
+    resource: string;
+    state: string;
+    setup: (h: SimWindowsHost) => void;
+    check?: (h: SimWindowsHost) => void;
+  }[] = [
+    // switch
+    {
+      resource: 'switch',
+      state: 'absent',
+      setup: (h) => {
+        h.switches = [];
+        h.adapters = h.adapters.filter((a) => a.name !== 'vEthernet (lab)');
+      },
+    },
+    { resource: 'switch', state: 'right', setup: () => undefined },
+    {
+      resource: 'switch',
+      state: 'foreign internal (adopted, never marked or deleted)',
+      setup: (h) => {
+        h.switches = [{ name: 'lab', ours: false, kind: 'Internal' }];
+      },
+      check: (h) => {
+        assert.deepEqual(h.switches, [{ name: 'lab', ours: false, kind: 'Internal' }]);
+      },
+    },
+    // host address
+    {
+      resource: 'host-address',
+      state: 'absent',
+      setup: (h) => {
+        h.adapters.find((a) => a.name === 'vEthernet (lab)')!.addresses = [];
+      },
+    },
+    {
+      resource: 'host-address',
+      state: 'wrong prefix',
+      setup: (h) => {
+        h.adapters.find((a) => a.name === 'vEthernet (lab)')!.addresses = [
+          { address: ipv4('10.20.0.1'), prefix: 16, dynamic: false },
+        ];
+      },
+    },
+    {
+      resource: 'host-address',
+      state: 'wrong: a stale address of ours',
+      setup: (h) => {
+        h.adapters
+          .find((a) => a.name === 'vEthernet (lab)')!
+          .addresses.push({ address: ipv4('10.99.0.1'), prefix: 24, dynamic: false });
+      },
+    },
+    // nat
+    {
+      resource: 'nat',
+      state: 'absent',
+      setup: (h) => {
+        h.nats = [];
+      },
+    },
+    {
+      resource: 'nat',
+      state: 'wrong: ours, old prefix',
+      setup: (h) => {
+        h.nats = [{ name: 'switchyard-lab', prefix: cidr('10.99.0.0/24'), ours: true }];
+      },
+    },
+    // forwarding
+    {
+      resource: 'forwarding',
+      state: 'off on the switch',
+      setup: (h) => {
+        h.adapters.find((a) => a.name === 'vEthernet (lab)')!.forwarding = false;
+      },
+    },
+    {
+      resource: 'forwarding',
+      state: 'off on WSL (recreated at reboot)',
+      setup: (h) => {
+        h.adapters.find((a) => a.name === WSL)!.forwarding = false;
+      },
+    },
+    // firewall
+    {
+      resource: 'firewall',
+      state: 'absent',
+      setup: (h) => {
+        h.firewall = [];
+      },
+    },
+    {
+      resource: 'firewall',
+      state: 'wrong: an old subnet',
+      setup: (h) => {
+        h.firewall = h.firewall.map((r) => ({ ...r, from: cidr('10.99.0.0/24') }));
+      },
+    },
+    // wsl range
+    {
+      resource: 'wsl-range',
+      state: 'absent',
+      setup: (h) => {
+        h.lxss = {};
+      },
+    },
+    {
+      resource: 'wsl-range',
+      state: 'wrong: WSL fell back to a random range and saved it',
+      setup: (h) => {
+        h.wslFallsBack('172.29.64.0/20', '172.29.64.1');
+        h.userNatIp = '172.29.70.5';
+      },
+      check: (h) => {
+        assert.equal(h.lxss.natNetwork, '10.21.0.0/20');
+        assert.equal(h.userNatIp, undefined);
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    test(`${c.resource} ${c.state}: apply, then the plan is empty`, async () => {
+      const h = await rightHost();
+      c.setup(h);
+      await expectEmptyPlanAfterApply(h);
+      c.check?.(h);
+    });
+  }
+
+  test('nat foreign: a NetNat that is not ours blocks the plan with guidance and is left alone', async () => {
+    const h = await rightHost();
+    h.nats = [{ name: 'DockerNAT', prefix: cidr('172.30.0.0/16'), ours: false }];
+    const p = makePlan(DESIRED, await h.observe());
+    const blocked = p.changes.filter((c) => c.action === '!');
+    assert.equal(blocked.length, 1);
+    assert.match(
+      blocked[0]!.detail,
+      /Windows allows one NetNat and "DockerNAT" \(172\.30\.0\.0\/16\) exists, not switchyard's/,
+    );
+    const r = await applyPlan(p, h);
+    assert.deepEqual(r.applied, []);
+    assert.deepEqual(h.nats, [{ name: 'DockerNAT', prefix: cidr('172.30.0.0/16'), ours: false }]);
+  });
+
+  test('nat foreign covering our subnet: blocked, never deleted', async () => {
+    const h = await rightHost();
+    h.nats = [{ name: 'NATNetwork', prefix: cidr('10.20.0.0/16'), ours: false }];
+    const p = makePlan(DESIRED, await h.observe());
+    assert.match(
+      p.changes.find((c) => c.action === '!')!.detail,
+      /NetNat "NATNetwork" \(10\.20\.0\.0\/16\) covers 10\.20\.0\.0\/24 but is not switchyard's/,
+    );
+  });
+
+  test('switch foreign of another kind (External): blocked, untouched', async () => {
+    const h = bareHost();
+    h.switches = [{ name: 'lab', ours: false, kind: 'External' }];
+    const p = makePlan(DESIRED, await h.observe());
+    assert.equal(p.changes[0]!.action, '!');
+    await applyPlan(p, h);
+    assert.deepEqual(h.switches, [{ name: 'lab', ours: false, kind: 'External' }]);
+  });
+
+  test('a failure stops apply, says what was done and what remains; a re-run converges', async () => {
+    const h = bareHost();
+    h.adapterDelay = 100; // the adapter never shows up within the wait
+    const p = makePlan(DESIRED, await h.observe());
+    const r = await applyPlan(
+      {
+        changes: p.changes.map((c) => ({
+          ...c,
+          ops: c.ops.map((o) => (o.op === 'waitInterface' ? { ...o, timeoutS: 3 } : o)),
+        })),
+      },
+      h,
+    );
+    assert.equal(r.failed?.change.resource, 'switch');
+    assert.match(r.failed.error, /did not appear within 3 s/);
+    assert.deepEqual(r.applied, []);
+    assert.ok(r.remaining.length >= 5);
+    h.adapterDelay = 0;
+    for (const a of h.adapters) a.hiddenFor = 0;
+    await expectEmptyPlanAfterApply(h);
+  });
+
+  test('a switch we own but no longer configure is deleted; foreign ones never are', async () => {
+    const h = await rightHost();
+    h.switches.push(
+      { name: 'old', ours: true, kind: 'Internal' },
+      { name: 'Default Switch', ours: false, kind: 'Internal' },
+    );
+    const p = makePlan(DESIRED, await h.observe());
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.resource} ${c.key}`),
+      ['- switch old'],
+    );
+    await applyPlan(p, h);
+    assert.deepEqual(
+      h.switches.map((s) => s.name),
+      ['lab', 'Default Switch'],
+    );
+  });
+});

@@ -9,6 +9,8 @@ import { LOG_LEVELS, type LogLevel } from '../daemon/log.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
+import { applyCommand, planCommand } from './plan-apply.js';
+import { hostFor } from './reconcile.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { serveCommand } from './serve.js';
 import { packageVersion } from './version.js';
@@ -68,6 +70,45 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('plan')
+    .description('show what apply would change on this host (changes nothing)')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where pinned ranges are kept')
+    .option('--json', 'JSON output')
+    .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
+      const config = await loadConfig(o.config);
+      out(
+        await planCommand(
+          config,
+          chooseStateDir(o.stateDir, config.stateDir),
+          hostFor(config),
+          o.json === true,
+        ),
+      );
+    });
+
+  program
+    .command('apply')
+    .description('converge this host to the config, showing each step')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where pinned ranges are kept')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (o: { config: string; stateDir?: string; yes?: boolean }) => {
+      const config = await loadConfig(o.config);
+      const code = await applyCommand(
+        config,
+        chooseStateDir(o.stateDir, config.stateDir),
+        hostFor(config),
+        o.yes === true,
+        {
+          write: out,
+          interactive: process.stdin.isTTY,
+        },
+      );
+      if (code !== 0) process.exitCode = code;
+    });
+
+  program
     .command('reserve')
     .description('reserve an address for NAME (by MAC), in the config file and live in a running daemon')
     .argument('<name>', 'reservation name (a DNS label; the VM becomes NAME.<domain>)')
@@ -115,7 +156,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0

@@ -122,6 +122,11 @@ const switchSchema = z.strictObject({
 const wsl = z.strictObject({
   subnet: z.union([auto, cidrString]).default('auto'),
   gateway: z.union([auto, ipString]).default('auto'),
+  /**
+   * The host's adapter to WSL. Windows finds it itself ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V
+   * firewall))"); on Linux it names the link that plays that part (the lab's WSL link).
+   */
+  interface: z.string().min(1).max(64).optional(),
 });
 
 export const configSchema = z.strictObject({

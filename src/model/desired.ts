@@ -44,12 +44,13 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
       dhcp: sw.dhcp.enabled,
     };
   });
+  // Linux: not managed (an accept in our nftables table cannot override another table's drop; see host/linux/host.ts).
   const firewall = switches.flatMap((s): FirewallRule[] =>
-    s.dhcp
+    s.dhcp && platform === 'windows'
       ? [
-          { name: `switchyard DHCP ${s.name}`, protocol: 'udp', port: 67, from: s.subnet },
-          { name: `switchyard DNS ${s.name}`, protocol: 'udp', port: 53, from: s.subnet },
-          { name: `switchyard DNS-TCP ${s.name}`, protocol: 'tcp', port: 53, from: s.subnet },
+          { name: `switchyard DHCP ${s.name}`, protocol: 'udp', port: 67, from: [s.subnet, UNCONFIGURED] },
+          { name: `switchyard DNS ${s.name}`, protocol: 'udp', port: 53, from: [s.subnet] },
+          { name: `switchyard DNS-TCP ${s.name}`, protocol: 'tcp', port: 53, from: [s.subnet] },
         ]
       : [],
   );
@@ -62,5 +63,8 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
 }
 
 export function firewallKey(r: FirewallRule): string {
-  return `${r.name}|${r.protocol}|${r.port}|${formatCidr(r.from)}`;
+  return `${r.name}|${r.protocol}|${r.port}|${r.from.map(formatCidr).join(',')}`;
 }
+
+/** Where a DHCP client without an address sends from (RFC 2131 §4.1: ciaddr and the IP source are 0.0.0.0). */
+export const UNCONFIGURED: Cidr = { network: 0 as Ipv4, prefix: 32 };

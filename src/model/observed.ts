@@ -39,12 +39,13 @@ export interface ObservedRoute {
   iface: string;
 }
 
-/** A firewall rule as switchyard writes it: a protocol and port opened to a source subnet. */
+/** A firewall rule as switchyard writes it: a protocol and port opened to source ranges. */
 export interface FirewallRule {
   name: string;
   protocol: 'udp' | 'tcp';
   port: number;
-  from: Cidr;
+  /** Source ranges. DHCP also needs 0.0.0.0/32: a client without an address sends its DISCOVER from 0.0.0.0. */
+  from: Cidr[];
 }
 
 export interface ObservedWsl {

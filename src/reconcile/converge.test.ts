@@ -161,7 +161,7 @@ describe('convergence matrix on the simulated Windows host', () => {
       resource: 'firewall',
       state: 'wrong: an old subnet',
       setup: (h) => {
-        h.firewall = h.firewall.map((r) => ({ ...r, from: cidr('10.99.0.0/24') }));
+        h.firewall = h.firewall.map((r) => ({ ...r, from: [cidr('10.99.0.0/24')] }));
       },
     },
     // wsl range

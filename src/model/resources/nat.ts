@@ -9,8 +9,11 @@ import type { Change } from '../../reconcile/change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 
+export const NAT_PREFIX = 'switchyard-';
+
+/** Our NAT for a switch: NetNat "switchyard-<switch>" on Windows; on Linux named after the bridge it serves. */
 export function natName(switchName: string): string {
-  return `switchyard-${switchName}`;
+  return `${NAT_PREFIX}${switchName}`;
 }
 
 export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {

@@ -1,0 +1,84 @@
+/** `switchyard plan` and `switchyard apply`. */
+import { createInterface } from 'node:readline/promises';
+import type { Config } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { readOnly } from '../host/host.js';
+import { writePinned } from '../model/pinned.js';
+import { applyPlan } from '../reconcile/apply.js';
+import { planJson, renderPlan } from '../reconcile/render.js';
+import { computePlan, renderRanges } from './reconcile.js';
+
+export async function planCommand(
+  config: Config,
+  stateDir: string,
+  host: Host,
+  json: boolean,
+): Promise<string> {
+  const r = await computePlan(config, stateDir, readOnly(host));
+  return json
+    ? JSON.stringify(planJson(r.plan), null, 2) + '\n'
+    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan);
+}
+
+export interface ApplyOutput {
+  write: (text: string) => void;
+  interactive: boolean;
+}
+
+/** Returns the exit code: 0 converged, 1 failed or blocked. */
+export async function applyCommand(
+  config: Config,
+  stateDir: string,
+  host: Host,
+  yes: boolean,
+  out: ApplyOutput,
+): Promise<number> {
+  const r = await computePlan(config, stateDir, readOnly(host));
+  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan));
+  if (r.plan.changes.length === 0) {
+    await writePinned(stateDir, r.addresses.pinned);
+    return 0;
+  }
+  if (!yes) {
+    if (!out.interactive) throw new UsageError('apply needs --yes when it cannot ask (no terminal)');
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question('Apply these changes? [y/N] ');
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      out.write('Nothing changed.\n');
+      return 1;
+    }
+  }
+  // Pinned before the first change: a range in use is never chosen again differently, even after a failure.
+  await writePinned(stateDir, r.addresses.pinned);
+  const report = await applyPlan(r.plan, host, (e) => {
+    if (e.kind === 'change')
+      out.write(
+        `[${e.index + 1}/${e.total}] ${e.change.action} ${e.change.resource} ${e.change.key}: ${e.change.detail}\n`,
+      );
+  });
+  if (report.blocked.length > 0) {
+    out.write(
+      `\nBlocked — nothing was changed:\n${report.blocked.map((c) => `  ! ${c.resource} ${c.key}: ${c.detail}`).join('\n')}\n`,
+    );
+    return 1;
+  }
+  if (report.failed) {
+    out.write(
+      `\nFailed at ${report.failed.change.resource} ${report.failed.change.key}: ${report.failed.error}\n` +
+        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run apply again once the cause is fixed.\n`,
+    );
+    return 1;
+  }
+  const after = await computePlan(config, stateDir, readOnly(host));
+  if (after.plan.changes.length > 0) {
+    out.write(`\nApplied, but the host still differs:\n${renderPlan(after.plan)}`);
+    return 1;
+  }
+  const notes = r.plan.changes.filter((c) => c.note).map((c) => `note: ${c.note!}`);
+  out.write(
+    `\nApplied ${report.applied.length} change(s); the host matches the config.\n${notes.join('\n')}${notes.length ? '\n' : ''}`,
+  );
+  return 0;
+}

@@ -14,6 +14,7 @@ import { hostFor } from './reconcile.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { serveCommand } from './serve.js';
 import { packageVersion } from './version.js';
+import { windowsScript } from '../host/windows/script.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -106,6 +107,18 @@ export function buildProgram(): Command {
         },
       );
       if (code !== 0) process.exitCode = code;
+    });
+
+  program
+    .command('script')
+    .description('print one idempotent PowerShell script that converges a Windows host to the config')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .addOption(
+      new Option('--target <os>', 'the host the script is for').choices(['windows']).makeOptionMandatory(),
+    )
+    .action(async (o: { config: string; target: 'windows' }) => {
+      const config = await loadConfig(o.config);
+      out(windowsScript(config, packageVersion()));
     });
 
   program

@@ -1,0 +1,132 @@
+/**
+ * Every script we generate parses with zero errors under the tree-sitter PowerShell grammar, and values
+ * from the config — hostile ones included — stay data: no command appears that we did not write.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { commandNames, nodesOfType, parsePowerShell } from '../../../test/support/ps-parse.js';
+import { parseConfig } from '../../config/load.js';
+import type { Op } from '../../model/ops.js';
+import { cidr, ipv4 } from '../../net/ipv4.js';
+import { renderOpPs, renderOpsPs } from './ops.js';
+import { psString } from './quote.js';
+import { windowsScript } from './script.js';
+
+const HOSTILE = [
+  `x'; Remove-Item C:\\ -Recurse; '`,
+  'x$(Invoke-Expression calc)',
+  'x`nStop-Computer',
+  'a\u2019; Restart-Computer; \u2018b',
+  'x" ; Format-Volume -DriveLetter C ; "',
+  'x # <# Get-Process #>',
+];
+
+/** Commands our scripts use; anything else in the parse tree would be an injection. */
+const OURS = new Set([
+  'Get-VMSwitch',
+  'New-VMSwitch',
+  'Remove-VMSwitch',
+  'Get-VMNetworkAdapter',
+  'Get-NetAdapter',
+  'Start-Sleep',
+  'Get-Date',
+  'Get-NetIPAddress',
+  'New-NetIPAddress',
+  'Remove-NetIPAddress',
+  'Get-NetNat',
+  'New-NetNat',
+  'Remove-NetNat',
+  'Set-NetIPInterface',
+  'Get-NetFirewallRule',
+  'Remove-NetFirewallRule',
+  'New-NetFirewallRule',
+  'Test-Path',
+  'New-Item',
+  'Set-ItemProperty',
+  'Remove-ItemProperty',
+  'Join-Path',
+  'Out-Null',
+  'Where-Object',
+  'ForEach-Object',
+  'Get-NetRoute',
+  'ConvertTo-Json',
+  'Out-Marked',
+  'Get-ErrInfo',
+  'Test-Overlap',
+  'ToRange',
+  'exit',
+]);
+
+const CONFIGS: Record<string, string> = {
+  minimal: 'switches:\n  - name: switchyard\n',
+  'design example': `switches:
+  - name: switchyard
+    subnet: 10.0.251.0/24
+    host: auto
+    nat: true
+    dhcp:
+      pool: 10.0.251.100-10.0.251.199
+      reservations:
+        - { name: web1, mac: "00:15:5d:00:00:01", ip: 10.0.251.10 }
+wsl:
+  subnet: auto
+forwarding: true
+avoid: [10.0.0.0/8]
+`,
+  'two switches, no nat on one':
+    'switches:\n  - { name: dev, subnet: 10.30.0.0/24 }\n  - { name: test (2), subnet: 10.31.0.0/24, nat: false }\nwsl: { subnet: 10.32.0.0/20 }\n',
+};
+
+describe('generated PowerShell', () => {
+  for (const [name, yaml] of Object.entries(CONFIGS)) {
+    test(`script for "${name}" parses with zero errors and runs only our commands`, async () => {
+      const script = windowsScript(parseConfig(yaml, 't.yaml'), '0.0.0');
+      assert.deepEqual((await parsePowerShell(script)).errors, []);
+      const unknown = (await commandNames(script)).filter((c) => !OURS.has(c));
+      assert.deepEqual(unknown, []);
+    });
+  }
+
+  for (const evil of HOSTILE) {
+    test(`a hostile interface name stays one string literal: ${JSON.stringify(evil)}`, async () => {
+      const yaml = `switches:\n  - name: lab\n    interface: ${JSON.stringify(evil)}\n    subnet: 10.40.0.0/24\n`;
+      const script = windowsScript(parseConfig(yaml, 't.yaml'), '0.0.0');
+      assert.deepEqual((await parsePowerShell(script)).errors, []);
+      assert.deepEqual(
+        (await commandNames(script)).filter((c) => !OURS.has(c)),
+        [],
+      );
+      assert.ok(script.includes(psString(evil)), 'the name is there, quoted as one literal');
+      const literals = await nodesOfType(script, 'verbatim_string_characters');
+      assert.ok(literals.includes(psString(evil)), 'the grammar reads it as one literal');
+    });
+  }
+
+  test('every operation renders to valid PowerShell, hostile values included', async () => {
+    const evil = HOSTILE[0]!;
+    const ops: Op[] = [
+      { op: 'createSwitch', name: evil },
+      { op: 'deleteSwitch', name: evil },
+      { op: 'waitInterface', iface: evil, timeoutS: 30 },
+      { op: 'addAddress', iface: evil, address: ipv4('10.0.0.1'), prefix: 24 },
+      { op: 'removeAddress', iface: evil, address: ipv4('10.0.0.1'), prefix: 24 },
+      { op: 'createNat', name: evil, prefix: cidr('10.0.0.0/24'), outsideOf: evil },
+      { op: 'deleteNat', name: evil },
+      { op: 'setForwarding', iface: evil, on: true },
+      {
+        op: 'setFirewall',
+        rules: [{ name: evil, protocol: 'udp', port: 67, from: [cidr('10.0.0.0/24'), cidr('0.0.0.0/32')] }],
+      },
+      { op: 'setWslNat', subnet: cidr('10.1.0.0/20'), gateway: ipv4('10.1.0.1') },
+      { op: 'clearWslUserIp' },
+      { op: 'setWslConfig', text: `[wsl2]\r\nnetworkingMode=nat\r\n# ${evil}\r\n` },
+    ];
+    const text = renderOpsPs(ops);
+    assert.deepEqual((await parsePowerShell(text)).errors, []);
+    assert.deepEqual(
+      (await commandNames(text)).filter((c) => !OURS.has(c)),
+      [],
+    );
+    for (const op of ops) assert.ok(renderOpPs(op).length > 0);
+  });
+});

@@ -22,10 +22,15 @@
  * elevated Administrator token. `elevatedScript` wraps a whole apply script for ONE elevated run, so one
  * apply shows one UAC prompt: the non-elevated PowerShell starts a second, elevated one with
  * `Start-Process -Verb RunAs -Wait -PassThru` (Vagrant's powerup_command pattern); an elevated process
- * cannot write into the caller's pipes, so the child writes everything into a temp file that the parent
- * prints and deletes. Declining the prompt fails Start-Process with "The operation was canceled by the
- * user" (Win32 ERROR_CANCELLED 1223; gerardog/gsudo#102, xtaci/kcptun#1009) → errorId ElevationCancelled.
- * A prompt needs an interactive desktop session: without a console (CI, services, SSH) we refuse up front.
+ * cannot write into the caller's pipes, so the elevated PowerShell runs the script in one more PowerShell
+ * whose stdout/stderr go to temp files (`Start-Process -RedirectStandardOutput`), which the non-elevated
+ * one prints and deletes. Declining the prompt fails Start-Process with "The operation was canceled by
+ * the user" (Win32 ERROR_CANCELLED 1223; gerardog/gsudo#102, xtaci/kcptun#1009) → errorId
+ * ElevationCancelled. A prompt needs an interactive desktop session: without a console (CI, services,
+ * SSH) we refuse up front.
+ * Caveat: when a standard user elevates with an administrator's credentials ("over the shoulder"), the
+ * elevated script runs as that administrator — HKCU and %USERPROFILE% are the administrator's. Per-user
+ * state (HKCU …\Lxss NatIpAddress, .wslconfig) must be read and written by the non-elevated run.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,8 +46,6 @@ export type { RunResult, Runner };
 /** What powershellPath looks at; `systemProbe()` is the real one, tests pass their own. */
 export interface HostProbe {
   platform: NodeJS.Platform;
-  /** process.arch of this Node. */
-  arch: string;
   env: Readonly<Record<string, string | undefined>>;
   /** A small text file's content; undefined when it does not exist or cannot be read. */
   readFile: (path: string) => string | undefined;
@@ -51,7 +54,6 @@ export interface HostProbe {
 export function systemProbe(): HostProbe {
   return {
     platform: process.platform,
-    arch: process.arch,
     env: process.env,
     readFile: (path) => {
       try {
@@ -545,27 +547,35 @@ const CHILD_PATH_ALLOWANCE = 600;
 
 /**
  * The elevated child's script, around the inner script (which the parent splices in at run time as a
- * quoted literal, so the parent carries the inner script once, not twice): everything the inner script
- * prints — [Console]::Out and its pipeline output — goes into the file $out.
+ * quoted literal, so the parent carries the inner script once, not twice). An elevated process cannot
+ * write into the non-elevated caller's pipes, so — like Vagrant's powerup_command — the child runs the
+ * inner script in one more PowerShell with `Start-Process -RedirectStandardOutput/-RedirectStandardError`
+ * into `$out` and `$out.err`, which the parent then prints. Redirecting at process level captures
+ * everything the inner script writes, however it writes it.
  */
 const CHILD_HEAD = `$ErrorActionPreference = 'Stop'
-$w = [IO.StreamWriter]::new($out, $false, [Text.UTF8Encoding]::new($false))
-$w.AutoFlush = $true
-[Console]::SetOut($w)
-$code = 0
+$code = 1
 try {
-  & ([scriptblock]::Create(`;
-const CHILD_TAIL = `)) 2>&1 | ForEach-Object { [Console]::Out.WriteLine("$_") }
+  $inner = `;
+const CHILD_TAIL = `
+  $enc = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($inner))
+  $exe = (Get-Process -Id $PID).Path
+  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', $enc) -WindowStyle Hidden -PassThru -Wait -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
+  $code = $p.ExitCode
 } catch {
-  $code = 1
-  [Console]::Out.WriteLine('${ERROR_START}')
-  [Console]::Out.WriteLine((ConvertTo-Json -Compress -InputObject ([ordered]@{ message = "$($_.Exception.Message)"; errorId = "$($_.FullyQualifiedErrorId)"; category = "$($_.CategoryInfo.Category)"; line = $_.InvocationInfo.ScriptLineNumber })))
-  [Console]::Out.WriteLine('${ERROR_END}')
-} finally {
-  $w.Close()
+  $e = ConvertTo-Json -Compress -InputObject ([ordered]@{ message = "$($_.Exception.Message)"; errorId = "$($_.FullyQualifiedErrorId)"; category = "$($_.CategoryInfo.Category)"; line = $_.InvocationInfo.ScriptLineNumber })
+  [IO.File]::AppendAllText($out, [Environment]::NewLine + '${ERROR_START}' + [Environment]::NewLine + $e + [Environment]::NewLine + '${ERROR_END}' + [Environment]::NewLine)
 }
 exit $code
 `;
+
+/**
+ * What the parent script assembles at run time for the elevated child (with `outPath` = its temp file),
+ * built the same way here so tests can check the child's syntax.
+ */
+export function elevatedChildScript(inner: string, outPath: string): string {
+  return `$out = ${psString(outPath)}\r\n${CHILD_HEAD}${psString(inner)}${CHILD_TAIL}`;
+}
 
 /** Base64 length of `chars` UTF-16 code units. */
 function encodedLength(chars: number): number {
@@ -578,11 +588,12 @@ function encodedLength(chars: number): number {
  * - runs `inner` in-process if the session is already elevated (no prompt);
  * - refuses with errorId NotInteractive when Windows says the session is not interactive;
  * - otherwise starts the same PowerShell elevated — `Start-Process -Verb RunAs -Wait -PassThru`, hidden
- *   window, `-EncodedCommand` computed at run time so the script is not base64-encoded twice — with the
- *   child's output going to `%TEMP%\switchyard-<guid>.out`, then prints that file, deletes it and exits
- *   with the child's exit code. A declined prompt → errorId ElevationCancelled.
+ *   window, `-EncodedCommand` computed at run time so the script is not base64-encoded twice — whose
+ *   inner run writes stdout/stderr to `%TEMP%\switchyard-<guid>.out` / `.out.err`; then prints both
+ *   (stdout to stdout, stderr to stderr), deletes them and exits with the inner script's exit code.
+ *   A declined prompt → errorId ElevationCancelled.
  * The parent's and the child's command lines must both fit MAX_COMMAND_LINE_CHARS, which leaves inner
- * scripts of about 9,000 characters (InternalError beyond).
+ * scripts of about 8,000 characters (InternalError beyond).
  */
 export function elevatedScript(inner: string): string {
   const quotes = (inner.match(/['\u2018\u2019\u201a\u201b]/g) ?? []).length;
@@ -593,7 +604,7 @@ export function elevatedScript(inner: string): string {
       `script too long for one elevated run (${inner.length} characters); split it or run switchyard elevated`,
     );
   }
-  return wrapScript(`  $inner = ${psString(inner)}
+  const outer = wrapScript(`  $inner = ${psString(inner)}
   if (${PS_IS_ELEVATED}) {
     & ([scriptblock]::Create($inner))
     exit 0
@@ -626,8 +637,11 @@ export function elevatedScript(inner: string): string {
   }
   [Console]::Out.Write([IO.File]::ReadAllText($out))
   [Console]::Out.Flush()
-  Remove-Item -LiteralPath $out -Force -ErrorAction SilentlyContinue
+  if (Test-Path -LiteralPath ($out + '.err')) { [Console]::Error.Write([IO.File]::ReadAllText($out + '.err')) }
+  Remove-Item -LiteralPath @($out, ($out + '.err')) -Force -ErrorAction SilentlyContinue
   exit $p.ExitCode`);
+  powershellArgs(outer); // throws InternalError if the parent's own command line is too long
+  return outer;
 }
 
 export interface ElevatedRunOptions extends RunOptions {

@@ -48,6 +48,17 @@ export interface FirewallRule {
   from: Cidr[];
 }
 
+/**
+ * The Hyper-V firewall's settings for WSL's VM creator, as applied (`Get-NetFirewallHyperVVMSetting
+ * -PolicyStore ActiveStore -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'`). That firewall exists on Windows 11
+ * 22H2+ with WSL 2.0.9+ and filters traffic INTO WSL; its inbound default is Block (research windows-anchors
+ * §2.D, windows-fixtures §7.3).
+ */
+export interface ObservedHyperVFirewall {
+  /** DefaultInboundAction, by its value name; 'unknown' for a value the observation could not map. */
+  defaultInboundAction: 'notConfigured' | 'allow' | 'allowBypass' | 'block' | 'unknown';
+}
+
 export interface ObservedWsl {
   /** HKLM Lxss NatNetwork / NatGatewayIpAddress — WSL's saved NAT state (research §0). */
   natNetwork: string | undefined;
@@ -56,6 +67,11 @@ export interface ObservedWsl {
   userNatIp: string | undefined;
   /** The user's .wslconfig text, undefined when there is none. */
   wslconfig: string | undefined;
+  /**
+   * The Hyper-V firewall settings for WSL; undefined (or left out) when this Windows has no Hyper-V firewall
+   * (Windows 10: the cmdlet does not exist) or WSL's VM creator has no settings yet.
+   */
+  hyperVFirewall?: ObservedHyperVFirewall | undefined;
 }
 
 export interface ObservedHost {

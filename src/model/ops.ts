@@ -19,6 +19,9 @@ export type Op =
   | { op: 'setFirewall'; rules: FirewallRule[] }
   | { op: 'setWslNat'; subnet: Cidr; gateway: Ipv4 }
   | { op: 'clearWslUserIp' }
-  | { op: 'setWslConfig'; text: string };
+  /** Write %USERPROFILE%\.wslconfig with this text, whole (the diff computed it from the text it saw). */
+  | { op: 'setWslConfig'; text: string }
+  /** Hyper-V firewall, WSL's VM creator: DefaultInboundAction Allow (Windows 11 22H2+; a no-op where that firewall does not exist). */
+  | { op: 'setHyperVFirewallInbound' };
 
 export type OpKind = Op['op'];

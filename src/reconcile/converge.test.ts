@@ -33,8 +33,24 @@ function bareHost(): SimWindowsHost {
   h.addAdapter(WSL, [{ address: ipv4('172.27.16.1'), prefix: 20, dynamic: false }]);
   h.wslAdapter = WSL;
   h.addAdapter('Wi-Fi', [{ address: ipv4('192.168.1.23'), prefix: 24, dynamic: true }], false);
+  // Windows 11 22H2+: the Hyper-V firewall blocks inbound to WSL by default (windows-fixtures §7.3).
+  h.hyperVFirewall = { defaultInboundAction: 'block' };
   return h;
 }
+
+/** A hand-written .wslconfig: CRLF, comments on their own lines and after values, blank lines, a `\\` path. */
+const HAND_WRITTEN = [
+  '# WSL 2 VM settings -- edited by hand, keep the comments',
+  '[wsl2]',
+  'memory=6GB   # half of this laptop',
+  'kernel=C:\\\\Users\\\\dev\\\\bzImage',
+  'MODE',
+  '',
+  '# Experimental features',
+  '[experimental]',
+  'autoMemoryReclaim=gradual',
+  '',
+].join('\r\n');
 
 async function converge(h: SimWindowsHost): Promise<void> {
   const p = makePlan(DESIRED, await h.observe());
@@ -61,10 +77,22 @@ describe('convergence matrix on the simulated Windows host', () => {
     const p = makePlan(DESIRED, await h.observe());
     assert.deepEqual(
       p.changes.map((c) => `${c.action} ${c.resource}`),
-      ['+ switch', '+ host-address', '+ nat', '~ forwarding', '~ forwarding', '+ firewall', '+ wsl-range'],
+      [
+        '+ switch',
+        '+ host-address',
+        '+ nat',
+        '~ forwarding',
+        '~ forwarding',
+        '+ firewall',
+        '+ wsl-range',
+        '+ wslconfig',
+        '~ hyperv-firewall',
+      ],
     );
     await expectEmptyPlanAfterApply(h);
     assert.ok(h.log.includes('waitInterface'), 'waited for the late adapter');
+    assert.equal(h.wslconfig, '[wsl2]\r\nnetworkingMode=nat\r\n');
+    assert.deepEqual(h.hyperVFirewall, { defaultInboundAction: 'allow' });
   });
 
   const cases: {
@@ -182,6 +210,86 @@ describe('convergence matrix on the simulated Windows host', () => {
       check: (h) => {
         assert.equal(h.lxss.natNetwork, '10.21.0.0/20');
         assert.equal(h.userNatIp, undefined);
+      },
+    },
+    // .wslconfig networkingMode=nat
+    {
+      resource: 'wslconfig',
+      state: 'absent (no file): created',
+      setup: (h) => {
+        h.wslconfig = undefined;
+      },
+      check: (h) => {
+        assert.equal(h.wslconfig, '[wsl2]\r\nnetworkingMode=nat\r\n');
+      },
+    },
+    {
+      resource: 'wslconfig',
+      state: 'absent (hand-written file without the key): added, comments kept byte for byte',
+      setup: (h) => {
+        h.wslconfig = HAND_WRITTEN.replace('MODE\r\n', '');
+      },
+      check: (h) => {
+        assert.equal(h.wslconfig, HAND_WRITTEN.replace('MODE', 'networkingMode=nat'));
+      },
+    },
+    {
+      resource: 'wslconfig',
+      state: 'right: the hand-written file is not written at all',
+      setup: (h) => {
+        h.wslconfig = HAND_WRITTEN.replace('MODE', 'networkingMode = NAT   # pinned range needs NAT');
+        h.log = [];
+      },
+      check: (h) => {
+        assert.equal(
+          h.wslconfig,
+          HAND_WRITTEN.replace('MODE', 'networkingMode = NAT   # pinned range needs NAT'),
+        );
+        assert.ok(!h.log.includes('setWslConfig'));
+      },
+    },
+    {
+      resource: 'wslconfig',
+      state: 'wrong (mirrored): only the value changes, comments survive apply byte for byte',
+      setup: (h) => {
+        h.wslconfig = HAND_WRITTEN.replace('MODE', 'networkingMode=mirrored # for the VPN');
+      },
+      check: (h) => {
+        assert.equal(h.wslconfig, HAND_WRITTEN.replace('MODE', 'networkingMode=nat # for the VPN'));
+      },
+    },
+    // Hyper-V firewall (WSL's VM creator)
+    {
+      resource: 'hyperv-firewall',
+      state: 'absent (Windows 10: no Hyper-V firewall): nothing to do, nothing run',
+      setup: (h) => {
+        h.hyperVFirewall = undefined;
+        h.log = [];
+      },
+      check: (h) => {
+        assert.equal(h.hyperVFirewall, undefined);
+        assert.deepEqual(h.log, []);
+      },
+    },
+    {
+      resource: 'hyperv-firewall',
+      state: 'right (inbound Allow): untouched',
+      setup: (h) => {
+        h.log = [];
+      },
+      check: (h) => {
+        assert.deepEqual(h.hyperVFirewall, { defaultInboundAction: 'allow' });
+        assert.deepEqual(h.log, []);
+      },
+    },
+    {
+      resource: 'hyperv-firewall',
+      state: 'wrong (inbound Block): Allow again',
+      setup: (h) => {
+        h.hyperVFirewall = { defaultInboundAction: 'block' };
+      },
+      check: (h) => {
+        assert.deepEqual(h.hyperVFirewall, { defaultInboundAction: 'allow' });
       },
     },
   ];

@@ -9,9 +9,19 @@
  * - Set-NetIPInterface on a missing alias fails ("No MSFT_NetIPInterface objects found").
  * - WSL rewrites HKLM Lxss NatNetwork/NatGatewayIpAddress with the range it fell back to after a failed
  *   start (windows-anchors §0): `wslFallsBack()`.
+ * - .wslconfig is written whole ([IO.File]::WriteAllText): the text is stored exactly as given.
+ * - The Hyper-V firewall exists on Windows 11 22H2+ only (`hyperVFirewall` undefined = Windows 10, where
+ *   Set-NetFirewallHyperVVMSetting is not recognized and the guarded op skips it); WSL's inbound default is
+ *   Block (windows-fixtures §7.3). Set-NetFirewallHyperVVMSetting -DefaultInboundAction Allow sets it.
  */
 import type { ExecuteResult, Host } from '../../src/host/host.js';
-import type { FirewallRule, ObservedHost, ObservedNat, ObservedSwitch } from '../../src/model/observed.js';
+import type {
+  FirewallRule,
+  ObservedHost,
+  ObservedHyperVFirewall,
+  ObservedNat,
+  ObservedSwitch,
+} from '../../src/model/observed.js';
 import type { Op } from '../../src/model/ops.js';
 import { formatCidr, formatIpv4, type Cidr, type Ipv4 } from '../../src/net/ipv4.js';
 
@@ -33,6 +43,7 @@ export class SimWindowsHost implements Host {
   lxss: { natNetwork?: string; natGateway?: string } = {};
   userNatIp: string | undefined;
   wslconfig: string | undefined;
+  hyperVFirewall: ObservedHyperVFirewall | undefined;
   wslAdapter: string | undefined;
   /** How many polls a newly created adapter stays invisible. */
   adapterDelay = 2;
@@ -54,6 +65,7 @@ export class SimWindowsHost implements Host {
           natGateway: this.lxss.natGateway,
           userNatIp: this.userNatIp,
           wslconfig: this.wslconfig,
+          hyperVFirewall: this.hyperVFirewall,
         },
         wslInterface: this.wslAdapter,
       }),
@@ -160,6 +172,9 @@ export class SimWindowsHost implements Host {
         return;
       case 'setWslConfig':
         this.wslconfig = op.text;
+        return;
+      case 'setHyperVFirewallInbound':
+        if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: 'allow' };
         return;
     }
   }

@@ -129,6 +129,7 @@ export class LinuxHost implements Host {
         case 'setWslNat':
         case 'clearWslUserIp':
         case 'setWslConfig':
+        case 'setHyperVFirewallInbound':
           return { done: i, error: new Error(`${op.op} is Windows-only`) };
       }
       const r = await runOps(linux, this.run);

@@ -7,6 +7,7 @@
 import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
+import { WSL_VM_CREATOR_ID } from './observe.js';
 import { psArray, psString } from './quote.js';
 
 export const OWNER_NOTE = 'switchyard';
@@ -85,6 +86,11 @@ export function renderOpPs(op: Op): string {
       return `Remove-ItemProperty -Path ${psString(LXSS_HKCU)} -Name 'NatIpAddress' -ErrorAction SilentlyContinue`;
     case 'setWslConfig':
       return `[IO.File]::WriteAllText((Join-Path $env:USERPROFILE '.wslconfig'), ${psString(op.text)})`;
+    case 'setHyperVFirewallInbound': {
+      // Windows 11 22H2+ only; on Windows 10 the cmdlet does not exist (research windows-fixtures §7.3): skip.
+      const cmd = 'Set-NetFirewallHyperVVMSetting';
+      return `if (Get-Command -Name ${psString(cmd)} -ErrorAction SilentlyContinue) { ${cmd} -Name ${psString(WSL_VM_CREATOR_ID)} -DefaultInboundAction Allow }`;
+    }
   }
 }
 

@@ -4,7 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { commandNames, nodesOfType, parsePowerShell } from '../../../test/support/ps-parse.js';
+import {
+  commandNames,
+  decodeVerbatimString,
+  nodesOfType,
+  parsePowerShell,
+} from '../../../test/support/ps-parse.js';
 import { parseConfig } from '../../config/load.js';
 import type { Op } from '../../model/ops.js';
 import { cidr, ipv4 } from '../../net/ipv4.js';
@@ -45,6 +50,8 @@ const OURS = new Set([
   'Set-ItemProperty',
   'Remove-ItemProperty',
   'Join-Path',
+  'Get-Command',
+  'Set-NetFirewallHyperVVMSetting',
   'Out-Null',
   'Where-Object',
   'ForEach-Object',
@@ -120,6 +127,12 @@ describe('generated PowerShell', () => {
       { op: 'setWslNat', subnet: cidr('10.1.0.0/20'), gateway: ipv4('10.1.0.1') },
       { op: 'clearWslUserIp' },
       { op: 'setWslConfig', text: `[wsl2]\r\nnetworkingMode=nat\r\n# ${evil}\r\n` },
+      // A hand-written file: `\\` paths, quotes of every kind, `$`, backticks, here-string markers.
+      {
+        op: 'setWslConfig',
+        text: `${HOSTILE.map((h) => `# ${h}`).join('\r\n')}\r\nkernel=C:\\\\k\r\n'@\r\n"@\n`,
+      },
+      { op: 'setHyperVFirewallInbound' },
     ];
     const text = renderOpsPs(ops);
     assert.deepEqual((await parsePowerShell(text)).errors, []);
@@ -128,5 +141,22 @@ describe('generated PowerShell', () => {
       [],
     );
     for (const op of ops) assert.ok(renderOpPs(op).length > 0);
+  });
+
+  test('setWslConfig passes the file as one literal that reads back byte for byte (CRLF, comments, \\\\ paths)', async () => {
+    const text = `# mine \u2019quoted\u2019 'too'\r\n[wsl2]\r\nkernel=C:\\\\Users\\\\dev\\\\bzImage # \`$(x)\r\nnetworkingMode=nat\r\n\r\n`;
+    const script = renderOpPs({ op: 'setWslConfig', text });
+    assert.deepEqual((await parsePowerShell(script)).errors, []);
+    const literals = await nodesOfType(script, 'verbatim_string_characters');
+    const literal = literals.find((l) => l !== "'.wslconfig'");
+    assert.ok(literal !== undefined);
+    assert.deepEqual(decodeVerbatimString(literal), { value: text, length: literal.length });
+  });
+
+  test('setHyperVFirewallInbound is guarded: it runs only where the cmdlet exists (not on Windows 10)', () => {
+    assert.equal(
+      renderOpPs({ op: 'setHyperVFirewallInbound' }),
+      "if (Get-Command -Name 'Set-NetFirewallHyperVVMSetting' -ErrorAction SilentlyContinue) { Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' -DefaultInboundAction Allow }",
+    );
   });
 });

@@ -8,9 +8,11 @@ import type { ObservedHost } from '../observed.js';
 import { diffFirewall } from './firewall.js';
 import { diffForwarding } from './forwarding.js';
 import { diffHostAddresses } from './host-address.js';
+import { diffHyperVFirewall } from './hyperv-firewall.js';
 import { diffNat } from './nat.js';
 import { diffSwitches } from './switch.js';
 import { diffWsl } from './wsl.js';
+import { diffWslConfig } from './wslconfig.js';
 
 export type Diff = (d: DesiredHost, o: ObservedHost) => Change[];
 
@@ -21,4 +23,6 @@ export const resources: readonly Diff[] = [
   diffForwarding,
   diffFirewall,
   diffWsl,
+  diffWslConfig,
+  diffHyperVFirewall,
 ];

@@ -6,6 +6,8 @@ import type { Config } from '../config/schema.js';
 import { EnvironmentError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { LinuxHost } from '../host/linux/host.js';
+import { WindowsHost } from '../host/windows/host.js';
+import { systemProbe, wslState, type HostProbe } from '../host/windows/powershell.js';
 import { planAddresses, type AddressPlan } from '../model/address-plan.js';
 import { desiredHost, switchInterface, type DesiredHost } from '../model/desired.js';
 import type { ObservedHost } from '../model/observed.js';
@@ -21,12 +23,17 @@ export interface PlanResult {
   plan: Plan;
 }
 
-export function hostFor(config: Config, platform: NodeJS.Platform = process.platform): Host {
-  if (platform === 'linux')
+/**
+ * Windows, and WSL (which converges its Windows host through powershell.exe), get the Windows backend;
+ * other Linux hosts the Linux backend.
+ */
+export function hostFor(config: Config, probe: HostProbe = systemProbe()): Host {
+  if (probe.platform === 'win32' || (probe.platform === 'linux' && wslState(probe).wsl))
+    return new WindowsHost();
+  if (probe.platform === 'linux') {
     return new LinuxHost(config.wsl?.interface !== undefined ? { wslInterface: config.wsl.interface } : {});
-  throw new EnvironmentError(
-    `plan/apply on ${platform} are not available yet: the Windows backend's observation and execution are being built (see README)`,
-  );
+  }
+  throw new EnvironmentError(`plan/apply support Windows (and WSL) and Linux hosts, not ${probe.platform}`);
 }
 
 export async function computePlan(config: Config, stateDir: string, host: Host): Promise<PlanResult> {

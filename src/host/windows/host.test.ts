@@ -1,0 +1,97 @@
+/**
+ * The Windows Host without Windows: observation fixtures (reconstructed from documentation — see
+ * test/fixtures/windows/README.md) mapped onto the neutral model and planned against; execution through a
+ * fake PowerShell runner that checks the script it is handed.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { parsePowerShell } from '../../../test/support/ps-parse.js';
+import { parseConfig } from '../../config/load.js';
+import { planAddresses } from '../../model/address-plan.js';
+import { desiredHost } from '../../model/desired.js';
+import { formatCidr, ipv4 } from '../../net/ipv4.js';
+import { overlapsAny } from '../../net/ranges.js';
+import { makePlan } from '../../reconcile/plan.js';
+import { parseRemoteAddress, toObservedHost, WindowsHost } from './host.js';
+import { isObservationError, parseObservation } from './observe.js';
+import { decodeCommand } from './powershell.js';
+
+function fixture(name: string) {
+  const raw: unknown = JSON.parse(
+    readFileSync(new URL(`../../../../test/fixtures/windows/${name}.json`, import.meta.url), 'utf8'),
+  );
+  const parsed = parseObservation(raw);
+  assert.ok(!isObservationError(parsed), isObservationError(parsed) ? parsed.error : '');
+  return toObservedHost(parsed);
+}
+
+describe('Windows host: observation → plan', () => {
+  test('RemoteAddress in the forms Windows prints', () => {
+    assert.equal(formatCidr(parseRemoteAddress('10.20.0.0/255.255.255.0')!), '10.20.0.0/24');
+    assert.equal(formatCidr(parseRemoteAddress('10.20.0.0/24')!), '10.20.0.0/24');
+    assert.equal(formatCidr(parseRemoteAddress('0.0.0.0')!), '0.0.0.0/32');
+    assert.equal(parseRemoteAddress('LocalSubnet'), undefined);
+  });
+
+  test('a host with a VPN over 172.16.0.0/12: auto ranges avoid it, and the plan creates our switch', () => {
+    const o = fixture('ps7-wsl-vpn');
+    assert.ok(
+      o.routes.some((r) => formatCidr(r.dest) === '172.16.0.0/12'),
+      'the VPN route is observed',
+    );
+    assert.ok(o.wslInterface?.startsWith('vEthernet (WSL'));
+    const config = parseConfig('switches:\n  - name: switchyard\nwsl: {}\n', 't.yaml');
+    const routes = o.routes.filter((r) => r.iface !== o.wslInterface).map((r) => r.dest);
+    const ranges = planAddresses({ config, routes, pinned: undefined });
+    assert.deepEqual(ranges.errors, []);
+    for (const s of ranges.switches)
+      assert.ok(
+        !overlapsAny(
+          s.subnet,
+          routes.filter((r) => r.prefix >= 8),
+        ),
+        formatCidr(s.subnet),
+      );
+    const plan = makePlan(desiredHost(config, ranges, 'windows'), o);
+    assert.ok(plan.changes.some((c) => c.resource === 'switch' && c.action === '+'));
+    assert.ok(plan.changes.some((c) => c.resource === 'forwarding' && c.key === o.wslInterface));
+  });
+
+  test('a host with a foreign NetNat: the plan is blocked with guidance', () => {
+    const o = fixture('ps51-foreign-nat');
+    assert.ok(o.nats.some((n) => !n.ours));
+    const config = parseConfig('switches:\n  - name: switchyard\n    subnet: 10.0.251.0/24\n', 't.yaml');
+    const plan = makePlan(
+      desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows'),
+      o,
+    );
+    assert.ok(plan.changes.some((c) => c.action === '!' && c.resource === 'nat'));
+  });
+
+  test('execute: one elevated PowerShell run whose script parses; failure reports the step reached', async () => {
+    const seen: string[] = [];
+    const host = new WindowsHost({
+      location: { ok: true, path: 'powershell.exe', via: 'windows' },
+      interactivity: { stdinIsTTY: true, stdoutIsTTY: true, env: {} },
+      runner: (_file, args) => {
+        const encoded = args[args.indexOf('-EncodedCommand') + 1]!;
+        seen.push(decodeCommand(encoded));
+        return Promise.resolve({
+          code: 1,
+          stdout:
+            '<<<SWITCHYARD-STEP 0\n<<<SWITCHYARD-STEP 1\n<<<SWITCHYARD-ERROR\n{"message":"Instance MSFT_NetIPAddress already exists","errorId":"x","category":"y","line":3}\nSWITCHYARD-ERROR>>>\n',
+          stderr: '',
+        });
+      },
+    });
+    const r = await host.execute([
+      { op: 'createSwitch', name: 'lab' },
+      { op: 'addAddress', iface: 'vEthernet (lab)', address: ipv4('10.0.0.1'), prefix: 24 },
+    ]);
+    assert.equal(seen.length, 1, 'one PowerShell run');
+    assert.deepEqual((await parsePowerShell(seen[0]!)).errors, []);
+    assert.equal(r.done, 1);
+    assert.match(r.error!.message, /Instance MSFT_NetIPAddress already exists/);
+  });
+});

@@ -3,19 +3,19 @@ export type Mac = string & { readonly __brand: 'Mac' };
 
 const HEX = '0123456789abcdef';
 
-/** Accepts "00:15:5D:01:02:03", "00-15-5D-01-02-03" (how Windows prints them) and "00155d010203". */
+/** The accepted spellings: colon or dash pairs (Windows prints dashes), Cisco dotted quads, bare hex. */
+const MAC_FORMS = [
+  /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i,
+  /^[0-9a-f]{2}(-[0-9a-f]{2}){5}$/i,
+  /^[0-9a-f]{4}(\.[0-9a-f]{4}){2}$/i,
+  /^[0-9a-f]{12}$/i,
+];
+
+/** "00:15:5D:01:02:03", "00-15-5D-01-02-03", "0015.5d01.0203" or "00155d010203" → canonical form. */
 export function parseMac(text: string): Mac | undefined {
-  const hex = text.trim().toLowerCase().replace(/[:.-]/g, '');
-  if (!/^[0-9a-f]{12}$/.test(hex)) return undefined;
-  const sep = text.trim().match(/[:.-]/g);
-  if (
-    sep &&
-    !/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(text.trim()) &&
-    !/^([0-9a-f]{4}\.){2}[0-9a-f]{4}$/i.test(text.trim())
-  ) {
-    return undefined;
-  }
-  return hex.match(/../g)!.join(':') as Mac;
+  const t = text.trim();
+  if (!MAC_FORMS.some((re) => re.test(t))) return undefined;
+  return t.toLowerCase().replace(/[:.-]/g, '').match(/../g)!.join(':') as Mac;
 }
 
 export function mac(text: string): Mac {

@@ -6,20 +6,15 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LeaseRow } from '../../src/dhcp/lease-rows.js';
 import type { Lab, LabProcess } from './netns.js';
 
 /** The repository root (dist/test/lab → ../../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SWITCHYARD_BIN = join(REPO_ROOT, 'bin', 'switchyard.js');
 
-export interface LeaseJson {
-  mac: string;
-  ip: string;
-  hostname: string | null;
-  clientId: string | null;
-  expiresAt: string;
-  state: string;
-}
+/** A row of `switchyard leases --json` (the DESIGN.md contract). */
+export type LeaseJson = LeaseRow;
 
 export interface Daemon {
   readonly configPath: string;

@@ -4,7 +4,7 @@
  * every step is guarded, and a bad packet is logged (at debug) and dropped.
  */
 import type { Clock } from '../clock.js';
-import type { Logger } from '../daemon/log.js';
+import type { Logger } from '../log.js';
 import { formatIpv4 } from '../net/ipv4.js';
 import { destinationOf, type Ports } from './destination.js';
 import { handle } from './handlers/chain.js';

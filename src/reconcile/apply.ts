@@ -4,7 +4,7 @@
  */
 import type { Host } from '../host/host.js';
 import type { Op } from '../model/ops.js';
-import type { Change, Plan } from './change.js';
+import type { Change, Plan } from '../model/change.js';
 
 export interface ApplyReport {
   applied: Change[];

@@ -2,7 +2,7 @@
 import type { DesiredHost } from '../model/desired.js';
 import type { ObservedHost } from '../model/observed.js';
 import { resources, type Diff } from '../model/resources/index.js';
-import type { Plan } from './change.js';
+import type { Plan } from '../model/change.js';
 
 export function makePlan(
   desired: DesiredHost,

@@ -1,5 +1,5 @@
 /** Plans as text (`plan`, `apply`) and as the DESIGN.md JSON contract (`plan --json`). */
-import type { Change, Plan } from './change.js';
+import type { Change, Plan } from '../model/change.js';
 
 export function renderPlan(plan: Plan): string {
   if (plan.changes.length === 0) return 'No changes: the host matches the config.\n';

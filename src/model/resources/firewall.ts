@@ -1,5 +1,5 @@
 /** Inbound DHCP/DNS from the switch subnets, scoped by address; switchyard's rules are rewritten as a set. */
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import { firewallKey, type DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

@@ -3,7 +3,7 @@
  * Windows reassigns when WSL recreates its adapter (research §2.C). The WSL adapter is named either
  * "vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; the observation says which exists.
  */
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

@@ -1,6 +1,6 @@
 /** The host's address on each switch interface (the switch's gateway, DHCP and DNS server). */
 import { formatIpv4 } from '../../net/ipv4.js';
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

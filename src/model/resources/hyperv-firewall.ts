@@ -7,7 +7,7 @@
  * Where that firewall does not exist (Windows 10: the cmdlet is missing) the observation has no settings and
  * nothing is planned. Only when WSL and the switches are joined (`wsl:` configured, forwarding on).
  */
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

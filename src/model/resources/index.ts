@@ -2,7 +2,7 @@
  * The resource kinds, in creation order: a switch before its address, the address before NAT and forwarding.
  * Deletions run in the reverse order (makePlan does that), so nothing is removed from under something else.
  */
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 import { diffFirewall } from './firewall.js';

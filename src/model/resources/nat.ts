@@ -5,7 +5,7 @@
  * switchyard's own nftables table, so there are no foreign ones to meet.
  */
 import { contains, formatCidr } from '../../net/ipv4.js';
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

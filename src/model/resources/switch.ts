@@ -1,5 +1,5 @@
 /** The switch: a Hyper-V internal switch on Windows, a bridge on Linux. */
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

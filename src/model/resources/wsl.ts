@@ -4,7 +4,7 @@
  * outside the range is cleared. The new range takes effect when WSL's network is recreated.
  */
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../../net/ipv4.js';
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

@@ -14,7 +14,7 @@
  * The diff is pure: observed text in, new text out; the op carries the whole new text.
  */
 import { createRequire } from 'node:module';
-import type { Change } from '../../reconcile/change.js';
+import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 

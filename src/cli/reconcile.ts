@@ -13,7 +13,7 @@ import { desiredHost, switchInterface, type DesiredHost } from '../model/desired
 import type { ObservedHost } from '../model/observed.js';
 import { readPinned } from '../model/pinned.js';
 import { makePlan } from '../reconcile/plan.js';
-import type { Plan } from '../reconcile/change.js';
+import type { Plan } from '../model/change.js';
 import { formatCidr } from '../net/ipv4.js';
 
 export interface PlanResult {

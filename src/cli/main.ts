@@ -10,6 +10,8 @@ import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
 import { applyCommand, planCommand } from './plan-apply.js';
+import { doctorCommand } from './doctor.js';
+import { statusCommand } from './status.js';
 import { hostFor } from './reconcile.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { serveCommand } from './serve.js';
@@ -107,6 +109,42 @@ export function buildProgram(): Command {
         },
       );
       if (code !== 0) process.exitCode = code;
+    });
+
+  program
+    .command('status')
+    .description('the network at a glance: switches, ranges, adapters, forwarding, daemon, leases')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
+    .option('--json', 'JSON output')
+    .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
+      const config = await loadConfig(o.config);
+      out(
+        await statusCommand(
+          config,
+          chooseStateDir(o.stateDir, config.stateDir),
+          hostFor(config),
+          o.json === true,
+        ),
+      );
+    });
+
+  program
+    .command('doctor')
+    .description('check every known gotcha; each failure comes with its fix (exit 1 when any fails)')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
+    .option('--json', 'JSON output')
+    .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
+      const config = await loadConfig(o.config);
+      const r = await doctorCommand(
+        config,
+        chooseStateDir(o.stateDir, config.stateDir),
+        hostFor(config),
+        o.json === true,
+      );
+      out(r.output);
+      if (r.exitCode !== 0) process.exitCode = r.exitCode;
     });
 
   program

@@ -1,0 +1,91 @@
+/** The daemon (DHCP on each switch) answers on its control channel, and the ports it needs are free. */
+import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
+import { fail, pass, readDaemonStatus, type Check, type CheckInputs } from './check.js';
+
+const START =
+  'start it: `switchyard serve` (foreground), or install the boot-time service with `switchyard install`';
+
+function dhcpSwitches(i: CheckInputs): string[] {
+  return i.config.switches.filter((s) => s.dhcp.enabled).map((s) => s.name);
+}
+
+export function daemonChecks(i: CheckInputs): Check[] {
+  const served = dhcpSwitches(i);
+  if (served.length === 0) return [];
+  const title = 'daemon running and answering';
+  const d = i.daemon;
+  if (!d.running)
+    return [fail('daemon', title, 'not running (no control channel): no DHCP on the switches', START)];
+  if (d.error !== undefined || d.status === undefined)
+    return [
+      fail(
+        'daemon',
+        title,
+        `running but not answering: ${d.error ?? 'no status'}`,
+        'restart it (stop the `switchyard serve` process or service and start it again); its log says why it hangs',
+      ),
+    ];
+  const st = readDaemonStatus(d.status);
+  if (!st) return [fail('daemon', title, 'answered with an unreadable status', 'restart the daemon')];
+  const wrong: string[] = [];
+  for (const name of served) {
+    const s = st.switches.find((x) => x.name === name);
+    const choice = i.addresses.switches.find((c) => c.name === name);
+    if (!s) wrong.push(`${name}: not served`);
+    else if (choice && (s.subnet !== formatCidr(choice.subnet) || s.host !== formatIpv4(choice.host)))
+      wrong.push(
+        `${name}: serves ${s.subnet ?? '?'} from ${s.host ?? '?'}, the config resolves to ${formatCidr(choice.subnet)} from ${formatIpv4(choice.host)}`,
+      );
+  }
+  const pid = st.pid !== undefined ? `pid ${st.pid}` : 'pid unknown';
+  if (wrong.length > 0)
+    return [
+      fail(
+        'daemon',
+        title,
+        `${pid}; ${wrong.join('; ')}`,
+        'restart the daemon so that it reads the current config and pinned ranges',
+      ),
+    ];
+  return [pass('daemon', title, `${pid}; serving ${served.join(', ')}`)];
+}
+
+const PORTS: { port: number; what: string }[] = [
+  { port: 67, what: 'DHCP' },
+  { port: 53, what: 'DNS' },
+];
+
+export function portChecks(i: CheckInputs): Check[] {
+  if (i.ports === undefined || dhcpSwitches(i).length === 0) return [];
+  const daemonPid = i.daemon.running ? readDaemonStatus(i.daemon.status)?.pid : undefined;
+  return PORTS.map(({ port, what }) => {
+    const title = `udp ${port} (${what}) free for switchyard`;
+    const holders = i.ports!.filter((p) => p.port === port);
+    const others = holders.filter((p) => p.pid === undefined || p.pid !== daemonPid);
+    const unknownWhileRunning = others.every((p) => p.pid === undefined) && i.daemon.running && port === 67;
+    if (others.length === 0)
+      return pass(`port:${port}`, title, holders.length > 0 ? 'held by the daemon' : 'free');
+    if (unknownWhileRunning)
+      return pass(
+        `port:${port}`,
+        title,
+        'bound, holder unknown (could not map the socket to a process) — presumably the running daemon',
+      );
+    const names = others.map((p) =>
+      p.holder !== undefined
+        ? `${p.holder}${p.pid !== undefined ? ` (pid ${p.pid})` : ''}`
+        : 'an unknown process',
+    );
+    const unknown = others.some((p) => p.holder === undefined);
+    return fail(
+      `port:${port}`,
+      title,
+      `taken by ${names.join(', ')}${unknown ? ' (the holder could not be found: run as root/Administrator to see it)' : ''}`,
+      `stop ${names.join(', ')} or make it listen elsewhere (dnsmasq: \`bind-interfaces\` + \`except-interface\`); find it with ${
+        i.observed.platform === 'windows'
+          ? `Get-Process -Id (Get-NetUDPEndpoint -LocalPort ${port}).OwningProcess`
+          : `ss -ulpn 'sport = :${port}'`
+      }`,
+    );
+  });
+}

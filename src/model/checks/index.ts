@@ -1,0 +1,26 @@
+/** All of doctor's checks, in the order they are shown: the network's foundations first, the daemon last. */
+import type { Check, CheckInputs } from './check.js';
+import { daemonChecks, portChecks } from './daemon.js';
+import { forwardingChecks } from './forwarding.js';
+import { natChecks, switchChecks } from './host.js';
+import { rangeChecks } from './ranges.js';
+import { firewallChecks, wslChecks } from './windows.js';
+
+export type CheckFn = (i: CheckInputs) => Check[];
+
+export const CHECKS: readonly CheckFn[] = [
+  rangeChecks,
+  switchChecks,
+  natChecks,
+  forwardingChecks,
+  firewallChecks,
+  wslChecks,
+  daemonChecks,
+  portChecks,
+];
+
+export function runChecks(i: CheckInputs): Check[] {
+  return CHECKS.flatMap((c) => c(i));
+}
+
+export * from './check.js';

@@ -23,6 +23,14 @@ import { controlPath } from './control/path.js';
 import type { Logger } from './log.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
+import { WindowsHost } from '../host/windows/host.js';
+import {
+  hostKeeperBackend,
+  linuxKeeperBackend,
+  startForwardingKeeper,
+  type ForwardingKeeper,
+  type KeeperBackend,
+} from './keeper.js';
 
 export interface ServeOptions {
   config: Config;
@@ -41,6 +49,13 @@ export interface ServeOptions {
   reloadConfig?: () => Promise<Config>;
   /** Start the control channel in the state directory (default true). */
   control?: boolean;
+  /**
+   * How the forwarding keeper (keeper.ts; only with `forwarding: true`) reads and repairs forwarding;
+   * false = no keeper. Default: /proc on Linux, the Windows host (PowerShell) on Windows.
+   */
+  forwardingKeeper?: KeeperBackend | false;
+  /** The keeper's poll interval in ms (default 1 s on Linux, 5 s on Windows: each look runs PowerShell). */
+  forwardingIntervalMs?: number;
 }
 
 export interface RunningDaemon {
@@ -211,6 +226,20 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   }, opts.sweepIntervalMs ?? 10_000);
   sweep.unref();
 
+  let keeper: ForwardingKeeper | undefined;
+  const backend = config.forwarding
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform))
+    : false;
+  if (backend !== false) {
+    keeper = startForwardingKeeper({
+      backend,
+      log,
+      clock,
+      intervalMs: opts.forwardingIntervalMs ?? (platform === 'win32' ? 5000 : 1000),
+    });
+    log.info({ backend: backend.description }, 'forwarding keeper started');
+  }
+
   return {
     scopes,
     servers,
@@ -218,12 +247,23 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     reload,
     stop: async () => {
       clearInterval(sweep);
+      await keeper?.stop();
       await control?.close();
       await Promise.all(probes.map((p) => p.close()));
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();
     },
   };
+}
+
+/** The keeper's default backend: every switch's interface and the WSL interface (Windows: found by observing). */
+function defaultKeeperBackend(config: Config, platform: NodeJS.Platform): KeeperBackend | false {
+  const win = platform === 'win32';
+  const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
+  if (win) return hostKeeperBackend(new WindowsHost(), switches);
+  if (platform !== 'linux') return false;
+  const wsl = config.wsl?.interface;
+  return linuxKeeperBackend([...switches, ...(wsl !== undefined ? [wsl] : [])]);
 }
 
 /** Start-up reconciliation: stored leases against the current pool and reservations, saying what changed. */

@@ -1,82 +1,175 @@
 /**
- * The lab demo (`npm run lab`): an internal switch (a bridge in the lab's "host" namespace), `switchyard
- * serve` on it, and three VMs (namespaces), each running a different real DHCP client — one of them with
- * a reservation. Prints what each VM got and the lease table, then removes everything it created.
+ * The lab demo (`npm run lab`, issue #5): a laptop's network in namespaces (topology.ts) — a corporate/VPN
+ * side with 172.16.0.0/12 routed to it, WSL on its own routed link, an internal switch with three VMs.
+ * `switchyard plan` chooses the switch's range (and says why), `apply` builds switch, address, NAT and
+ * forwarding, `serve` hands out addresses to three real DHCP clients (one reserved). Then the check
+ * matrix; then a simulated reboot (WSL's adapter recreated with forwarding off), the daemon's forwarding
+ * keeper repairing it, and the matrix again. Everything is removed at the end, unless `--keep`: then it
+ * stays up (with the daemon and clients running) until Ctrl-C.
  */
-import { CLIENT_KINDS, startClient, type ClientHandle } from './clients.js';
-import { createLab } from './netns.js';
-import { runCli, startServe } from './switchyard.js';
+import { pathToFileURL } from 'node:url';
+import { createLab, listNamespaces } from './netns.js';
+import { runCli } from './switchyard.js';
+import {
+  applyTopology,
+  buildTopology,
+  checkMatrix,
+  formatMatrix,
+  hostForwarding,
+  recreateWslLink,
+  serveTopology,
+  startVms,
+  stopAll,
+  switchAddress,
+  waitForwardingBack,
+  type Cell,
+} from './topology.js';
 
-const RESERVED_MAC = '00:15:5d:00:00:10';
+/** The keeper must turn forwarding back on within this (it polls every second). */
+export const FORWARDING_DEADLINE_MS = 5_000;
+const KEEPER_LINE = /forwarding re-enabled on (\S+) \(the adapter was recreated\?\)/;
 
-async function main(): Promise<number> {
-  const lab = await createLab();
-  const clients: ClientHandle[] = [];
-  let failures = 0;
-  try {
-    const sw = await lab.addSwitch({ cidr: '10.77.0.1/24' });
-    const vms = [await lab.addClient('vm1'), await lab.addClient('vm2'), await lab.addClient('vm3')];
-    const yaml = `switches:
-  - name: ${sw.ifname}
-    subnet: 10.77.0.0/24
-    host: 10.77.0.1
-    dhcp:
-      pool: 10.77.0.100-10.77.0.199
-      leaseTime: 1h
-      reservations:
-        - { name: web1, mac: "${RESERVED_MAC}", ip: 10.77.0.10 }
-`;
-    console.log(
-      `lab ${lab.prefix}: switch ${sw.ifname} (${sw.cidr}) in namespace ${lab.hostNs}; VMs ${vms.map((v) => v.ns).join(', ')}`,
-    );
-    console.log('config:\n' + yaml.trimEnd().replace(/^/gm, '  ') + '\n');
-    const daemon = await startServe(lab, yaml, { logLevel: 'info' });
-    console.log(`switchyard serve is running in ${lab.hostNs} (state dir ${daemon.stateDir})\n`);
-
-    for (const [i, kind] of CLIENT_KINDS.entries()) {
-      const vm = vms[i]!;
-      const opts = kind === 'dhcpcd' ? { mac: RESERVED_MAC, hostname: 'web1' } : { hostname: `vm${i + 1}` };
-      clients.push(await startClient(lab, vm.ns, vm.ifname, kind, opts));
-    }
-    for (const [i, cl] of clients.entries()) {
-      const vm = vms[i]!;
-      try {
-        const lease = await cl.waitBound(20_000);
-        const note =
-          cl.kind === 'dhcpcd'
-            ? `reserved for ${RESERVED_MAC}: ${lease.ip === '10.77.0.10' ? 'yes' : 'NO'}`
-            : 'from the pool';
-        if (cl.kind === 'dhcpcd' && lease.ip !== '10.77.0.10') failures++;
-        console.log(
-          `PASS ${vm.ns.padEnd(12)} ${cl.kind.padEnd(8)} ${lease.ip.padEnd(12)} in ${Math.round(lease.ms)} ms (${note})`,
-        );
-      } catch (e) {
-        failures++;
-        console.log(`FAIL ${vm.ns.padEnd(12)} ${cl.kind.padEnd(8)} no lease: ${(e as Error).message}`);
-      }
-    }
-    const table = await runCli(['leases', '--state-dir', daemon.stateDir]);
-    console.log('\n$ switchyard leases\n' + table.stdout);
-    const events = daemon.process
-      .output()
-      .split('\n')
-      .filter((l) => /"msg":"(ack|serving DHCP)"/.test(l));
-    console.log('daemon log (lease events):\n' + events.map((l) => '  ' + l).join('\n'));
-    for (const cl of clients) await cl.stop();
-    await daemon.stop();
-  } finally {
-    await lab.destroy();
-    console.log(`\nlab ${lab.prefix} removed`);
-  }
-  return failures === 0 ? 0 : 1;
+export interface DemoResult {
+  prefix: string;
+  namespaces: string[];
+  switchAddress: string | undefined;
+  before: Cell[];
+  after: Cell[];
+  /** Forwarding on the recreated WSL link right after the recreation (expected false). */
+  forwardingAfterRecreate: boolean | undefined;
+  /** ms from the recreation until forwarding was on again. */
+  forwardingBackMs: number;
+  /** The daemon logged the keeper's info line for the WSL link. */
+  keeperLogged: boolean;
+  /** Lab namespaces of this run still present after teardown (expected none; not checked with keep). */
+  namespacesLeft: string[];
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  },
-);
+export async function runDemo(
+  opts: { keep?: boolean; print?: (s: string) => void } = {},
+): Promise<DemoResult> {
+  const print =
+    opts.print ??
+    ((s: string): void => {
+      console.log(s);
+    });
+  const lab = await createLab();
+  const t0 = Date.now();
+  const took = (): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  let kept = false;
+  try {
+    const t = await buildTopology(lab);
+    print(
+      `lab ${lab.prefix}: host ${lab.hostNs}, corp ${t.corp.ns}, wsl ${t.wsl.ns}, VMs ${t.vms.map((v) => v.link.ns).join(', ')}`,
+    );
+    print('config:\n' + t.yaml.trimEnd().replace(/^/gm, '  ') + '\n');
+
+    const { plan, apply } = await applyTopology(t);
+    print('$ switchyard plan   (in ' + lab.hostNs + ')\n' + plan.trimEnd() + '\n');
+    print('$ switchyard apply --yes\n' + apply.trimEnd() + '\n');
+    const swAddr = await switchAddress(t);
+    print(`switch ${t.switchName}: ${swAddr ?? 'NO ADDRESS'} (chosen by the planner)  [${took()}]\n`);
+
+    const daemon = await serveTopology(t);
+    print(`switchyard serve is running in ${lab.hostNs} (state dir ${daemon.stateDir})`);
+    await startVms(t);
+    for (const vm of t.vms) {
+      print(`  ${vm.link.ns.padEnd(12)} ${vm.kind.padEnd(8)} ${vm.ip ?? '-'} (router ${vm.router ?? '-'})`);
+    }
+    const table = await runCli(['leases', '--state-dir', daemon.stateDir]);
+    print('\n$ switchyard leases\n' + table.stdout.trimEnd() + '\n');
+
+    const before = await checkMatrix(t);
+    print(formatMatrix(`check matrix (before the simulated reboot)  [${took()}]`, before) + '\n');
+
+    print(`simulated reboot: ${t.wsl.peerIfname} deleted and recreated, forwarding off on the host side`);
+    const mark = daemon.process.outputMark();
+    await recreateWslLink(t);
+    const forwardingAfterRecreate = await hostForwarding(t, t.wsl.peerIfname);
+    const forwardingBackMs = await waitForwardingBack(t, FORWARDING_DEADLINE_MS);
+    const logged = await daemon.process
+      .waitForOutput(KEEPER_LINE, 2_000, mark)
+      .then((m) => m[1] === t.wsl.peerIfname)
+      .catch(() => false);
+    print(
+      `  forwarding right after the recreation: ${String(forwardingAfterRecreate)}; back on after ${forwardingBackMs} ms` +
+        ` (deadline ${FORWARDING_DEADLINE_MS} ms); daemon log line: ${logged ? 'yes' : 'NO'}`,
+    );
+    const line = daemon.process
+      .output()
+      .slice(mark)
+      .split('\n')
+      .find((l) => KEEPER_LINE.test(l));
+    if (line) print('  ' + line);
+    const after = await checkMatrix(t);
+    print('\n' + formatMatrix(`check matrix (after the simulated reboot)  [${took()}]`, after) + '\n');
+
+    const result: DemoResult = {
+      prefix: lab.prefix,
+      namespaces: [...lab.namespaces],
+      switchAddress: swAddr,
+      before,
+      after,
+      forwardingAfterRecreate,
+      forwardingBackMs,
+      keeperLogged: logged,
+      namespacesLeft: [],
+    };
+
+    if (opts.keep) {
+      kept = true;
+      print('--keep: everything stays up (daemon and clients running). Enter a namespace with:');
+      for (const ns of lab.namespaces) print(`  ip netns exec ${ns} bash`);
+      print(
+        `Tear down: press Ctrl-C here (or kill ${process.pid}). If this process dies hard, remove them with\n` +
+          `  for ns in ${lab.namespaces.join(' ')}; do ip netns del $ns; done\n` +
+          '(the next lab run also sweeps them).',
+      );
+      await new Promise<void>((resolve) => {
+        const keepAlive = setInterval(() => undefined, 60_000);
+        const done = (): void => {
+          clearInterval(keepAlive);
+          resolve();
+        };
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+    }
+    await stopAll(t);
+    return result;
+  } finally {
+    await lab.destroy();
+    const left = listNamespaces().filter((n) => n.startsWith(`${lab.prefix}-`));
+    print(
+      `\nlab ${lab.prefix} removed${kept ? ' (after --keep)' : ''}; namespaces left: ${left.length}  [${took()}]`,
+    );
+  }
+}
+
+function failed(cells: readonly Cell[]): number {
+  return cells.filter((c) => c.status === 'fail').length;
+}
+
+async function main(): Promise<number> {
+  const keep = process.argv.includes('--keep');
+  const r = await runDemo({ keep });
+  r.namespacesLeft = listNamespaces().filter((n) => n.startsWith(`${r.prefix}-`));
+  const bad =
+    failed(r.before) +
+    failed(r.after) +
+    (r.forwardingBackMs > FORWARDING_DEADLINE_MS || !r.keeperLogged ? 1 : 0) +
+    r.namespacesLeft.length;
+  return bad === 0 ? 0 : 1;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * The forwarding keeper: while `serve` runs with `forwarding: true`, IPv4 forwarding stays on for every
+ * switch interface and the WSL interface. WSL recreates its host adapter on every WSL start (and Windows
+ * after a reboot), and a fresh adapter comes up with forwarding off — which silently cuts WSL off from the
+ * VMs until someone runs `apply` again.
+ *
+ * How: a bounded poll (one tick every `intervalMs`, never two at once). Each tick reads every interface's
+ * forwarding; an interface that is absent is skipped quietly until it appears; one that is off is turned
+ * on, with one info line saying so. Errors are logged (at most once a minute per interface and message)
+ * and retried on the next tick; the keeper never throws into the daemon.
+ *
+ * Windows offers network-change events (research windows-anchors §5.3: a task triggered by Hyper-V-VmSwitch
+ * event 232 / NotifyIpInterfaceChange), which would react sooner and cost nothing while idle; polling is
+ * the portable fallback used here, the same on both platforms and simple to test.
+ *
+ * Backends: Linux reads and writes /proc/sys/net/ipv4/conf/<if>/forwarding directly (cheap enough for
+ * 1 s); Windows goes through the Host port (observe + a `setForwarding` op), which finds whichever of
+ * "vEthernet (WSL)" / "vEthernet (WSL (Hyper-V firewall))" exists.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Clock } from '../clock.js';
+import type { Host } from '../host/host.js';
+import type { Logger } from './log.js';
+
+/** Forwarding of one interface: true/false, or undefined when the interface does not exist (now). */
+export type ForwardingState = boolean | undefined;
+
+export interface KeeperBackend {
+  /** Human name, for logs. */
+  readonly description: string;
+  /** The forwarding state of every interface the keeper looks after, by name. */
+  read(): Promise<Map<string, ForwardingState>>;
+  /** Turns IPv4 forwarding on for `iface`. */
+  enable(iface: string): Promise<void>;
+}
+
+export interface KeeperOptions {
+  backend: KeeperBackend;
+  log: Logger;
+  clock: Clock;
+  /** Poll interval in ms (default 1000). */
+  intervalMs?: number;
+}
+
+export interface ForwardingKeeper {
+  /** One check-and-repair pass (the timer runs these; tests call it directly). Never rejects. */
+  tick: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+const ERROR_REPEAT_MS = 60_000;
+
+/** Builds a keeper without starting its timer (tests drive `tick()`); see startForwardingKeeper. */
+export function createForwardingKeeper(opts: KeeperOptions): ForwardingKeeper {
+  const { backend, log, clock } = opts;
+  /** Last error logged, per key, and when: the same failure is repeated at most once a minute. */
+  const errors = new Map<string, { message: string; at: number }>();
+  const logError = (key: string, iface: string | undefined, message: string): void => {
+    const now = clock.now();
+    const prev = errors.get(key);
+    if (prev && prev.message === message && now - prev.at < ERROR_REPEAT_MS) return;
+    errors.set(key, { message, at: now });
+    log.warn(
+      { ...(iface !== undefined ? { interface: iface } : {}), err: message, backend: backend.description },
+      'forwarding keeper: check failed; retrying',
+    );
+  };
+  const tick = async (): Promise<void> => {
+    let states: Map<string, ForwardingState>;
+    try {
+      states = await backend.read();
+      errors.delete('\0read');
+    } catch (e) {
+      logError('\0read', undefined, messageOf(e));
+      return;
+    }
+    for (const [iface, on] of states) {
+      if (on !== false) continue; // on, or absent for now: nothing to do
+      try {
+        await backend.enable(iface);
+        errors.delete(iface);
+        log.info({ interface: iface }, `forwarding re-enabled on ${iface} (the adapter was recreated?)`);
+      } catch (e) {
+        logError(iface, iface, messageOf(e));
+      }
+    }
+  };
+  return { tick, stop: () => Promise.resolve() };
+}
+
+/** Creates a keeper and runs `tick()` every `intervalMs` (first tick at once) until `stop()`. */
+export function startForwardingKeeper(opts: KeeperOptions): ForwardingKeeper {
+  const keeper = createForwardingKeeper(opts);
+  const intervalMs = opts.intervalMs ?? 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const loop = (): void => {
+    running = keeper.tick().finally(() => {
+      if (stopped) return;
+      timer = setTimeout(loop, intervalMs);
+      timer.unref();
+    });
+  };
+  loop();
+  return {
+    tick: keeper.tick,
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** File access for the Linux backend (injectable for tests). */
+export interface ProcFs {
+  read(path: string): Promise<string>;
+  write(path: string, text: string): Promise<void>;
+}
+
+const realProcFs: ProcFs = {
+  read: (p) => readFile(p, 'utf8'),
+  write: (p, t) => writeFile(p, t),
+};
+
+/**
+ * Linux: /proc/sys/net/ipv4/conf/<if>/forwarding in the daemon's own network namespace. A missing file
+ * (ENOENT) means the interface does not exist right now.
+ */
+export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = realProcFs): KeeperBackend {
+  for (const i of interfaces) {
+    if (i.includes('/') || i === '.' || i === '..') throw new Error(`bad interface name "${i}"`);
+  }
+  const path = (i: string): string => `/proc/sys/net/ipv4/conf/${i}/forwarding`;
+  return {
+    description: 'linux /proc',
+    async read() {
+      const out = new Map<string, ForwardingState>();
+      for (const i of new Set(interfaces)) {
+        try {
+          out.set(i, (await fs.read(path(i))).trim() !== '0');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') out.set(i, undefined);
+          else throw e;
+        }
+      }
+      return out;
+    },
+    enable: (i) => fs.write(path(i), '1\n'),
+  };
+}
+
+/**
+ * Any platform, through the Host port: `switches` are the switch interfaces; the WSL interface is the one
+ * the observation reports (Windows: "vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))").
+ */
+export function hostKeeperBackend(host: Host, switches: readonly string[]): KeeperBackend {
+  return {
+    description: `${host.platform} host`,
+    async read() {
+      const o = await host.observe();
+      const names = [...switches, ...(o.wslInterface !== undefined ? [o.wslInterface] : [])];
+      const out = new Map<string, ForwardingState>();
+      for (const name of names) {
+        const seen = o.interfaces.find((i) => i.name === name);
+        // forwarding undefined = could not be read: leave it alone rather than write blindly
+        out.set(name, seen === undefined ? undefined : (seen.forwarding ?? true));
+      }
+      return out;
+    },
+    async enable(iface) {
+      const r = await host.execute([{ op: 'setForwarding', iface, on: true }]);
+      if (r.error) throw r.error;
+      if (r.done !== 1) throw new Error(`setForwarding on ${iface} did not run`);
+    },
+  };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -16,7 +16,7 @@ import { hostFor } from './reconcile.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { serveCommand } from './serve.js';
 import { packageVersion } from './version.js';
-import { windowsScript } from '../host/windows/script.js';
+import { windowsScript } from '../artifacts/windows-script.js';
 
 function port(value: string): number {
   const n = Number(value);

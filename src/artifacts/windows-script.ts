@@ -5,15 +5,15 @@
  * converged changes nothing. Ranges left `auto` are resolved here, on this machine, and written into the
  * script; the script itself refuses to run where they clash with the target's routes.
  */
-import type { Config } from '../../config/schema.js';
-import { planAddresses } from '../../model/address-plan.js';
-import { desiredHost } from '../../model/desired.js';
-import { emptyHost } from '../../model/observed.js';
-import { makePlan } from '../../reconcile/plan.js';
-import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
-import { PS_IS_ELEVATED, wrapScript } from './powershell.js';
-import { renderOpPs } from './ops.js';
-import { psArray } from './quote.js';
+import type { Config } from '../config/schema.js';
+import { planAddresses } from '../model/address-plan.js';
+import { desiredHost } from '../model/desired.js';
+import { emptyHost } from '../model/observed.js';
+import { makePlan } from '../reconcile/plan.js';
+import { formatCidr, formatIpv4 } from '../net/ipv4.js';
+import { PS_IS_ELEVATED, wrapScript } from '../host/windows/powershell.js';
+import { renderOpPs } from '../host/windows/ops.js';
+import { psArray } from '../host/windows/quote.js';
 
 export function windowsScript(config: Config, version: string): string {
   const ranges = planAddresses({ config, routes: [], pinned: undefined });

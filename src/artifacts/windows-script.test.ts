@@ -9,13 +9,13 @@ import {
   decodeVerbatimString,
   nodesOfType,
   parsePowerShell,
-} from '../../../test/support/ps-parse.js';
-import { parseConfig } from '../../config/load.js';
-import type { Op } from '../../model/ops.js';
-import { cidr, ipv4 } from '../../net/ipv4.js';
-import { renderOpPs, renderOpsPs } from './ops.js';
-import { psString } from './quote.js';
-import { windowsScript } from './script.js';
+} from '../../test/support/ps-parse.js';
+import { parseConfig } from '../config/load.js';
+import type { Op } from '../model/ops.js';
+import { cidr, ipv4 } from '../net/ipv4.js';
+import { renderOpPs, renderOpsPs } from '../host/windows/ops.js';
+import { psString } from '../host/windows/quote.js';
+import { windowsScript } from './windows-script.js';
 
 const HOSTILE = [
   `x'; Remove-Item C:\\ -Recurse; '`,

@@ -21,6 +21,10 @@
 #   nftables          nft
 #   tcpdump           packet captures in lab tests
 #   python3           helper scripts
+#   systemd           systemd-analyze verify of the generated units (test/lab/units.test.ts)
+#   vagrant           `vagrant validate` of generated Vagrantfiles (Debian's 2.3.4; --no-install-recommends
+#                     avoids ~1.2 GB of libvirt; Hyper-V provider config is checked with a stub VAGRANT_HOME)
+#   netplan.io        `netplan generate --root-dir` of generated guest netplan YAML
 set -euo pipefail
 
 PACKAGES=(
@@ -36,6 +40,9 @@ PACKAGES=(
   nftables
   tcpdump
   python3
+  vagrant
+  netplan.io
+  systemd
 )
 
 log() { echo "install-deps: $*" >&2; }

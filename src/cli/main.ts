@@ -14,6 +14,12 @@ import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
 import { hostFor } from './reconcile.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
+import { installCommand, systemInstallEnv, uninstallCommand } from './install.js';
+import { wslInstallCommand, wslUnitCommand } from './wsl.js';
+import { systemProbe } from '../host/windows/powershell.js';
+import { writeFileSync } from 'node:fs';
+import { guestCommand } from './guest.js';
+import { DEFAULT_BOX, vagrantCommand } from './vagrant.js';
 import { serveCommand } from './serve.js';
 import { packageVersion } from './version.js';
 import { windowsScript } from '../artifacts/windows-script.js';
@@ -157,6 +163,97 @@ export function buildProgram(): Command {
     .action(async (o: { config: string; target: 'windows' }) => {
       const config = await loadConfig(o.config);
       out(windowsScript(config, packageVersion()));
+    });
+
+  program
+    .command('vagrant')
+    .description('reserve a MAC + IP per box and print the Vagrantfile lines that put it on the switch')
+    .argument('<names...>', 'box names (reservation names, DNS labels); several boxes share one Vagrantfile')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases are kept')
+    .option('--box <box>', 'the Vagrant box', DEFAULT_BOX)
+    .option('--init', 'write a complete ./Vagrantfile (refuses to overwrite one)')
+    .option('--mac <mac>', "MAC address (one box only; default: a stable one in Hyper-V's 00:15:5d range)")
+    .option('--ip <address>', 'address (one box only; default: the first free one outside the pool)')
+    .option('--switch <name>', 'which switch, when the config has several')
+    .action(
+      async (
+        names: string[],
+        o: {
+          config: string;
+          stateDir?: string;
+          box: string;
+          init?: boolean;
+          mac?: string;
+          ip?: string;
+          switch?: string;
+        },
+      ) => {
+        const config = await loadConfig(o.config);
+        const { stateDir, ...rest } = o;
+        out(
+          await vagrantCommand(
+            names,
+            { ...rest, stateDir: chooseStateDir(stateDir, config.stateDir) },
+            systemClock,
+          ),
+        );
+      },
+    );
+
+  program
+    .command('guest')
+    .description('print a static network config for reservation NAME, for guests that must not use DHCP')
+    .argument('<kind>', 'netplan | networkd | nm | ifupdown')
+    .requiredOption('--name <name>', 'the reservation')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--iface <ifname>', 'ifupdown only: the guest interface name', 'eth0')
+    .action(async (kind: string, o: { name: string; config: string; iface: string }) => {
+      out(await guestCommand(kind, o.name, { config: o.config, iface: o.iface }));
+    });
+
+  program
+    .command('install')
+    .description(
+      'start the daemon at boot: writes a systemd unit on Linux, prints the Scheduled Task script on Windows',
+    )
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where leases are kept')
+    .option('--print', 'print the unit instead of writing it (Linux)')
+    .action(async (o: { config: string; stateDir?: string; print?: boolean }) => {
+      out(await installCommand(o, systemInstallEnv(packageVersion())));
+    });
+
+  program
+    .command('uninstall')
+    .description('how to remove the boot registration (systemd unit or Scheduled Task)')
+    .action(() => {
+      out(uninstallCommand(process.platform));
+    });
+
+  const wsl = program.command('wsl').description('the in-WSL systemd unit that keeps forwarding on');
+  wsl
+    .command('unit')
+    .description('print the systemd oneshot unit (warnings on stderr when it cannot work here)')
+    .action(() => {
+      const r = wslUnitCommand(systemProbe(), packageVersion());
+      out(r.output);
+      for (const p of r.problems) process.stderr.write(`switchyard: warning: ${p}\n`);
+    });
+  wsl
+    .command('install')
+    .description('install the unit into /etc/systemd/system (root, inside WSL with systemd)')
+    .action(() => {
+      out(
+        wslInstallCommand({
+          probe: systemProbe(),
+          uid: process.getuid?.(),
+          writeFile: (path, text) => {
+            writeFileSync(path, text, { mode: 0o644 });
+          },
+          version: packageVersion(),
+        }),
+      );
     });
 
   program

@@ -1,0 +1,129 @@
+/**
+ * Starting the Windows daemon (`switchyard serve`) at boot: the PowerShell that registers it as a Scheduled
+ * Task, and the PowerShell that removes it again. Pure: paths come in as arguments; every value reaches the
+ * scripts through psString.
+ *
+ * Scheduled Task, not a service (research/windows-anchors.md §4.3):
+ * - Node is not a service binary (it cannot answer the Service Control Manager), so a service needs a
+ *   wrapper (WinSW, NSSM, node-windows) shipped and trusted alongside; a task needs nothing but Windows.
+ * - The daemon's work is Windows-side network work (forwarding, HNS/NetNat, firewall, DHCP on the switch),
+ *   which a SYSTEM startup task does fine (wsl-subnet-utility, wsl-pfm use exactly this); neither a task
+ *   nor a service running as SYSTEM can drive wsl.exe (microsoft/WSL#11280), so a service gains nothing.
+ * - AtStartup runs before anyone logs on, as a service would; the task must not assume the WSL adapter
+ *   exists yet (microsoft/WSL#4288) — the forwarding keeper polls for it.
+ *
+ * Restart on failure: RestartCount/RestartInterval restart a task whose start fails. Task Scheduler does
+ * not treat a later non-zero exit as a failure to restart on (Inference, widely reported), so the startup
+ * trigger also repeats every 5 minutes for ever with MultipleInstances IgnoreNew: while the daemon runs
+ * the repetition does nothing; after a crash it is back within 5 minutes.
+ *
+ * Marking: the task lives in its own folder, TaskPath `\switchyard\`; the removal script touches only a
+ * task in that folder, never a same-named task elsewhere.
+ *
+ * Logging: the daemon is given `--log-file <stateDir>\switchyard.log`. NOT BUILT YET: `serve` has no
+ * --log-file option and no size-bounded rotation; until it has, the registered task would fail to start
+ * with "unknown option", so `logFile` is opt-in here (installCommand passes it only when asked).
+ */
+import { UsageError } from '../errors.js';
+import { psString } from '../host/windows/quote.js';
+
+export const TASK_PATH = '\\switchyard\\';
+export const TASK_NAME = 'switchyard';
+
+export interface TaskOptions {
+  /** Absolute Windows path of node.exe. */
+  nodePath: string;
+  /** Absolute Windows path of bin\switchyard.js. */
+  scriptPath: string;
+  configPath: string;
+  stateDir: string;
+  /** When set, `--log-file <logFile>` is passed to serve (see the header: not built in serve yet). */
+  logFile?: string;
+}
+
+/**
+ * One argument for a Windows command line, as CommandLineToArgvW / the MS C runtime read it back: wrapped
+ * in double quotes, `"` as `\"`, and backslashes doubled where they precede a quote (also the closing one).
+ */
+export function windowsArg(value: string): string {
+  let out = '"';
+  let slashes = 0;
+  for (const c of value) {
+    if (c === '\\') {
+      slashes += 1;
+      continue;
+    }
+    if (c === '"') {
+      out += '\\'.repeat(slashes * 2 + 1) + '"';
+    } else {
+      out += '\\'.repeat(slashes) + c;
+    }
+    slashes = 0;
+  }
+  return `${out}${'\\'.repeat(slashes * 2)}"`;
+}
+
+function taskValue(what: string, value: string): string {
+  // Task Scheduler expands %VARIABLE% in an action's path and arguments, and there is no escape for %.
+  if (value.includes('%')) {
+    throw new UsageError(`${what} cannot contain "%" in a Scheduled Task action: ${value}`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f]/.test(value)) {
+    throw new UsageError(`${what} contains a control character: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** The `-Argument` string of the task's action. */
+export function taskArguments(o: TaskOptions): string {
+  const args = [
+    taskValue('the script path', o.scriptPath),
+    'serve',
+    '--config',
+    taskValue('the config path', o.configPath),
+    '--state-dir',
+    taskValue('the state directory', o.stateDir),
+  ];
+  if (o.logFile !== undefined) args.push('--log-file', taskValue('the log file', o.logFile));
+  return args.map(windowsArg).join(' ');
+}
+
+/** PowerShell that (re)registers the boot task; run elevated. Idempotent (-Force replaces ours). */
+export function registerTaskScript(o: TaskOptions): string {
+  const node = taskValue('the node path', o.nodePath);
+  return [
+    "$ErrorActionPreference = 'Stop'",
+    `$stateDir = ${psString(o.stateDir)}`,
+    'New-Item -ItemType Directory -Force -Path $stateDir | Out-Null',
+    `$action = New-ScheduledTaskAction -Execute ${psString(node)} -Argument ${psString(taskArguments(o))} -WorkingDirectory $stateDir`,
+    '$trigger = New-ScheduledTaskTrigger -AtStartup',
+    '# Repeat every 5 minutes for ever: with IgnoreNew this restarts the daemon after a crash (see header).',
+    '$repeat = New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 5)',
+    '$trigger.Repetition = $repeat.Repetition',
+    "$principal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest",
+    '$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 ' +
+      '-RestartInterval (New-TimeSpan -Minutes 1) -MultipleInstances IgnoreNew -StartWhenAvailable ' +
+      '-AllowStartIfOnBatteries -DontStopIfGoingOnBatteries',
+    `Register-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} -Action $action ` +
+      '-Trigger $trigger -Principal $principal -Settings $settings ' +
+      "-Description 'switchyard daemon (DHCP/DNS, forwarding keeper); created by switchyard install' -Force | Out-Null",
+    `Start-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)}`,
+    `Write-Output ${psString(`registered and started task ${TASK_PATH}${TASK_NAME}`)}`,
+    '',
+  ].join('\n');
+}
+
+/** PowerShell that removes our task (only in our TaskPath); run elevated. Idempotent. */
+export function unregisterTaskScript(): string {
+  const where = `-TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)}`;
+  return [
+    "$ErrorActionPreference = 'Stop'",
+    `$task = Get-ScheduledTask ${where} -ErrorAction SilentlyContinue`,
+    `if ($null -eq $task) { Write-Output ${psString(`no task ${TASK_PATH}${TASK_NAME}: nothing to remove`)}; exit 0 }`,
+    `Stop-ScheduledTask ${where} -ErrorAction SilentlyContinue`,
+    `Unregister-ScheduledTask ${where} -Confirm:$false`,
+    `Write-Output ${psString(`removed task ${TASK_PATH}${TASK_NAME}`)}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,160 @@
+/**
+ * The seed's in-WSL way of keeping forwarding on (`switchyard wsl unit` / `switchyard wsl install`): a
+ * systemd oneshot unit inside the WSL distribution that, at every WSL start, turns IPv4 forwarding on for
+ * the Windows-side WSL adapter ("vEthernet (WSL)" or, with the Hyper-V firewall, "vEthernet (WSL (Hyper-V
+ * firewall))") through powershell.exe. The Windows daemon's forwarding keeper does the same job from the
+ * Windows side; this unit is for people who run no daemon on Windows.
+ *
+ * Interop quirks it is built around (research/windows-anchors.md §2.G, §4.5):
+ * - powershell.exe by ABSOLUTE path (appendWindowsPath may be off), under the drvfs mount root from
+ *   /etc/wsl.conf `[automount] root` (default /mnt/): `powershellPath` decides.
+ * - systemd-binfmt can register/wipe the WSLInterop binfmt entry late (microsoft/WSL#8843, #10389): the unit
+ *   is ordered After=systemd-binfmt.service, and a start that fails (exec of a Windows binary without the
+ *   binfmt entry fails with ENOEXEC, status 203/EXEC) is retried: Restart=on-failure every 5 s, at most 8
+ *   starts in 2 minutes (StartLimit*), then the unit stays failed and `systemctl status` shows why.
+ * - The token: Windows processes started from WSL get the token of whoever started WSL, normally the
+ *   non-elevated user, and interop cannot elevate (microsoft/WSL#1237, by design). Set-NetIPInterface
+ *   -Forwarding needs an administrator, so the unit does NOT use it: it runs
+ *   `netsh interface ipv4 set interface <index> forwarding=enabled`, which the seed reports to work as a
+ *   normal user (seed: "which can be used as a normal (non admin) user. And that works."). If that ever
+ *   fails with access denied, the unit fails visibly; the fix is the Windows daemon (`switchyard install`).
+ * - The script travels as -EncodedCommand (base64 UTF-16LE), so nothing in it needs unit-file quoting; the
+ *   decoded script is written as comments above ExecStart for the reader.
+ *
+ * It cannot work when systemd is not PID 1 in the distribution (`[boot] systemd=true` in /etc/wsl.conf) or
+ * when interop is disabled (`[interop] enabled=false`); `wslUnitProblems` says which.
+ */
+import { InternalError } from '../errors.js';
+import {
+  encodeCommand,
+  POWERSHELL_FLAGS,
+  powershellPath,
+  wslState,
+  type HostProbe,
+} from '../host/windows/powershell.js';
+import { psArray } from '../host/windows/quote.js';
+import { systemdCommandLine } from './systemd-unit.js';
+
+export const WSL_UNIT_NAME = 'switchyard-wsl-forwarding.service';
+export const WSL_UNIT_PATH = `/etc/systemd/system/${WSL_UNIT_NAME}`;
+
+/** The two names WSL gives its Windows-side adapter. */
+export const WSL_ADAPTER_ALIASES: readonly string[] = [
+  'vEthernet (WSL)',
+  'vEthernet (WSL (Hyper-V firewall))',
+];
+
+/**
+ * The PowerShell the unit runs: for each WSL adapter that exists, forwarding on via netsh (by interface
+ * index, so no alias quoting reaches netsh). Exit 0 when at least one adapter has forwarding on; 1 on a
+ * netsh failure; 2 when no WSL adapter exists (yet) — both make systemd retry.
+ */
+export function wslForwardingScript(aliases: readonly string[] = WSL_ADAPTER_ALIASES): string {
+  return [
+    "$ErrorActionPreference = 'Stop'",
+    '$done = 0',
+    `foreach ($alias in ${psArray([...aliases])}) {`,
+    '  $if = Get-NetIPInterface -InterfaceAlias $alias -AddressFamily IPv4 -ErrorAction SilentlyContinue',
+    '  if ($null -eq $if) { continue }',
+    "  if ([string]$if.Forwarding -ne 'Enabled') {",
+    '    & netsh.exe interface ipv4 set interface ([string]$if.ifIndex) forwarding=enabled',
+    "    if ($LASTEXITCODE -ne 0) { Write-Output ('netsh failed for ' + $alias); exit 1 }",
+    "    Write-Output ('forwarding enabled on ' + $alias)",
+    "  } else { Write-Output ('forwarding already on for ' + $alias) }",
+    '  $done += 1',
+    '}',
+    "if ($done -eq 0) { Write-Output 'no vEthernet (WSL) adapter found'; exit 2 }",
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/** The unit text, with powershell.exe at `powershell` (absolute, inside WSL). */
+export function wslForwardingUnit(powershell: string, version?: string): string {
+  if (!powershell.startsWith('/')) {
+    throw new InternalError(`powershell.exe must be an absolute path inside WSL: ${powershell}`);
+  }
+  const script = wslForwardingScript();
+  const exec = systemdCommandLine(powershell, [
+    ...POWERSHELL_FLAGS,
+    '-EncodedCommand',
+    encodeCommand(script),
+  ]);
+  return [
+    `# Written by switchyard wsl install${version !== undefined ? ` ${version.replace(/[^\w.+-]/g, '')}` : ''}.`,
+    '# Turns IPv4 forwarding on for the Windows-side WSL adapter at every WSL start.',
+    '# Runs with the token of the user who started WSL (interop cannot elevate), hence netsh, which works',
+    '# non-elevated, rather than Set-NetIPInterface, which needs an administrator.',
+    '# Remove with: systemctl disable --now ' + WSL_UNIT_NAME + ' && rm ' + WSL_UNIT_PATH,
+    '[Unit]',
+    'Description=switchyard: IPv4 forwarding on the Windows vEthernet (WSL) adapter',
+    // The WSLInterop binfmt entry must be in place before a Windows binary can be exec'd.
+    'After=systemd-binfmt.service local-fs.target',
+    'StartLimitIntervalSec=120',
+    'StartLimitBurst=8',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    '# ExecStart runs this PowerShell (as -EncodedCommand):',
+    ...script
+      .trimEnd()
+      .split('\n')
+      .map((l) => `#   ${l}`),
+    `ExecStart=${exec}`,
+    'Restart=on-failure',
+    'RestartSec=5s',
+    'TimeoutStartSec=60s',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Why the unit cannot work in this distribution (empty when it can): not WSL, systemd not PID 1, interop
+ * disabled, or no powershell.exe to be found.
+ */
+export function wslUnitProblems(probe: HostProbe): string[] {
+  const problems: string[] = [];
+  const state = wslState(probe);
+  if (!state.wsl) {
+    problems.push('this is not a WSL distribution: the unit is for Linux running inside WSL 2');
+    return problems;
+  }
+  const pid1 = probe.readFile('/proc/1/comm')?.trim();
+  if (pid1 !== 'systemd') {
+    problems.push(
+      `systemd is not PID 1 in this distribution (PID 1 is ${pid1 ?? 'unknown'}), so no unit ever starts: ` +
+        'add "[boot]\\nsystemd=true" to /etc/wsl.conf and run wsl.exe --shutdown',
+    );
+  }
+  if (state.interop === 'disabled' || interopDisabledInConf(probe.readFile('/etc/wsl.conf'))) {
+    problems.push(
+      'Windows interop is disabled, so powershell.exe cannot run from Linux: set "[interop]\\nenabled=true" ' +
+        'in /etc/wsl.conf and run wsl.exe --shutdown',
+    );
+  }
+  const ps = powershellPath(probe);
+  if (!ps.ok && problems.length === 0) problems.push(ps.reason);
+  return problems;
+}
+
+/** `[interop] enabled=false` in /etc/wsl.conf. */
+export function interopDisabledInConf(wslConf: string | undefined): boolean {
+  let section = '';
+  for (const raw of (wslConf ?? '').split(/\r?\n/)) {
+    const line = raw.replace(/[#;].*$/, '').trim();
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      section = header[1]!.trim().toLowerCase();
+      continue;
+    }
+    const kv = /^([^=]+)=(.*)$/.exec(line);
+    if (section === 'interop' && kv && kv[1]!.trim().toLowerCase() === 'enabled') {
+      return /^(false|0|no)$/i.test(kv[2]!.trim());
+    }
+  }
+  return false;
+}

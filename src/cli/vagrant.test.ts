@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fixedClock } from '../clock.js';
+import { UsageError } from '../errors.js';
+import { guestCommand } from './guest.js';
+import { vagrantCommand } from './vagrant.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(): { dir: string; config: string; stateDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-vagrant-'));
+  dirs.push(dir);
+  const config = join(dir, 'switchyard.yaml');
+  writeFileSync(
+    config,
+    `switches:
+  - name: lab
+    subnet: 10.20.0.0/24
+    host: 10.20.0.1
+    dns:
+      domain: lab.test
+    dhcp:
+      mtu: 1400
+`,
+  );
+  return { dir, config, stateDir: join(dir, 'state') };
+}
+const clock = fixedClock(1_700_000_000_000);
+
+describe('switchyard vagrant', () => {
+  test('reserves and prints the lines; a second run reuses the reservation', async () => {
+    const { config, stateDir } = setup();
+    const out = await vagrantCommand('web', { config, stateDir }, clock);
+    assert.match(out, /reserved web: 00:15:5d:/);
+    assert.match(out, /bridge: 'lab'/);
+    assert.match(out, /hv\.mac = '00155D[0-9A-F]{6}'/);
+    assert.match(out, /hv_kvp_daemon/);
+    assert.match(readFileSync(config, 'utf8'), /name: web/);
+    const again = await vagrantCommand('web', { config, stateDir }, clock);
+    assert.match(again, /using the existing reservation web/);
+  });
+
+  test('--init writes a Vagrantfile for several boxes and refuses to overwrite it', async () => {
+    const { dir, config, stateDir } = setup();
+    const out = await vagrantCommand(['web', 'db'], { config, stateDir, init: true, dir, box: 'b/x' }, clock);
+    assert.match(out, /wrote .*Vagrantfile/);
+    const vf = readFileSync(join(dir, 'Vagrantfile'), 'utf8');
+    assert.match(vf, /define 'web'/);
+    assert.match(vf, /define 'db'/);
+    const macs = [...vf.matchAll(/hv\.mac = '(\w+)'/g)].map((m) => m[1]);
+    assert.equal(new Set(macs).size, 2);
+    await assert.rejects(vagrantCommand('other', { config, stateDir, init: true, dir }, clock), UsageError);
+    assert.doesNotMatch(readFileSync(config, 'utf8'), /name: other/, 'no reservation when refusing');
+  });
+
+  test('bad input', async () => {
+    const { config, stateDir } = setup();
+    await assert.rejects(
+      vagrantCommand(['a', 'b'], { config, stateDir, mac: '00:15:5d:00:00:01' }, clock),
+      UsageError,
+    );
+    await assert.rejects(vagrantCommand(['a', 'A'], { config, stateDir }, clock), UsageError);
+  });
+});
+
+describe('switchyard guest', () => {
+  test('prints each kind from a reservation', async () => {
+    const { config, stateDir } = setup();
+    await vagrantCommand('web', { config, stateDir, ip: '10.20.0.9' }, clock);
+    const nd = await guestCommand('networkd', 'web', { config });
+    assert.match(nd, /install as \/etc\/systemd\/network\/10-switchyard-web\.network/);
+    assert.match(nd, /Address=10\.20\.0\.9\/24\nGateway=10\.20\.0\.1\nDNS=10\.20\.0\.1\nDomains=lab\.test/);
+    assert.match(nd, /MTUBytes=1400/);
+    assert.match(await guestCommand('netplan', 'web', { config }), /mode 600/);
+    assert.match(await guestCommand('nm', 'web', { config }), /method=manual/);
+    assert.match(await guestCommand('ifupdown', 'web', { config, iface: 'ens1' }), /iface ens1 inet static/);
+  });
+  test('unknown name or kind', async () => {
+    const { config } = setup();
+    await assert.rejects(guestCommand('networkd', 'nope', { config }), UsageError);
+    await assert.rejects(guestCommand('wicked', 'nope', { config }), UsageError);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * `switchyard vagrant NAME... [--init]`: reserve a MAC + IP per box (through `reserve`) and print the
+ * Vagrantfile lines that put it on the switch; `--init` writes a complete ./Vagrantfile instead.
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Clock } from '../clock.js';
+import { parseConfig } from '../config/load.js';
+import {
+  KVP_NOTE,
+  rubyString,
+  vagrantfile,
+  vagrantfileLines,
+  type VagrantMachine,
+} from '../artifacts/vagrantfile.js';
+import { UsageError } from '../errors.js';
+import { mac } from '../net/mac.js';
+import { reserveCommand, type ReserveFlags } from './reserve.js';
+
+export const DEFAULT_BOX = 'generic/ubuntu2204';
+
+export interface VagrantFlags extends ReserveFlags {
+  box?: string;
+  /** Write a complete Vagrantfile (refuses to overwrite one). */
+  init?: boolean;
+  /** Where --init writes the Vagrantfile (default: the current directory). */
+  dir?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readReservations(
+  path: string,
+): Promise<Map<string, { mac: string; ip: string; switchName: string }>> {
+  const config = parseConfig(await readFile(path, 'utf8'), path);
+  const out = new Map<string, { mac: string; ip: string; switchName: string }>();
+  for (const sw of config.switches)
+    for (const r of sw.dhcp.reservations)
+      out.set(r.name.toLowerCase(), { mac: r.mac, ip: r.ip, switchName: sw.name });
+  return out;
+}
+
+export async function vagrantCommand(
+  names: string | readonly string[],
+  flags: VagrantFlags,
+  clock: Clock,
+): Promise<string> {
+  const list = typeof names === 'string' ? [names] : [...names];
+  if (list.length === 0) throw new UsageError('name at least one box');
+  if (new Set(list.map((n) => n.toLowerCase())).size !== list.length)
+    throw new UsageError('a box is named twice');
+  if (list.length > 1 && (flags.mac !== undefined || flags.ip !== undefined))
+    throw new UsageError('--mac and --ip need a single box');
+  const target = resolve(flags.dir ?? '.', 'Vagrantfile');
+  if (flags.init && (await exists(target)))
+    throw new UsageError(`${target} exists already: not overwriting it (move it away, or drop --init)`);
+
+  const box = flags.box ?? DEFAULT_BOX;
+  const log: string[] = [];
+  const before = await readReservations(flags.config).catch(() => {
+    throw new UsageError(`cannot read ${flags.config}`);
+  });
+  for (const name of list) {
+    const had = before.get(name.toLowerCase());
+    if (had && flags.mac === undefined && flags.ip === undefined) {
+      log.push(
+        `using the existing reservation ${name}: ${had.mac} → ${had.ip} on switch "${had.switchName}"`,
+      );
+    } else {
+      log.push((await reserveCommand(name, flags, clock)).trimEnd());
+    }
+  }
+  const after = await readReservations(flags.config);
+  const machines: VagrantMachine[] = list.map((name) => {
+    const r = after.get(name.toLowerCase())!;
+    return { name, boxName: box, switchName: r.switchName, mac: mac(r.mac) };
+  });
+
+  if (flags.init) {
+    await writeFile(target, vagrantfile({ machines }), { flag: 'wx' });
+    log.push(`wrote ${target}`);
+    return log.join('\n') + '\n';
+  }
+  log.push('', '# Vagrantfile lines (inside Vagrant.configure("2") do |config| ... end):', ...KVP_NOTE);
+  for (const m of machines) {
+    if (machines.length > 1) log.push(`config.vm.define ${rubyString(m.name)} do |node|`);
+    const lines = vagrantfileLines(m, machines.length > 1 ? 'node' : 'config');
+    log.push(...(machines.length > 1 ? [...lines.map((l) => `  ${l}`), 'end'] : lines));
+  }
+  return log.join('\n') + '\n';
+}

@@ -26,6 +26,7 @@
  */
 import { InternalError } from '../errors.js';
 import {
+  wslConfValue,
   encodeCommand,
   POWERSHELL_FLAGS,
   powershellPath,
@@ -143,18 +144,5 @@ export function wslUnitProblems(probe: HostProbe): string[] {
 
 /** `[interop] enabled=false` in /etc/wsl.conf. */
 export function interopDisabledInConf(wslConf: string | undefined): boolean {
-  let section = '';
-  for (const raw of (wslConf ?? '').split(/\r?\n/)) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) {
-      section = header[1]!.trim().toLowerCase();
-      continue;
-    }
-    const kv = /^([^=]+)=(.*)$/.exec(line);
-    if (section === 'interop' && kv && kv[1]!.trim().toLowerCase() === 'enabled') {
-      return /^(false|0|no)$/i.test(kv[2]!.trim());
-    }
-  }
-  return false;
+  return /^(false|0|no)$/i.test(wslConfValue(wslConf, 'interop', 'enabled') ?? '');
 }

@@ -102,24 +102,28 @@ export function wslState(probe: HostProbe): WslState {
   return { wsl, interop };
 }
 
-/** `[automount] root` from /etc/wsl.conf (default "/mnt/"), always with a trailing slash. */
-export function parseAutomountRoot(wslConf: string | undefined): string {
-  let section = '';
-  let root = '/mnt/';
+/** The last value of `key` in `[section]` of /etc/wsl.conf text (`#`/`;` comments, case-insensitive names). */
+export function wslConfValue(wslConf: string | undefined, section: string, key: string): string | undefined {
+  let current = '';
+  let value: string | undefined;
   for (const raw of (wslConf ?? '').split(/\r?\n/)) {
     const line = raw.replace(/[#;].*$/, '').trim();
     const header = /^\[(.+)\]$/.exec(line);
     if (header) {
-      section = header[1]!.trim().toLowerCase();
+      current = header[1]!.trim().toLowerCase();
       continue;
     }
     const kv = /^([^=]+)=(.*)$/.exec(line);
-    if (section === 'automount' && kv && kv[1]!.trim().toLowerCase() === 'root') {
-      const value = kv[2]!.trim().replace(/^"(.*)"$/, '$1');
-      if (value.startsWith('/')) root = value.endsWith('/') ? value : `${value}/`;
-    }
+    if (current === section && kv && kv[1]!.trim().toLowerCase() === key) value = kv[2]!.trim();
   }
-  return root;
+  return value;
+}
+
+/** `[automount] root` from /etc/wsl.conf (default "/mnt/"), always with a trailing slash. */
+export function parseAutomountRoot(wslConf: string | undefined): string {
+  const value = wslConfValue(wslConf, 'automount', 'root')?.replace(/^"(.*)"$/, '$1');
+  if (value === undefined || !value.startsWith('/')) return '/mnt/';
+  return value.endsWith('/') ? value : `${value}/`;
 }
 
 function envGet(env: HostProbe['env'], name: string): string | undefined {

@@ -2,15 +2,13 @@
  * `switchyard guest netplan|networkd|nm|ifupdown --name NAME`: the static guest network configuration for
  * an existing reservation, for boxes that must not use DHCP.
  */
+import { resolveSwitchScope } from './switch-scope.js';
 import { readFile } from 'node:fs/promises';
 import { GUEST_KINDS, guestConfig, guestPath, type GuestKind } from '../artifacts/guest.js';
 import { parseConfig } from '../config/load.js';
 import type { SwitchConfig } from '../config/schema.js';
-import { pickAddress } from '../daemon/serve.js';
-import { resolveScope, type Scope } from '../dhcp/scope.js';
+import type { Scope } from '../dhcp/scope.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { inspectInterface } from '../host/linux/interfaces.js';
-import { inspectWindowsInterface } from '../host/windows/interfaces.js';
 import { ipv4 } from '../net/ipv4.js';
 import { mac } from '../net/mac.js';
 
@@ -22,15 +20,7 @@ export interface GuestFlags {
 
 /** The switch's scope: `subnet: auto` is read from the address on its interface, as `reserve` does. */
 export async function switchScope(sw: SwitchConfig, platform = process.platform): Promise<Scope> {
-  let found;
-  if (sw.subnet === 'auto') {
-    const ifname = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
-    const info = await (
-      platform === 'win32' ? inspectWindowsInterface(ifname) : inspectInterface(ifname)
-    ).catch(() => undefined);
-    found = info ? pickAddress(sw, info) : undefined;
-  }
-  const r = resolveScope(sw, found, platform);
+  const r = await resolveSwitchScope(sw, platform);
   if (!r.ok) throw new EnvironmentError(r.reason);
   return r.scope;
 }

@@ -9,16 +9,14 @@ import { parseConfig } from '../config/load.js';
 import type { Config, SwitchConfig } from '../config/schema.js';
 import { callDaemon } from '../daemon/control/client.js';
 import { controlPath } from '../daemon/control/path.js';
-import { pickAddress } from '../daemon/serve.js';
 import type { LeaseRow } from '../dhcp/lease-rows.js';
 import { pickReservationIp, pickReservationMac } from '../dhcp/reservation-pick.js';
-import { resolveScope, type Scope } from '../dhcp/scope.js';
+import type { Scope } from '../dhcp/scope.js';
 import { EnvironmentError, InternalError, UsageError } from '../errors.js';
-import { inspectInterface } from '../host/linux/interfaces.js';
-import { inspectWindowsInterface } from '../host/windows/interfaces.js';
 import { broadcastOf, contains, formatCidr, formatIpv4, parseIpv4, type Ipv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import { readLeases } from './leases.js';
+import { resolveSwitchScope } from './switch-scope.js';
 import { toRows } from '../dhcp/lease-rows.js';
 
 export interface ReserveFlags {
@@ -43,18 +41,8 @@ async function currentLeases(stateDir: string, clock: Clock): Promise<LeaseRow[]
   return toRows((await readLeases(stateDir)).leases, clock.now());
 }
 
-/** The switch's concrete subnet and pool: from the config, else from the address on its interface. */
 async function scopeOf(sw: SwitchConfig): Promise<Scope | undefined> {
-  const platform = process.platform;
-  let found;
-  if (sw.subnet === 'auto') {
-    const name = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
-    const info = await (platform === 'win32' ? inspectWindowsInterface(name) : inspectInterface(name)).catch(
-      () => undefined,
-    );
-    found = info ? pickAddress(sw, info) : undefined;
-  }
-  const r = resolveScope(sw, found, platform);
+  const r = await resolveSwitchScope(sw);
   return r.ok ? r.scope : undefined;
 }
 

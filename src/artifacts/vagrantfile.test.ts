@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { mac } from '../net/mac.js';
-import { hypervMac, rubyString, vagrantfile, vagrantfileLines } from './vagrantfile.js';
+import {
+  hypervMac,
+  rubyString,
+  staticProvisioner,
+  staticScript,
+  vagrantfile,
+  vagrantfileLines,
+  type StaticGuest,
+} from './vagrantfile.js';
 
 describe('vagrantfile', () => {
   test('lines for one box', () => {
@@ -30,5 +42,54 @@ describe('vagrantfile', () => {
     assert.match(t, /config\.vm\.define 'db' do \|node\|[^]*hv\.mac = '00155D000002'/);
     assert.match(t, /node\.vm\.hostname = 'db'/);
     assert.ok(t.endsWith('end\n'));
+  });
+});
+
+describe('static guest provisioner', () => {
+  const g: StaticGuest = {
+    kind: 'netplan',
+    path: '/etc/netplan/60-switchyard-web.yaml',
+    mode: 0o600,
+    content: "network:\n  version: 2\n  # it's \\ $HOME `x` #{y}\n",
+  };
+  test('a run-always shell provisioner with the file verbatim in a literal heredoc', () => {
+    const t = vagrantfile({
+      machines: [{ name: 'web', boxName: 'b', switchName: 'lab', mac: mac('00:15:5d:00:00:01'), static: g }],
+    });
+    assert.match(t, /node\.vm\.provision 'switchyard-static', type: 'shell', run: 'always'/);
+    assert.match(t, /inline: <<-'SWITCHYARD_PROVISION'\n/);
+    assert.ok(t.includes(`\n${g.content}SWITCHYARD_GUEST_CONFIG\n`), 'body not indented or escaped');
+    assert.match(t, /\nnetplan apply\n {4}SWITCHYARD_PROVISION\n {2}end\n/);
+    assert.match(t, /chmod 600 /);
+    assert.match(
+      staticProvisioner({ ...g, kind: 'networkd' }).join('\n'),
+      /systemctl restart systemd-networkd/,
+    );
+  });
+  test('the script writes the file with its mode, atomically, and applies it each run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-static-'));
+    try {
+      const stub = join(dir, 'netplan');
+      writeFileSync(stub, `#!/bin/sh\necho "$@" >> ${dir}/applied\n`);
+      chmodSync(stub, 0o755);
+      const path = join(dir, "etc/net plan/it's.yaml");
+      const script = staticScript({ ...g, path });
+      for (let i = 0; i < 2; i++) {
+        const r = spawnSync('sh', ['-c', script], {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}` },
+        });
+        assert.equal(r.status, 0, r.stderr);
+      }
+      assert.equal(readFileSync(path, 'utf8'), g.content);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(readFileSync(join(dir, 'applied'), 'utf8'), 'apply\napply\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('refuses content that would end a heredoc', () => {
+    assert.throws(() => staticScript({ ...g, content: 'a\nSWITCHYARD_GUEST_CONFIG\n' }));
+    assert.throws(() => staticProvisioner({ ...g, content: 'a\n  SWITCHYARD_PROVISION\n' }));
   });
 });

@@ -176,6 +176,10 @@ export function buildProgram(): Command {
     .option('--mac <mac>', "MAC address (one box only; default: a stable one in Hyper-V's 00:15:5d range)")
     .option('--ip <address>', 'address (one box only; default: the first free one outside the pool)')
     .option('--switch <name>', 'which switch, when the config has several')
+    .option(
+      '--static <kind>',
+      'also install a static guest network config (netplan | networkd) through a provisioner that runs on every up',
+    )
     .action(
       async (
         names: string[],
@@ -187,6 +191,7 @@ export function buildProgram(): Command {
           mac?: string;
           ip?: string;
           switch?: string;
+          static?: string;
         },
       ) => {
         const config = await loadConfig(o.config);

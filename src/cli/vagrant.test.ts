@@ -59,6 +59,19 @@ describe('switchyard vagrant', () => {
     assert.doesNotMatch(readFileSync(config, 'utf8'), /name: other/, 'no reservation when refusing');
   });
 
+  test('--static adds a run-always provisioner with the guest config of the reservation', async () => {
+    const { config, stateDir } = setup();
+    const out = await vagrantCommand('web', { config, stateDir, ip: '10.20.0.9', static: 'networkd' }, clock);
+    assert.match(out, /config\.vm\.provision 'switchyard-static', type: 'shell', run: 'always'/);
+    assert.match(out, /\/etc\/systemd\/network\/10-switchyard-web\.network/);
+    assert.match(out, /Address=10\.20\.0\.9\/24\nGateway=10\.20\.0\.1/);
+    assert.match(out, /systemctl restart systemd-networkd/);
+    const two = await vagrantCommand(['web', 'db'], { config, stateDir, static: 'netplan' }, clock);
+    assert.equal(two.match(/run: 'always'/g)?.length, 2);
+    assert.match(two, /\nnetplan apply\n {2}SWITCHYARD_PROVISION\nend/);
+    await assert.rejects(vagrantCommand('web', { config, stateDir, static: 'nm' }, clock), UsageError);
+  });
+
   test('bad input', async () => {
     const { config, stateDir } = setup();
     await assert.rejects(

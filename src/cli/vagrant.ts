@@ -8,13 +8,18 @@ import type { Clock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import {
   KVP_NOTE,
+  indentHeredoc,
   rubyString,
+  staticProvisioner,
   vagrantfile,
   vagrantfileLines,
   type VagrantMachine,
 } from '../artifacts/vagrantfile.js';
+import { guestConfig, guestPath } from '../artifacts/guest.js';
 import { UsageError } from '../errors.js';
+import { ipv4 } from '../net/ipv4.js';
 import { mac } from '../net/mac.js';
+import { switchScope } from './guest.js';
 import { reserveCommand, type ReserveFlags } from './reserve.js';
 
 export const DEFAULT_BOX = 'generic/ubuntu2204';
@@ -25,7 +30,15 @@ export interface VagrantFlags extends ReserveFlags {
   init?: boolean;
   /** Where --init writes the Vagrantfile (default: the current directory). */
   dir?: string;
+  /**
+   * Also install a static guest network config (netplan or systemd-networkd) for the reserved address,
+   * through a provisioner that runs on every `up`: for boxes that must not use DHCP.
+   */
+  static?: string;
 }
+
+const STATIC_KINDS = ['netplan', 'networkd'] as const;
+type StaticKind = (typeof STATIC_KINDS)[number];
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -56,6 +69,9 @@ export async function vagrantCommand(
     throw new UsageError('a box is named twice');
   if (list.length > 1 && (flags.mac !== undefined || flags.ip !== undefined))
     throw new UsageError('--mac and --ip need a single box');
+  const staticKind = flags.static;
+  if (staticKind !== undefined && !(STATIC_KINDS as readonly string[]).includes(staticKind))
+    throw new UsageError(`--static must be one of ${STATIC_KINDS.join(', ')} (got "${staticKind}")`);
   const target = resolve(flags.dir ?? '.', 'Vagrantfile');
   if (flags.init && (await exists(target)))
     throw new UsageError(`${target} exists already: not overwriting it (move it away, or drop --init)`);
@@ -76,10 +92,21 @@ export async function vagrantCommand(
     }
   }
   const after = await readReservations(flags.config);
-  const machines: VagrantMachine[] = list.map((name) => {
+  const config =
+    staticKind !== undefined ? parseConfig(await readFile(flags.config, 'utf8'), flags.config) : undefined;
+  const machines: VagrantMachine[] = [];
+  for (const name of list) {
     const r = after.get(name.toLowerCase())!;
-    return { name, boxName: box, switchName: r.switchName, mac: mac(r.mac) };
-  });
+    const m: VagrantMachine = { name, boxName: box, switchName: r.switchName, mac: mac(r.mac) };
+    const sw = config?.switches.find((s) => s.name === r.switchName);
+    if (staticKind !== undefined && sw !== undefined) {
+      const kind = staticKind as StaticKind;
+      const where = guestPath(kind, name);
+      const content = guestConfig(kind, { name, mac: m.mac, ip: ipv4(r.ip), scope: await switchScope(sw) });
+      m.static = { kind, path: where.path, mode: where.mode, content };
+    }
+    machines.push(m);
+  }
 
   if (flags.init) {
     await writeFile(target, vagrantfile({ machines }), { flag: 'wx' });
@@ -89,8 +116,9 @@ export async function vagrantCommand(
   log.push('', '# Vagrantfile lines (inside Vagrant.configure("2") do |config| ... end):', ...KVP_NOTE);
   for (const m of machines) {
     if (machines.length > 1) log.push(`config.vm.define ${rubyString(m.name)} do |node|`);
-    const lines = vagrantfileLines(m, machines.length > 1 ? 'node' : 'config');
-    log.push(...(machines.length > 1 ? [...lines.map((l) => `  ${l}`), 'end'] : lines));
+    const cfg = machines.length > 1 ? 'node' : 'config';
+    const lines = [...vagrantfileLines(m, cfg), ...(m.static ? staticProvisioner(m.static, cfg) : [])];
+    log.push(...(machines.length > 1 ? [...indentHeredoc(lines, '  '), 'end'] : lines));
   }
   return log.join('\n') + '\n';
 }

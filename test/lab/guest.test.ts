@@ -14,7 +14,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { guestNetplan, guestNetworkd, guestNmKeyfile, type GuestSpec } from '../../src/artifacts/guest.js';
+import {
+  guestConfig,
+  guestNetplan,
+  guestNetworkd,
+  guestNmKeyfile,
+  guestPath,
+  type GuestSpec,
+} from '../../src/artifacts/guest.js';
 import { vagrantfile, type VagrantMachine } from '../../src/artifacts/vagrantfile.js';
 import { cidr, ipv4 } from '../../src/net/ipv4.js';
 import { mac } from '../../src/net/mac.js';
@@ -107,6 +114,36 @@ describe('generated Vagrantfiles pass vagrant validate (Hyper-V provider config 
       assert.ok(r.ok, r.out);
       assert.match(r.out, /validated successfully/);
     }
+  });
+  test('boxes with a static guest config (netplan and networkd run-always provisioners)', { skip }, () => {
+    const machines = MACHINES.map((m, i): VagrantMachine => {
+      const kind = i === 1 ? 'networkd' : 'netplan';
+      const spec = SPECS[i % SPECS.length]!;
+      const where = guestPath(kind, m.name);
+      return {
+        ...m,
+        static: {
+          kind,
+          path: where.path,
+          mode: where.mode,
+          content: guestConfig(kind, { ...spec, mac: m.mac }),
+        },
+      };
+    });
+    const r = vagrantValidate(vagrantfile({ machines }));
+    assert.ok(r.ok, r.out);
+    assert.match(r.out, /validated successfully/);
+  });
+  test('negative control: an unknown provisioner option fails', { skip }, () => {
+    const m: VagrantMachine = {
+      ...MACHINES[0]!,
+      static: { kind: 'netplan', path: '/etc/netplan/x.yaml', mode: 0o600, content: guestNetplan(SPECS[0]!) },
+    };
+    const r = vagrantValidate(
+      vagrantfile({ machines: [m] }).replace("run: 'always',", "run: 'always', bogus: 1,"),
+    );
+    assert.equal(r.ok, false, r.out);
+    assert.match(r.out, /bogus/);
   });
   test('negative control: an unknown hv.* key fails', { skip }, () => {
     const bad = vagrantfile({ machines: MACHINES.slice(0, 1) }).replace('hv.mac =', 'hv.macaddress =');

@@ -105,7 +105,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
     onCompactionError: (err) => {
-      log.error({ err: err.message }, 'lease journal compaction failed; appending to the old journal goes on');
+      log.error(
+        { err: err.message },
+        'lease journal compaction failed; appending to the old journal goes on',
+      );
     },
     snapshot: () =>
       scopes.flatMap((s, i) =>

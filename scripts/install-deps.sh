@@ -25,6 +25,8 @@
 #   vagrant           `vagrant validate` of generated Vagrantfiles (Debian's 2.3.4; --no-install-recommends
 #                     avoids ~1.2 GB of libvirt; Hyper-V provider config is checked with a stub VAGRANT_HOME)
 #   netplan.io        `netplan generate --root-dir` of generated guest netplan YAML
+#   python3-gi        GObject introspection for /usr/bin/python3 (libnm from python, next line)
+#   gir1.2-nm-1.0     libnm's nm_keyfile_read/verify of generated NetworkManager keyfiles (Debian 12's nmcli lacks --offline)
 set -euo pipefail
 
 PACKAGES=(
@@ -43,6 +45,8 @@ PACKAGES=(
   vagrant
   netplan.io
   systemd
+  python3-gi
+  gir1.2-nm-1.0
 )
 
 log() { echo "install-deps: $*" >&2; }

@@ -5,7 +5,8 @@
  * - `netplan generate --root-dir` with no WARNING;
  * - the real systemd-networkd, for 2 s, in private mount + network namespaces this test creates (they go
  *   away with its `unshare` child), over the generated .network file; any complaint fails;
- * - NetworkManager keyfiles: `nmcli --offline` (NetworkManager >= 1.44) when present, else skipped.
+ * - NetworkManager keyfiles: libnm's own reader (nm_keyfile_read, verify, normalize) via python3-gi, since
+ *   `nmcli --offline` needs NetworkManager >= 1.44 and Debian 12 ships 1.42; the parsed values are compared.
  * Each check has a negative control, so a silent tool cannot pass a broken file.
  */
 import assert from 'node:assert/strict';
@@ -23,7 +24,7 @@ import {
   type GuestSpec,
 } from '../../src/artifacts/guest.js';
 import { vagrantfile, type VagrantMachine } from '../../src/artifacts/vagrantfile.js';
-import { cidr, ipv4 } from '../../src/net/ipv4.js';
+import { cidr, formatIpv4, ipv4 } from '../../src/net/ipv4.js';
 import { mac } from '../../src/net/mac.js';
 import { missingBinaries } from './netns.js';
 
@@ -228,23 +229,113 @@ describe('networkd files are accepted by systemd-networkd', () => {
   });
 });
 
-describe('NetworkManager keyfiles', () => {
-  const offline =
-    isRoot &&
-    missingBinaries(['nmcli']).length === 0 &&
-    spawnSync('nmcli', ['--offline', 'connection', 'add', '--help'], { encoding: 'utf8' }).status === 0;
-  const skip = offline
-    ? false
-    : 'not validated: needs `nmcli --offline` (NetworkManager >= 1.44; Debian 12 ships 1.42)';
-  test('nmcli --offline accepts every keyfile', { skip }, () => {
-    for (const s of SPECS) {
-      const path = join(work, `switchyard-${s.name}.nmconnection`);
-      writeFileSync(path, guestNmKeyfile(s), { mode: 0o600 });
-      const r = spawnSync('nmcli', ['--offline', 'connection', 'modify', 'ipv4.may-fail', 'yes'], {
-        input: readFileSync(path),
-        encoding: 'utf8',
+/**
+ * libnm's own keyfile reader, through GObject introspection (Debian: python3-gi, gir1.2-nm-1.0): load
+ * the file with GLib.KeyFile, NM.keyfile_read() it (NM >= 1.30; any reader warning -- an unparsable value,
+ * which libnm would otherwise silently drop -- fails), then verify() and normalize() the connection, and
+ * print what NetworkManager understood as JSON so the test can compare it with the spec (a misspelled
+ * key is ignored by the reader, so only that comparison catches it). Exit 1 with libnm's message on error.
+ * This stands in for `nmcli --offline` (NetworkManager >= 1.44; Debian 12 ships 1.42).
+ */
+const NM_KEYFILE_CHECK = `
+import json, sys, gi
+gi.require_version("NM", "1.0")
+from gi.repository import GLib, NM
+
+warnings = []
+def handler(keyfile, connection, handler_type, handler_data, user_data):
+    if handler_type == NM.KeyfileHandlerType.WARN:
+        warnings.append(handler_data.warn_get().out_message)
+    return True
+
+try:
+    kf = GLib.KeyFile()
+    kf.load_from_file(sys.argv[1], GLib.KeyFileFlags.NONE)
+    c = NM.keyfile_read(kf, "/etc/NetworkManager/system-connections", NM.KeyfileHandlerFlags.NONE, handler, None)
+    if warnings:
+        sys.exit("keyfile_read warnings: " + "; ".join(warnings))
+    c.verify()
+    c.normalize()
+    c.verify()
+except GLib.Error as e:
+    sys.exit("libnm: " + e.message)
+s = c.get_setting_connection()
+e = c.get_setting_wired()
+v4 = c.get_setting_ip4_config()
+v6 = c.get_setting_ip6_config()
+print(json.dumps({
+    "id": s.get_id(), "uuid": s.get_uuid(), "type": s.get_connection_type(), "autoconnect": s.get_autoconnect(),
+    "mac": e.get_mac_address() if e else None, "mtu": e.get_mtu() if e else None,
+    "ipv4": v4.get_method(),
+    "addresses": ["%s/%d" % (a.get_address(), a.get_prefix()) for a in (v4.get_address(i) for i in range(v4.get_num_addresses()))],
+    "gateway": v4.get_gateway(),
+    "dns": [v4.get_dns(i) for i in range(v4.get_num_dns())],
+    "dnsSearch": [v4.get_dns_search(i) for i in range(v4.get_num_dns_searches())],
+    "ipv6": v6.get_method() if v6 else None,
+}))
+`;
+/** The system python (a pyenv/venv python3 on PATH would not see Debian's python3-gi). */
+const SYS_PY = '/usr/bin/python3';
+
+function nmKeyfileCheck(
+  name: string,
+  text: string,
+): { ok: boolean; out: string; conn?: Record<string, unknown> } {
+  const path = join(work, `${name}.nmconnection`);
+  writeFileSync(path, text, { mode: 0o600 });
+  const r = spawnSync(SYS_PY, ['-c', NM_KEYFILE_CHECK, path], { encoding: 'utf8' });
+  const out = `${r.stdout}${r.stderr}`.trim();
+  if (r.status !== 0) return { ok: false, out };
+  return { ok: true, out, conn: JSON.parse(r.stdout) as Record<string, unknown> };
+}
+
+describe('NetworkManager keyfiles are accepted by libnm (nm_keyfile_read + verify + normalize)', () => {
+  const skip = !existsSync(SYS_PY)
+    ? `${SYS_PY} not installed (run: sudo bash scripts/install-deps.sh)`
+    : spawnSync(SYS_PY, ['-c', 'import gi; gi.require_version("NM", "1.0"); from gi.repository import NM'], {
+          encoding: 'utf8',
+        }).status !== 0
+      ? 'libnm GObject introspection missing: needs python3-gi and gir1.2-nm-1.0 (run: sudo bash scripts/install-deps.sh)'
+      : false;
+  for (const s of SPECS) {
+    test(`reservation ${s.name}`, { skip }, (t) => {
+      const r = nmKeyfileCheck(`switchyard-${s.name}`, guestNmKeyfile(s));
+      assert.ok(r.ok, r.out);
+      t.diagnostic(r.out);
+      const prefix = s.scope.subnet.prefix;
+      assert.deepEqual(r.conn, {
+        id: `switchyard-${s.name}`,
+        uuid: r.conn?.uuid,
+        type: '802-3-ethernet',
+        autoconnect: true,
+        mac: s.mac.toUpperCase(),
+        mtu: s.scope.mtu ?? 0,
+        ipv4: 'manual',
+        addresses: [`${formatIpv4(s.ip)}/${prefix}`],
+        gateway: s.scope.router !== undefined ? formatIpv4(s.scope.router) : null,
+        dns: s.scope.dnsServers.map((d) => formatIpv4(d)),
+        dnsSearch: s.scope.domain !== '' ? [s.scope.domain] : [],
+        ipv6: 'ignore',
       });
-      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-    }
+      assert.match(String(r.conn?.uuid), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    });
+  }
+  test('negative control: an invalid address fails', { skip }, () => {
+    const r = nmKeyfileCheck(
+      'bad-addr',
+      guestNmKeyfile(SPECS[0]!).replace('address1=10.20.0.5/', 'address1=10.20.0.300/'),
+    );
+    assert.equal(r.ok, false, r.out);
+    assert.match(r.out, /Invalid IPv4 address '10\.20\.0\.300'/);
+  });
+  test('negative control: a bad connection type fails', { skip }, () => {
+    const r = nmKeyfileCheck('bad-type', guestNmKeyfile(SPECS[0]!).replace('type=ethernet', 'type=ethernot'));
+    assert.equal(r.ok, false, r.out);
+    assert.match(r.out, /connection type 'ethernot' is not valid/);
+  });
+  test('negative control: a misspelled key is dropped, so the parsed values differ', { skip }, () => {
+    const r = nmKeyfileCheck('bad-key', guestNmKeyfile(SPECS[0]!).replace('\ndns=', '\ndnss='));
+    assert.ok(r.ok, r.out);
+    assert.deepEqual(r.conn?.dns, []);
   });
 });

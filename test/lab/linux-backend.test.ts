@@ -32,7 +32,7 @@ import {
   switchyardNftRules,
   type LinuxOp,
 } from '../../src/host/linux/ops.js';
-import { labSkipReason, listNamespaces } from './netns.js';
+import { labSkipReason, listNamespaces, pidAlive } from './netns.js';
 
 const NS_PATTERN = /^sy-lb-([0-9a-f]+)-[0-9a-f]+$/;
 const NS = `sy-lb-${process.pid.toString(16)}-${randomBytes(4).toString('hex')}`;
@@ -55,15 +55,6 @@ const skip = labSkipReason(['nft', 'sysctl']);
 
 // ---------------------------------------------------------------------------------------------------------
 // our namespace: create, sweep, delete
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Deletes `sy-lb-<pid hex>-…` namespaces whose pid is dead (crashed runs). Never any other name. */
 function sweepStale(): void {

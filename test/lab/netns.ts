@@ -332,6 +332,43 @@ function runSync(args: readonly string[], timeoutMs = 5_000): { ok: boolean; std
 }
 
 /** Names of all named network namespaces (`ip netns list`). */
+/** Runs a command synchronously (bounded to 10 s): for tests that manage namespaces of their own. */
+export function runCommand(args: readonly string[]): { ok: boolean; stdout: string; stderr: string } {
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 10_000 });
+  return { ok: r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
+}
+
+/** runCommand, throwing with the command's stderr when it fails. */
+export function mustRun(args: readonly string[]): string {
+  const r = runCommand(args);
+  if (!r.ok) throw new Error(`${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Whether a process exists (EPERM: it exists but belongs to someone else). Signal 0 only checks. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * For tests that name their own namespaces after the creating process (`pattern`'s first group is its pid,
+ * in `radix`): deletes those whose creator is gone — crashed runs — and never a namespace of a live run.
+ */
+export function sweepByCreator(pattern: RegExp, radix: 10 | 16): void {
+  for (const ns of listNamespaces()) {
+    const m = pattern.exec(ns);
+    if (!m) continue;
+    const pid = Number.parseInt(m[1] ?? '', radix);
+    if (Number.isInteger(pid) && pidAlive(pid)) continue;
+    runCommand(['ip', 'netns', 'del', ns]);
+  }
+}
+
 export function listNamespaces(): string[] {
   return runSync(['ip', 'netns', 'list'])
     .stdout.split('\n')

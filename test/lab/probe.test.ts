@@ -16,6 +16,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { listNamespaces, mustRun as must, runCommand as run, sweepByCreator } from './netns.js';
 
 const PREFIX = 'sy-pr-';
 const SERVER_IP = '10.66.0.1';
@@ -26,17 +27,6 @@ const CHILD_TIMEOUT_MS = 20_000;
 
 const moduleUrl = (rel: string): string => new URL(rel, import.meta.url).href;
 
-function run(args: readonly string[]): { ok: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  return { ok: r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
-}
-
-function must(args: readonly string[]): string {
-  const r = run(args);
-  if (!r.ok) throw new Error(`${args.join(' ')} failed: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
 function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'network-namespace lab test: Linux only';
   if (process.getuid?.() !== 0) return 'needs root (creates network namespaces, opens AF_PACKET sockets)';
@@ -44,29 +34,9 @@ function skipReason(): string | undefined {
   return undefined;
 }
 
-function listNamespaces(): string[] {
-  return run(['ip', 'netns', 'list'])
-    .stdout.split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(PREFIX));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: existence check only
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Deletes sy-pr-* namespaces left by crashed runs (their creator PID, in hex in the name, is gone). */
+/** Deletes namespaces of this test left by crashed runs (their creator PID, in the name, is gone). */
 function sweep(): void {
-  for (const ns of listNamespaces()) {
-    const pid = Number.parseInt(/^sy-pr-([0-9a-f]+)-/.exec(ns)?.[1] ?? '', 16);
-    if (Number.isInteger(pid) && pidAlive(pid)) continue; // a run still going (maybe this one)
-    run(['ip', 'netns', 'del', ns]);
-  }
+  sweepByCreator(/^sy-pr-([0-9a-f]+)-/, 16);
 }
 
 /** What the child does: open a probe, run batches of concurrent inUse calls, report timings. */

@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { listNamespaces, mustRun as must, runCommand as run, sweepByCreator } from './netns.js';
 import { describeOpenError } from '../../src/dhcp/transport/linux.js';
 import { EnvironmentError } from '../../src/errors.js';
 
@@ -27,17 +28,6 @@ const WAIT_MS = 3000;
 /** How long to keep listening for a datagram that must NOT arrive, after proof that it was delivered. */
 const QUIET_MS = 400;
 
-function run(args: readonly string[]): { ok: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  return { ok: r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
-}
-
-function must(args: readonly string[]): string {
-  const r = run(args);
-  if (!r.ok) throw new Error(`${args.join(' ')} failed: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
 function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'network-namespace lab test: Linux only';
   if (process.getuid?.() !== 0) return 'needs root (creates network namespaces)';
@@ -45,29 +35,9 @@ function skipReason(): string | undefined {
   return undefined;
 }
 
-function listNamespaces(): string[] {
-  return run(['ip', 'netns', 'list'])
-    .stdout.split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(PREFIX));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: existence check only
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Deletes sy-tr-* namespaces left by earlier runs that crashed (their creator PID is gone). */
+/** Deletes namespaces of this test left by crashed runs (their creator PID, in the name, is gone). */
 function sweep(): void {
-  for (const ns of listNamespaces()) {
-    const pid = Number(/^sy-tr-(\d+)-/.exec(ns)?.[1]);
-    if (Number.isInteger(pid) && pidAlive(pid)) continue; // belongs to a run still going (maybe this one)
-    run(['ip', 'netns', 'del', ns]);
-  }
+  sweepByCreator(/^sy-tr-(\d+)-/, 10);
 }
 
 interface Event {

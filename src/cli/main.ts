@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
-import { LOG_LEVELS, type LogLevel } from '../daemon/log.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';

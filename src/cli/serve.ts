@@ -1,7 +1,7 @@
 /** `switchyard serve`: the foreground daemon. SIGINT/SIGTERM stop it cleanly. */
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
-import { createLogger, type LogLevel } from '../daemon/log.js';
+import { createLogger, type LogLevel } from '../log.js';
 import { startDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 

@@ -9,7 +9,7 @@ import {
   startForwardingKeeper,
   type ProcFs,
 } from './keeper.js';
-import { memoryLogger } from './log.js';
+import { memoryLogger } from '../log.js';
 
 /** /proc/sys/net/ipv4/conf as a map: absent key = no such interface (ENOENT). */
 function fakeProc(initial: Record<string, string>): ProcFs & {

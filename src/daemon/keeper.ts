@@ -20,7 +20,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import type { Host } from '../host/host.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 
 /** Forwarding of one interface: true/false, or undefined when the interface does not exist (now). */
 export type ForwardingState = boolean | undefined;

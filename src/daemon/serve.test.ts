@@ -13,7 +13,7 @@ import { EnvironmentError } from '../errors.js';
 import type { InterfaceInfo } from '../host/linux/interfaces.js';
 import { formatIpv4, ipv4, ZERO_IP, type Ipv4 } from '../net/ipv4.js';
 import { mac, macToBytes, type Mac } from '../net/mac.js';
-import { memoryLogger } from './log.js';
+import { memoryLogger } from '../log.js';
 import { startDaemon, type ServeOptions } from './serve.js';
 
 const dirs: string[] = [];

@@ -20,7 +20,7 @@ import { inspectWindowsInterface } from '../host/windows/interfaces.js';
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import { startControlServer, type ControlServer } from './control/server.js';
 import { controlPath } from './control/path.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
 import { WindowsHost } from '../host/windows/host.js';

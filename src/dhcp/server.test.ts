@@ -4,7 +4,7 @@ import { FakeTransport } from '../../test/fakes/fake-transport.js';
 import { dhclient } from '../../test/support/client-packets.js';
 import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
-import { memoryLogger } from '../daemon/log.js';
+import { memoryLogger } from '../log.js';
 import { formatIpv4, ipv4 } from '../net/ipv4.js';
 import { decode } from './wire.js';
 import { STANDARD_PORTS } from './destination.js';

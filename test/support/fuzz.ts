@@ -6,7 +6,7 @@
  */
 import { fixedClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { memoryLogger } from '../../src/log.js';
 import { STANDARD_PORTS } from '../../src/dhcp/destination.js';
 import { LeaseDb } from '../../src/dhcp/lease-db.js';
 import { policyContext } from '../../src/dhcp/handlers/exchange.js';

@@ -42,6 +42,7 @@ export class LeaseDb {
   /** Reserved addresses inside the pool, and quarantined (declined) ones: both occupy pool bits but are not dynamic leases. */
   private reservedInPool = 0;
   private quarantined = 0;
+  private changes = 0;
 
   constructor(scope: Scope) {
     this.scope = scope;
@@ -51,6 +52,7 @@ export class LeaseDb {
 
   /** Replaces the reservations (start-up or a live change). Leases that now conflict stay until their holder's next request, which is NAKed. */
   setReservations(list: readonly Reservation[]): void {
+    this.changes++;
     for (const r of this.reservedByIp.values()) if (!this.isHeld(r.ip, 0)) this.pool.free(r.ip);
     this.reservedByMac = new Map(list.map((r) => [r.mac, r]));
     this.reservedByIp = new Map(list.map((r) => [r.ip, r]));
@@ -234,6 +236,11 @@ export class LeaseDb {
     return expired;
   }
 
+  /** Bumped by every change to a lease or the reservations: readers (the DNS names) rebuild when it moves. */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** Every record (for the lease table, the journal's compaction and tests). */
   all(): Lease[] {
     const out = new Set<Lease>(this.byMac.values());
@@ -250,6 +257,7 @@ export class LeaseDb {
     info: { clientId?: string | undefined; hostname?: string | undefined },
     byMac = true,
   ): Lease {
+    this.changes++;
     const prev = this.byMac.get(mac);
     if (prev && prev.ip !== ip && this.byIp.get(prev.ip) === prev) {
       this.byIp.delete(prev.ip);
@@ -281,6 +289,7 @@ export class LeaseDb {
   }
 
   private drop(l: Lease): void {
+    this.changes++;
     if (this.byMac.get(l.mac) === l) this.byMac.delete(l.mac);
     if (this.byIp.get(l.ip) === l) {
       if (l.state === 'declined' && this.pool.has(l.ip)) this.quarantined--;

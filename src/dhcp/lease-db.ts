@@ -226,6 +226,7 @@ export class LeaseDb {
       if (isActive(l, now)) continue;
       if (l.state === 'bound') {
         l.state = 'expired';
+        this.changes++;
         expired.push(l);
       }
       if (l.state === 'offered' || l.state === 'declined') this.drop(l);

@@ -100,6 +100,14 @@ const dhcp = z.strictObject({
 });
 
 const dns = z.strictObject({
+  /** Answer DNS on port 53 of the switch host address (names of the VMs, everything else forwarded). */
+  enabled: z.boolean().default(true),
+  /**
+   * Where names outside the domain go. `auto` = the host's own resolver (Linux: the servers in
+   * /etc/resolv.conf, e.g. systemd-resolved's stub, which follows per-link VPN domains; Windows: the DNS Client
+   * service, which applies NRPT rules — see src/dns/upstream/). A list of addresses sends them there instead.
+   */
+  upstream: z.union([auto, z.array(ipString).min(1)]).default('auto'),
   domain: z
     .string()
     .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/, {

@@ -49,12 +49,13 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('run the DHCP daemon in the foreground (SIGINT/SIGTERM stop it)')
+    .description('run the DHCP and DNS daemon in the foreground (SIGINT/SIGTERM stop it)')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases are kept')
     .addOption(new Option('--log-level <level>', 'log detail').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67))
     .addOption(new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68))
+    .addOption(new Option('--dns-port <port>', 'DNS server port (tests)').argParser(port).default(53))
     .action(
       async (o: {
         config: string;
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
         logLevel: LogLevel;
         dhcpPort: number;
         dhcpClientPort: number;
+        dnsPort: number;
       }) => {
         await serveCommand(o);
       },

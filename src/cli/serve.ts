@@ -11,6 +11,7 @@ export interface ServeFlags {
   logLevel: LogLevel;
   dhcpPort: number;
   dhcpClientPort: number;
+  dnsPort: number;
 }
 
 export async function serveCommand(flags: ServeFlags): Promise<void> {
@@ -22,6 +23,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     log,
     clock: systemClock,
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
+    dnsPort: flags.dnsPort,
     reloadConfig: () => loadConfig(flags.config),
   });
   // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing.

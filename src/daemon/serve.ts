@@ -24,6 +24,8 @@ import type { Logger } from '../log.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
 import { WindowsHost } from '../host/windows/host.js';
+import { readPinned } from '../model/pinned.js';
+import { startDns, wslSubnetOf, type RunningDns } from './dns.js';
 import {
   hostKeeperBackend,
   linuxKeeperBackend,
@@ -56,12 +58,17 @@ export interface ServeOptions {
   forwardingKeeper?: KeeperBackend | false;
   /** The keeper's poll interval in ms (default 1 s on Linux, 5 s on Windows: each look runs PowerShell). */
   forwardingIntervalMs?: number;
+  /** DNS port (default 53; tests use another). */
+  dnsPort?: number;
+  /** For tests: the resolv.conf that `dns.upstream: auto` follows on Linux. */
+  resolvConfPath?: string;
 }
 
 export interface RunningDaemon {
   scopes: Scope[];
   servers: DhcpServer[];
   dbs: LeaseDb[];
+  dns: RunningDns;
   /** Re-reads the config and applies reservation changes (control channel `reload`, SIGHUP). */
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -174,6 +181,19 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     throw e;
   }
 
+  const pinned = await readPinned(opts.stateDir).catch(() => undefined);
+  const dns = await startDns({
+    config,
+    scopes,
+    dbs,
+    log,
+    clock,
+    platform,
+    port: opts.dnsPort ?? 53,
+    wslSubnet: wslSubnetOf(config, pinned && !('error' in pinned) ? pinned.wsl?.subnet : undefined),
+    ...(opts.resolvConfPath !== undefined ? { resolvConfPath: opts.resolvConfPath } : {}),
+  });
+
   const startedAt = new Date(clock.now()).toISOString();
   const reload = async (): Promise<ReloadResult> => {
     if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
@@ -201,6 +221,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
               maxLeases: s.maxLeases,
               stats: servers[i]!.stats,
             })),
+            dns: dns.status(),
           }),
           leases: () =>
             toRows(
@@ -216,6 +237,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
     } catch (e) {
+      await dns.stop();
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();
       throw e;
@@ -250,11 +272,13 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes,
     servers,
     dbs,
+    dns,
     reload,
     stop: async () => {
       clearInterval(sweep);
       await keeper?.stop();
       await control?.close();
+      await dns.stop();
       await Promise.all(probes.map((p) => p.close()));
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();

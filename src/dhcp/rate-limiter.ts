@@ -1,5 +1,5 @@
 /**
- * Per-MAC request budget (a fixed window per MAC: at most `packets` in `perMs`), so one chatty or hostile
+ * Per-client request budget (DHCP: by MAC; DNS: by source address) (a fixed window per MAC: at most `packets` in `perMs`), so one chatty or hostile
  * client cannot monopolise the daemon. Memory is bounded: windows that ended are forgotten, and when more
  * than `maxTracked` MACs are tracked (a flood of random MACs) the oldest windows go first.
  */
@@ -10,8 +10,8 @@ interface Window {
   count: number;
 }
 
-export class RateLimiter {
-  private readonly windows = new Map<Mac, Window>();
+export class RateLimiter<K = Mac> {
+  private readonly windows = new Map<K, Window>();
   private readonly packets: number;
   private readonly perMs: number;
   private readonly maxTracked: number;
@@ -23,7 +23,7 @@ export class RateLimiter {
   }
 
   /** Counts one packet from `mac`; false when it is over its budget. */
-  allow(mac: Mac, now: number): boolean {
+  allow(mac: K, now: number): boolean {
     let w = this.windows.get(mac);
     if (!w || now - w.start >= this.perMs) {
       if (w) this.windows.delete(mac); // re-insert: Map order is then oldest window first

@@ -125,7 +125,8 @@ export function resolveScope(
       conflictProbe: d.conflictProbe,
       rateLimit: { packets: d.rateLimit.packets, perMs: d.rateLimit.per * 1000 },
       router: d.router === false ? undefined : d.router === 'auto' ? host : ipv4(d.router),
-      dnsServers: d.dnsServers === 'auto' ? [host] : d.dnsServers.map(ipv4),
+      // auto = our own DNS server on the host address; with DNS off there is nothing to point at.
+      dnsServers: d.dnsServers === 'auto' ? (sw.dns.enabled ? [host] : []) : d.dnsServers.map(ipv4),
       domain: sw.dns.domain,
       mtu: d.mtu,
       staticRoutes: d.staticRoutes.map((r) => ({ dest: cidr(r.to), router: ipv4(r.via) })),

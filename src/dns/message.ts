@@ -107,3 +107,12 @@ export const NO_FLAGS: Flags = {
   cd: false,
   rcode: 0,
 };
+
+/** The part of a response that is about the question: what the zone, the cache and the upstreams produce. */
+export interface Answer {
+  rcode: number;
+  answers: ResourceRecord[];
+  authority: ResourceRecord[];
+  /** Without the OPT record: EDNS is per hop. */
+  additional: ResourceRecord[];
+}

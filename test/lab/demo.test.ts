@@ -32,12 +32,11 @@ function assertMatrix(cells: readonly Cell[]): void {
     cells.map((c) => c.name),
     EXPECTED_CELLS,
   );
-  for (const c of cells) {
-    if (c.name === 'VM names resolve from WSL') {
-      assert.equal(c.status, 'not-yet', 'DNS is not a pass before #6');
-      assert.equal(c.detail, 'not yet available (DNS lands with #6)');
-    } else assert.equal(c.status, 'pass', `${c.name}: ${c.detail}`);
-  }
+  for (const c of cells) assert.equal(c.status, 'pass', `${c.name}: ${c.detail}`);
+  assert.match(
+    cells.at(-1)!.detail,
+    new RegExp(`web1\\.switchyard\\.internal -> ${RESERVED_IP.replace(/\./g, '\\.')}`),
+  );
   assert.match(cells[2]!.detail, new RegExp(`: ${RESERVED_IP.replace(/\./g, '\\.')} `));
 }
 

@@ -186,6 +186,11 @@ export interface Lab {
   addSwitch(opts?: { cidr?: string }): Promise<LabSwitch>;
   /** Creates namespace `<prefix>-<name>` with a veth to the bridge (or, onBridge false, to its own host interface). */
   addClient(name: string, opts?: AddClientOptions): Promise<LabClient>;
+  /**
+   * Gives one of this lab's namespaces its own /etc/resolv.conf: `ip netns exec` bind-mounts
+   * /etc/netns/<ns>/resolv.conf over it (ip-netns(8)). Removed with the namespace.
+   */
+  setResolvConf(ns: string, text: string): void;
   /** Kills every process of the lab and deletes every namespace it created; idempotent. */
   destroy(): Promise<void>;
 }
@@ -441,6 +446,12 @@ function deleteNamespaceSync(ns: string): void {
     spawnSync('sleep', ['0.05']);
   }
   runSync(['ip', 'netns', 'del', ns]);
+  removeNetnsEtc(ns);
+}
+
+/** /etc/netns/<ns> (per-namespace resolv.conf): only ever for lab-named namespaces. */
+function removeNetnsEtc(ns: string): void {
+  if (LAB_NS_PATTERN.test(ns)) rmSync(join('/etc/netns', ns), { recursive: true, force: true });
 }
 
 /**
@@ -801,6 +812,13 @@ class LabImpl implements Lab {
     return { name, ns, ifname, mac, peerIfname, onBridge, serverCidr };
   }
 
+  setResolvConf(ns: string, text: string): void {
+    if (!this.created.includes(ns))
+      throw new Error(`setResolvConf: ${ns} is not a namespace of lab ${this.prefix}`);
+    mkdirSync(join('/etc/netns', ns), { recursive: true });
+    writeFileSync(join('/etc/netns', ns, 'resolv.conf'), text);
+  }
+
   destroy(): Promise<void> {
     this.destroying ??= this.destroyAsync();
     return this.destroying;
@@ -826,6 +844,7 @@ class LabImpl implements Lab {
         problems.push((err as Error).message);
       }
       const r = await runFile('ip', ['netns', 'del', ns], { timeoutMs: this.execTimeoutMs });
+      removeNetnsEtc(ns);
       if (r.code !== 0 && listNamespaces().includes(ns))
         problems.push(`ip netns del ${ns}: ${r.stderr.trim()}`);
     }

@@ -27,6 +27,8 @@ export const WSL_ADDRESS = '10.89.0.2';
 export const RESERVED_MAC = '00:15:5d:00:00:10';
 export const RESERVED_NAME = 'web1';
 export const RESERVED_IP = '192.168.77.10';
+/** The switch's DNS domain in the demo config (the default). */
+export const DEMO_DOMAIN = 'switchyard.internal';
 
 export interface Vm {
   link: LabClient;
@@ -268,11 +270,28 @@ export async function checkMatrix(t: Topology): Promise<Cell[]> {
     reply && noRouteBack,
     `reply ${reply ? 'received' : 'MISSING'}; corp route back to ${vm1.ip ?? '?'}: ${noRouteBack ? 'none (so the source was NATed to ' + HOST_UPLINK_ADDRESS + ')' : 'EXISTS (proves nothing)'}`,
   );
-  cells.push({
-    name: 'VM names resolve from WSL',
-    status: 'not-yet',
-    detail: 'not yet available (DNS lands with #6)',
-  });
+  // DNS: WSL asks the switch's host address (as WSL does through the Windows resolver and the NRPT rule)
+  const host = (await switchAddress(t))?.split('/')[0];
+  const named = t.vms.filter((vm) => vm.ip !== undefined);
+  const seen: string[] = [];
+  let allResolve = host !== undefined && named.length === t.vms.length;
+  for (const vm of named) {
+    const name = vm.kind === 'dhcpcd' ? RESERVED_NAME : vm.link.name;
+    const r = host
+      ? await lab.exec(
+          t.wsl.ns,
+          ['dig', `@${host}`, '+short', '+tries=2', '+time=2', `${name}.${DEMO_DOMAIN}`],
+          {
+            check: false,
+            timeoutMs: 10_000,
+          },
+        )
+      : undefined;
+    const got = r?.stdout.trim() ?? '';
+    seen.push(`${name}.${DEMO_DOMAIN} -> ${got || '(nothing)'}`);
+    if (got !== vm.ip) allResolve = false;
+  }
+  cell('VM names resolve from WSL', allResolve, `dig @${host ?? '?'} from wsl: ${seen.join('; ')}`);
   return cells;
 }
 

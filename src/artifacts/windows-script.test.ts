@@ -52,6 +52,9 @@ const OURS = new Set([
   'Join-Path',
   'Get-Command',
   'Set-NetFirewallHyperVVMSetting',
+  'Get-DnsClientNrptRule',
+  'Add-DnsClientNrptRule',
+  'Remove-DnsClientNrptRule',
   'Out-Null',
   'Where-Object',
   'ForEach-Object',
@@ -133,6 +136,8 @@ describe('generated PowerShell', () => {
         text: `${HOSTILE.map((h) => `# ${h}`).join('\r\n')}\r\nkernel=C:\\\\k\r\n'@\r\n"@\n`,
       },
       { op: 'setHyperVFirewallInbound' },
+      { op: 'addNrptRule', namespace: evil, servers: [ipv4('10.0.0.1')], comment: evil },
+      { op: 'removeNrptRule', name: evil },
     ];
     const text = renderOpsPs(ops);
     assert.deepEqual((await parsePowerShell(text)).errors, []);
@@ -158,5 +163,29 @@ describe('generated PowerShell', () => {
       renderOpPs({ op: 'setHyperVFirewallInbound' }),
       "if (Get-Command -Name 'Set-NetFirewallHyperVVMSetting' -ErrorAction SilentlyContinue) { Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' -DefaultInboundAction Allow }",
     );
+  });
+});
+
+describe('generated PowerShell: NRPT rule', () => {
+  test('one guarded Add-DnsClientNrptRule per switch with DNS on, marked with the switch name', async () => {
+    const yaml =
+      'switches:\n  - { name: dev, subnet: 10.30.0.0/24, dns: { domain: dev.lab } }\n  - { name: test (2), subnet: 10.31.0.0/24, dns: { enabled: false } }\n';
+    const script = windowsScript(parseConfig(yaml, 't.yaml'), '0.0.0');
+    assert.deepEqual((await parsePowerShell(script)).errors, []);
+    const adds = script.split('\n').filter((l) => /Add-DnsClientNrptRule/.test(l));
+    assert.deepEqual(
+      adds.map((l) => l.trim()),
+      [
+        "if (-not $kept -and $foreign.Count -eq 0) { Add-DnsClientNrptRule -Namespace '.dev.lab' -NameServers @('10.30.0.1') -Comment 'switchyard:dev' }",
+      ],
+    );
+    assert.match(script, /# \+ dns-rule dev: send \.dev\.lab lookups to 10\.30\.0\.1/);
+    const literals = await nodesOfType(script, 'verbatim_string_characters');
+    assert.ok(literals.includes("'switchyard:dev'"), 'the mark is one literal');
+  });
+
+  test('the default domain, when dns: is left out', () => {
+    const script = windowsScript(parseConfig('switches:\n  - name: switchyard\n', 't.yaml'), '0.0.0');
+    assert.match(script, /Add-DnsClientNrptRule -Namespace '\.switchyard\.internal' /);
   });
 });

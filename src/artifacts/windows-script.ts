@@ -22,6 +22,8 @@ export function windowsScript(config: Config, version: string): string {
   const desired = desiredHost(config, ranges, 'windows');
   const host = emptyHost('windows');
   host.wslInterface = 'WSL';
+  // NRPT observed as empty, so the plan adds each switch's rule (addNrptRule itself skips an equal one).
+  host.nrpt = { rules: [], groupPolicy: false };
   const plan = makePlan(desired, host);
   const ranged = [
     ...desired.switches.map((s) => formatCidr(s.subnet)),

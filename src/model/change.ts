@@ -8,7 +8,7 @@ import type { Op } from '../model/ops.js';
 export type Action = '+' | '~' | '-' | '!';
 
 export interface Change {
-  /** Resource kind: switch, host-address, nat, forwarding, firewall, wsl-range, wslconfig. */
+  /** Resource kind: switch, host-address, nat, forwarding, firewall, wsl-range, wslconfig, hyperv-firewall, dns-rule. */
   resource: string;
   /** Which one, e.g. the switch name or the interface alias. */
   key: string;

@@ -14,6 +14,8 @@ export interface DesiredSwitch {
   host: Ipv4;
   nat: boolean;
   dhcp: boolean;
+  /** The switch's DNS domain (`dns.domain`), undefined when its DNS server is off (`dns.enabled: false`). */
+  dnsDomain: string | undefined;
 }
 
 export interface DesiredHost {
@@ -42,6 +44,7 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
       host: choice.host,
       nat: sw.nat,
       dhcp: sw.dhcp.enabled,
+      dnsDomain: sw.dns.enabled ? sw.dns.domain : undefined,
     };
   });
   // Linux: not managed (an accept in our nftables table cannot override another table's drop; see host/linux/host.ts).

@@ -74,6 +74,27 @@ export interface ObservedWsl {
   hyperVFirewall?: ObservedHyperVFirewall | undefined;
 }
 
+/** A Name Resolution Policy Table rule (Get-DnsClientNrptRule), switchyard's or anyone else's. */
+export interface ObservedNrptRule {
+  /** The GUID Windows assigned when the rule was added, e.g. "{6a78d8d1-…}" (what -Name takes). */
+  name: string;
+  /** ".example.com" = every name under it; "host.example.com" = that name only. */
+  namespaces: string[];
+  nameServers: string[];
+  /** switchyard marks its rules here (dns-rule.ts); undefined when empty. */
+  comment: string | undefined;
+}
+
+/** NRPT as observed (Windows only). */
+export interface ObservedNrpt {
+  rules: ObservedNrptRule[];
+  /**
+   * Group Policy's DnsPolicyConfig key exists: Windows then ignores every local NRPT rule, switchyard's
+   * included (gravitational/teleport#56060, tailscale/tailscale#11684; research windows-fixtures §8.2).
+   */
+  groupPolicy: boolean;
+}
+
 export interface ObservedHost {
   platform: 'windows' | 'linux';
   switches: ObservedSwitch[];
@@ -86,6 +107,8 @@ export interface ObservedHost {
   wsl: ObservedWsl | undefined;
   /** The WSL host adapter, when one exists ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; Linux: configured). */
   wslInterface: string | undefined;
+  /** Windows only; undefined elsewhere and where it could not be read (DnsClient module missing). */
+  nrpt?: ObservedNrpt | undefined;
 }
 
 export function emptyHost(platform: 'windows' | 'linux'): ObservedHost {

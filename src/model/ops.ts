@@ -22,6 +22,13 @@ export type Op =
   /** Write %USERPROFILE%\.wslconfig with this text, whole (the diff computed it from the text it saw). */
   | { op: 'setWslConfig'; text: string }
   /** Hyper-V firewall, WSL's VM creator: DefaultInboundAction Allow (Windows 11 22H2+; a no-op where that firewall does not exist). */
-  | { op: 'setHyperVFirewallInbound' };
+  | { op: 'setHyperVFirewallInbound' }
+  /**
+   * NRPT: names under `namespace` go to `servers`; the rule carries `comment` (the ownership mark). Windows
+   * only. Idempotent: other rules with the same mark are replaced, an equal rule is kept.
+   */
+  | { op: 'addNrptRule'; namespace: string; servers: Ipv4[]; comment: string }
+  /** Remove the NRPT rule with this Name (a GUID), only if it carries switchyard's mark. Windows only. */
+  | { op: 'removeNrptRule'; name: string };
 
 export type OpKind = Op['op'];

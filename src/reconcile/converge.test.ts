@@ -52,6 +52,13 @@ const HAND_WRITTEN = [
   '',
 ].join('\r\n');
 
+/** switchyard's NRPT rules on the host: [namespaces, servers]. */
+function ourNrpt(h: SimWindowsHost): [string[], string[]][] {
+  return h.nrpt
+    .filter((r) => r.comment?.toLowerCase().startsWith('switchyard:'))
+    .map((r) => [r.namespaces, r.nameServers]);
+}
+
 async function converge(h: SimWindowsHost): Promise<void> {
   const p = makePlan(DESIRED, await h.observe());
   const r = await applyPlan(p, h);
@@ -84,6 +91,7 @@ describe('convergence matrix on the simulated Windows host', () => {
         '~ forwarding',
         '~ forwarding',
         '+ firewall',
+        '+ dns-rule',
         '+ wsl-range',
         '+ wslconfig',
         '~ hyperv-firewall',
@@ -93,6 +101,10 @@ describe('convergence matrix on the simulated Windows host', () => {
     assert.ok(h.log.includes('waitInterface'), 'waited for the late adapter');
     assert.equal(h.wslconfig, '[wsl2]\r\nnetworkingMode=nat\r\n');
     assert.deepEqual(h.hyperVFirewall, { defaultInboundAction: 'allow' });
+    assert.deepEqual(
+      h.nrpt.map((r) => [r.namespaces, r.nameServers, r.comment]),
+      [[['.switchyard.internal'], ['10.20.0.1'], 'switchyard:lab']],
+    );
   });
 
   const cases: {
@@ -292,6 +304,61 @@ describe('convergence matrix on the simulated Windows host', () => {
         assert.deepEqual(h.hyperVFirewall, { defaultInboundAction: 'allow' });
       },
     },
+    // NRPT rule (dns-rule)
+    {
+      resource: 'dns-rule',
+      state: 'absent',
+      setup: (h) => {
+        h.nrpt = [];
+      },
+      check: (h) => {
+        assert.deepEqual(ourNrpt(h), [[['.switchyard.internal'], ['10.20.0.1']]]);
+      },
+    },
+    {
+      resource: 'dns-rule',
+      state: 'right, next to a VPN rule on another namespace: both untouched',
+      setup: (h) => {
+        h.addNrptRule(['.corp.example.com'], ['10.1.1.1'], 'Cisco AnyConnect');
+        h.log = [];
+      },
+      check: (h) => {
+        assert.deepEqual(h.log, []);
+        assert.equal(h.nrpt.length, 2);
+      },
+    },
+    {
+      resource: 'dns-rule',
+      state: 'wrong: ours, for the old domain (dns.domain changed)',
+      setup: (h) => {
+        h.nrpt = [];
+        h.addNrptRule(['.old.internal'], ['10.20.0.1'], 'switchyard:lab');
+      },
+      check: (h) => {
+        assert.deepEqual(ourNrpt(h), [[['.switchyard.internal'], ['10.20.0.1']]]);
+      },
+    },
+    {
+      resource: 'dns-rule',
+      state: 'wrong: ours, another server (the host address moved)',
+      setup: (h) => {
+        h.nrpt = [];
+        h.addNrptRule(['.switchyard.internal'], ['10.99.0.1'], 'switchyard:lab');
+      },
+      check: (h) => {
+        assert.deepEqual(ourNrpt(h), [[['.switchyard.internal'], ['10.20.0.1']]]);
+      },
+    },
+    {
+      resource: 'dns-rule',
+      state: 'wrong: ours twice (a duplicate is removed)',
+      setup: (h) => {
+        h.addNrptRule(['.switchyard.internal'], ['10.20.0.1'], 'SWITCHYARD:lab');
+      },
+      check: (h) => {
+        assert.equal(h.nrpt.length, 1);
+      },
+    },
   ];
 
   for (const c of cases) {
@@ -375,5 +442,88 @@ describe('convergence matrix on the simulated Windows host', () => {
       h.switches.map((s) => s.name),
       ['lab', 'Default Switch'],
     );
+  });
+
+  describe('dns-rule: owned rules removed, foreign ones never touched', () => {
+    const without = (dns: string): DesiredHost => {
+      const yaml = `switches:\n  - name: lab\n    subnet: 10.20.0.0/24\n    host: 10.20.0.1\n${dns}wsl:\n  subnet: 10.21.0.0/20\n  gateway: 10.21.0.1\n`;
+      const config = parseConfig(yaml, 'matrix.yaml');
+      return desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+    };
+    const cases: [string, DesiredHost][] = [
+      ['dns disabled', without('    dns: { enabled: false }\n')],
+      ['switch removed from the config', { ...DESIRED, switches: [] }],
+    ];
+    for (const [name, desired] of cases) {
+      test(`${name}: our rule is removed, a VPN's rule on another namespace stays`, async () => {
+        const h = await rightHost();
+        const vpn = h.addNrptRule(['.corp.example.com'], ['10.1.1.1'], 'Cisco AnyConnect');
+        const p = makePlan(desired, await h.observe());
+        const dns = p.changes.filter((c) => c.resource === 'dns-rule');
+        assert.deepEqual(
+          dns.map((c) => `${c.action} ${c.key}`),
+          ['- lab'],
+        );
+        assert.match(dns[0]!.detail, /remove NRPT rule \.switchyard\.internal → 10\.20\.0\.1 \(switchyard's/);
+        const r = await applyPlan(p, h);
+        assert.equal(r.failed, undefined, r.failed?.error);
+        assert.deepEqual(
+          h.nrpt.map((x) => x.name),
+          [vpn],
+        );
+        assert.deepEqual(
+          makePlan(desired, await h.observe()).changes.filter((c) => c.resource === 'dns-rule'),
+          [],
+        );
+      });
+    }
+
+    test('a foreign rule on our namespace with another server: blocked with the fix, nothing duplicated', async () => {
+      const h = bareHost();
+      const theirs = h.addNrptRule(['.SwitchYard.internal'], ['192.168.1.53']);
+      const p = makePlan(DESIRED, await h.observe());
+      const blocked = p.changes.filter((c) => c.action === '!');
+      assert.deepEqual(
+        blocked.map((c) => `${c.resource} ${c.key}`),
+        ['dns-rule lab'],
+      );
+      assert.equal(
+        blocked[0]!.detail,
+        `NRPT rule ${theirs} (.SwitchYard.internal → 192.168.1.53) is not switchyard's and already claims .switchyard.internal: remove it (Remove-DnsClientNrptRule -Name '${theirs}' -Force) if nothing needs it, or set dns.domain to another domain`,
+      );
+      const r = await applyPlan(p, h);
+      assert.deepEqual(r.applied, []);
+      assert.deepEqual(h.nrpt, [
+        {
+          name: theirs,
+          namespaces: ['.SwitchYard.internal'],
+          nameServers: ['192.168.1.53'],
+          comment: undefined,
+        },
+      ]);
+    });
+
+    test('the add itself refuses to duplicate a foreign rule (the script runs it without a plan)', async () => {
+      const h = bareHost();
+      h.addNrptRule(['.switchyard.internal'], ['192.168.1.53']);
+      const r = await h.execute([
+        {
+          op: 'addNrptRule',
+          namespace: '.switchyard.internal',
+          servers: [ipv4('10.20.0.1')],
+          comment: 'switchyard:lab',
+        },
+      ]);
+      assert.match(r.error?.message ?? '', /is not switchyard's and already claims \.switchyard\.internal/);
+      assert.equal(h.nrpt.length, 1);
+    });
+
+    test('a foreign rule that already sends our namespace to the switch is used as it is', async () => {
+      const h = bareHost();
+      h.addNrptRule(['.switchyard.internal'], ['10.20.0.1'], 'added by hand from the README');
+      await expectEmptyPlanAfterApply(h);
+      assert.equal(h.nrpt.length, 1);
+      assert.equal(h.nrpt[0]!.comment, 'added by hand from the README');
+    });
   });
 });

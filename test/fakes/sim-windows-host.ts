@@ -13,6 +13,11 @@
  * - The Hyper-V firewall exists on Windows 11 22H2+ only (`hyperVFirewall` undefined = Windows 10, where
  *   Set-NetFirewallHyperVVMSetting is not recognized and the guarded op skips it); WSL's inbound default is
  *   Block (windows-fixtures §7.3). Set-NetFirewallHyperVVMSetting -DefaultInboundAction Allow sets it.
+ * - NRPT (windows-fixtures §8.2): Add-DnsClientNrptRule assigns the rule a new GUID as its Name and keeps
+ *   Namespace, NameServers and Comment as given; Remove-DnsClientNrptRule -Name removes that one rule. Rules
+ *   are a list, so two rules for one namespace can exist (nothing in the cmdlets refuses it). The ops are
+ *   carried out the way their PowerShell (host/windows/ops.ts) drives those cmdlets. `nrptGroupPolicy`: the
+ *   GPO DnsPolicyConfig key exists (the rules are still listed; Windows just ignores them).
  */
 import type { ExecuteResult, Host } from '../../src/host/host.js';
 import type {
@@ -20,6 +25,7 @@ import type {
   ObservedHost,
   ObservedHyperVFirewall,
   ObservedNat,
+  ObservedNrptRule,
   ObservedSwitch,
 } from '../../src/model/observed.js';
 import type { Op } from '../../src/model/ops.js';
@@ -45,6 +51,10 @@ export class SimWindowsHost implements Host {
   wslconfig: string | undefined;
   hyperVFirewall: ObservedHyperVFirewall | undefined;
   wslAdapter: string | undefined;
+  nrpt: ObservedNrptRule[] = [];
+  nrptGroupPolicy = false;
+  /** Source of the GUIDs Add-DnsClientNrptRule assigns (deterministic here). */
+  private guids = 0;
   /** How many polls a newly created adapter stays invisible. */
   adapterDelay = 2;
   log: string[] = [];
@@ -68,6 +78,7 @@ export class SimWindowsHost implements Host {
           hyperVFirewall: this.hyperVFirewall,
         },
         wslInterface: this.wslAdapter,
+        nrpt: { rules: this.nrpt, groupPolicy: this.nrptGroupPolicy },
       }),
     );
   }
@@ -88,6 +99,13 @@ export class SimWindowsHost implements Host {
     const a = { name, addresses, forwarding, hiddenFor: 0 };
     this.adapters.push(a);
     return a;
+  }
+
+  /** Add-DnsClientNrptRule as a user or another program would run it: returns the Name Windows assigned. */
+  addNrptRule(namespaces: string[], nameServers: string[], comment?: string): string {
+    const name = `{00000000-0000-4000-8000-${String(++this.guids).padStart(12, '0')}}`;
+    this.nrpt.push({ name, namespaces, nameServers, comment });
+    return name;
   }
 
   /** WSL started while its pinned range clashed with a route: it picks another and saves it (research §0). */
@@ -175,6 +193,32 @@ export class SimWindowsHost implements Host {
         return;
       case 'setHyperVFirewallInbound':
         if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: 'allow' };
+        return;
+      case 'addNrptRule': {
+        // As ops.ts's script drives the cmdlets.
+        const lower = (x: string): string => x.toLowerCase();
+        const servers = op.servers.map(formatIpv4).join(',');
+        const ns = lower(op.namespace);
+        const foreign = this.nrpt.filter(
+          (r) => !lower(r.comment ?? '').startsWith('switchyard:') && r.namespaces.map(lower).includes(ns),
+        );
+        for (const r of foreign)
+          if (r.nameServers.join(',') !== servers)
+            throw new Error(`NRPT rule ${r.name} is not switchyard's and already claims ${op.namespace}`);
+        let kept = false;
+        for (const r of this.nrpt.filter((x) => lower(x.comment ?? '') === lower(op.comment))) {
+          if (!kept && lower(r.namespaces.join(',')) === ns && r.nameServers.join(',') === servers)
+            kept = true;
+          else this.nrpt = this.nrpt.filter((x) => x !== r);
+        }
+        if (!kept && foreign.length === 0)
+          this.addNrptRule([op.namespace], op.servers.map(formatIpv4), op.comment);
+        return;
+      }
+      case 'removeNrptRule':
+        this.nrpt = this.nrpt.filter(
+          (r) => !(r.name === op.name && (r.comment ?? '').toLowerCase().startsWith('switchyard:')),
+        );
         return;
     }
   }

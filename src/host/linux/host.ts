@@ -130,6 +130,8 @@ export class LinuxHost implements Host {
         case 'clearWslUserIp':
         case 'setWslConfig':
         case 'setHyperVFirewallInbound':
+        case 'addNrptRule':
+        case 'removeNrptRule':
           return { done: i, error: new Error(`${op.op} is Windows-only`) };
       }
       const r = await runOps(linux, this.run);

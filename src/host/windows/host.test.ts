@@ -69,6 +69,40 @@ describe('Windows host: observation → plan', () => {
     assert.ok(plan.changes.some((c) => c.action === '!' && c.resource === 'nat'));
   });
 
+  test('NRPT: a converged host plans no dns-rule; rules map with their mark; the GPO flag comes through', () => {
+    const single = fixture('ps51-single-switch');
+    assert.deepEqual(single.nrpt, {
+      rules: [
+        {
+          name: '{6a78d8d1-231d-4d1e-bc23-fb593e11a53d}',
+          namespaces: ['.switchyard.internal'],
+          nameServers: ['10.0.251.1'],
+          comment: 'switchyard:switchyard',
+        },
+      ],
+      groupPolicy: false,
+    });
+    const config = parseConfig(
+      'switches:\n  - { name: switchyard, subnet: 10.0.251.0/24, host: 10.0.251.1 }\n',
+      't.yaml',
+    );
+    const desired = desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+    assert.deepEqual(
+      makePlan(desired, single).changes.filter((c) => c.resource === 'dns-rule'),
+      [],
+    );
+    assert.equal(fixture('ps51-foreign-nat').nrpt?.groupPolicy, true);
+  });
+
+  test('NRPT not observable (no DnsClient module: the section is null): nothing is planned for it', () => {
+    const raw = JSON.parse(
+      readFileSync(new URL('../../../../test/fixtures/windows/ps7-clean.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
+    const parsed = parseObservation({ ...raw, nrptRules: null });
+    assert.ok(!isObservationError(parsed));
+    assert.equal(toObservedHost(parsed).nrpt, undefined);
+  });
+
   test('execute: one elevated PowerShell run whose script parses; failure reports the step reached', async () => {
     const seen: string[] = [];
     const host = new WindowsHost({

@@ -92,6 +92,19 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
         }
       : undefined,
     wslInterface: findWslAdapter(w)?.name,
+    // Unreadable rules (no DnsClient module) leave NRPT unobserved: nothing is planned for it.
+    nrpt:
+      w.nrptRules === null
+        ? undefined
+        : {
+            rules: w.nrptRules.map((r) => ({
+              name: r.name,
+              namespaces: r.namespaces,
+              nameServers: r.nameServers,
+              comment: r.comment ?? undefined,
+            })),
+            groupPolicy: w.nrptPolicy?.groupPolicy ?? false,
+          },
   };
 }
 

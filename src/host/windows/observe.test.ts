@@ -91,6 +91,7 @@ test('observation script: every section guarded, arrays kept, serialised with -I
     'firewallRules',
     'hypervFirewall',
     'nrptRules',
+    'nrptPolicy',
     'wsl',
   ]) {
     assert.match(script, new RegExp(`Get-Section '${section}' `), section);
@@ -321,9 +322,10 @@ test('fixture ps51-single-switch: one of everything; collapsed single values bec
       namespaces: ['.switchyard.internal'],
       nameServers: ['10.0.251.1'],
       displayName: null,
-      comment: MANAGED_SWITCH_NOTE,
+      comment: 'switchyard:switchyard',
     },
   ]);
+  assert.deepEqual(obs.nrptPolicy, { groupPolicy: false });
   assert.deepEqual(obs.firewallRules?.[0]?.localPorts, ['67']);
   assert.equal(findWslAdapter(obs), undefined);
 });
@@ -371,6 +373,7 @@ function doc(over: Record<string, unknown> = {}): Record<string, unknown> {
     firewallRules: [],
     hypervFirewall: null,
     nrptRules: [],
+    nrptPolicy: [{ groupPolicy: false }],
     wsl: null,
     notes: [],
     ...over,
@@ -572,4 +575,30 @@ test('WSL adapter names: both network names, with a number appended, nothing els
     ),
   );
   assert.equal(findWslAdapter(obs)?.ifIndex, 67, 'the one that is up');
+});
+
+test('NRPT: every rule by default; with namespaces, ours (by Comment) and those; the GPO key is looked up', () => {
+  const all = observationScript();
+  assert.match(all, /\$nrptNames = @\(\)/);
+  assert.match(all, /\$nrptNames\.Count -eq 0 -or "\$\(\$_\.Comment\)" -like 'switchyard:\*' -or/);
+  assert.ok(
+    all.includes(
+      "Test-Path -LiteralPath 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig'",
+    ),
+  );
+});
+
+test('NRPT: the Group Policy flag, and its absence from an older observation (null, with a note)', () => {
+  assert.deepEqual(fixture('ps51-foreign-nat.json').nrptPolicy, { groupPolicy: true });
+  assert.deepEqual(ok(parseObservation(doc({ nrptPolicy: [{ groupPolicy: 'True' }] }))).nrptPolicy, {
+    groupPolicy: true,
+  });
+  const d = doc();
+  delete d.nrptPolicy;
+  const obs = ok(parseObservation(d));
+  assert.equal(obs.nrptPolicy, null);
+  assert.deepEqual(
+    obs.notes.map((n) => [n.section, n.errorId]),
+    [['nrptPolicy', 'MissingSection']],
+  );
 });

@@ -40,6 +40,13 @@ export const DEFAULT_FIREWALL_GROUP = 'switchyard';
 export const MANAGED_SWITCH_NOTE = 'switchyard';
 /** WSL's VM creator id for the Hyper-V firewall (microsoft/WSL WslCoreNetworkingSupport.h). */
 export const WSL_VM_CREATOR_ID = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
+/**
+ * Group Policy's NRPT key: when it exists (even empty) Windows ignores the local rules (research
+ * windows-fixtures §8.2; gravitational/teleport#56060, tailscale/tailscale#11684).
+ */
+export const NRPT_GPO_KEY = 'SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig';
+/** switchyard's NRPT rules carry a Comment starting with this (model/resources/dns-rule.ts NRPT_MARK). */
+export const NRPT_COMMENT_PREFIX = 'switchyard:';
 /** HKLM (NatNetwork, NatGatewayIpAddress) and HKCU (NatIpAddress) key of WSL's persisted NAT state. */
 export const LXSS_KEY = 'SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
 
@@ -152,6 +159,11 @@ export interface ObservedNrptRule {
   comment: string | null;
 }
 
+/** Whether Group Policy sets NRPT rules (then the local ones, ours included, are ignored). */
+export interface ObservedNrptPolicy {
+  groupPolicy: boolean;
+}
+
 /** WSL's persisted NAT state and the user's .wslconfig, raw: validating them is the planner's job. */
 export interface ObservedWsl {
   /** HKLM …\Lxss NatNetwork, e.g. "172.29.192.0/20"; null when not set (WSL never started in NAT mode). */
@@ -197,8 +209,10 @@ export interface ObservedWindows {
   firewallRules: ObservedFirewallRule[] | null;
   /** null also when WSL's VM creator has no settings yet. */
   hypervFirewall: ObservedHypervFirewall | null;
-  /** NRPT rules for our DNS namespaces. */
+  /** NRPT rules: all of them, or (with `nrptNamespaces`) ours and those for these namespaces. */
   nrptRules: ObservedNrptRule[] | null;
+  /** null when it could not be read. */
+  nrptPolicy: ObservedNrptPolicy | null;
   wsl: ObservedWsl | null;
   notes: ObservationNote[];
 }
@@ -215,7 +229,10 @@ export function isObservationError(r: ObservationResult): r is { error: string }
 export interface ObservationOptions {
   /** Our firewall rule group; default DEFAULT_FIREWALL_GROUP. */
   firewallGroup?: string;
-  /** DNS namespaces whose NRPT rules to report, e.g. ["switchyard.internal"] (leading dot optional). */
+  /**
+   * DNS namespaces whose NRPT rules to report besides switchyard's own, e.g. ["switchyard.internal"]
+   * (leading dot optional); default: every rule.
+   */
   nrptNamespaces?: readonly string[];
 }
 
@@ -283,7 +300,10 @@ export function observationScript(options: ObservationOptions = {}): string {
     NetSecurity\\Get-NetFirewallHyperVVMSetting -PolicyStore ActiveStore -Name ${psString(WSL_VM_CREATOR_ID)} | Select-Object -Property @('Name', ${hv('Enabled')}, ${hv('DefaultInboundAction')}, ${hv('DefaultOutboundAction')}, ${hv('LoopbackEnabled')})
   }
   Get-Section 'nrptRules' 'DnsClient' 'Get-DnsClientNrptRule' {
-    DnsClient\\Get-DnsClientNrptRule | Where-Object { @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}
+    DnsClient\\Get-DnsClientNrptRule | Where-Object { $nrptNames.Count -eq 0 -or "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} -or @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}
+  }
+  Get-Section 'nrptPolicy' $null $null {
+    [ordered]@{ groupPolicy = [bool](Test-Path -LiteralPath ${psString(`HKLM:\\${NRPT_GPO_KEY}`)}) }
   }
   Get-Section 'wsl' $null $null {
     $m = Get-ItemProperty -LiteralPath ${psString(`HKLM:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
@@ -610,6 +630,11 @@ function parseNrptRule(e: Rec): ObservedNrptRule | string {
   };
 }
 
+function parseNrptPolicy(e: Rec): ObservedNrptPolicy | string {
+  const groupPolicy = bool(field(e, 'groupPolicy'));
+  return groupPolicy === null ? 'NRPT policy without a groupPolicy flag' : { groupPolicy };
+}
+
 function parseWsl(e: Rec): ObservedWsl {
   const s = (k: string): string | null => {
     const v = str(field(e, k));
@@ -703,6 +728,7 @@ export function parseObservation(input: unknown): ObservationResult {
     firewallRules: section(doc, 'firewallRules', parseFirewallRule, notes),
     hypervFirewall: hyperv?.[0] ?? null,
     nrptRules: section(doc, 'nrptRules', parseNrptRule, notes),
+    nrptPolicy: section(doc, 'nrptPolicy', parseNrptPolicy, notes)?.[0] ?? null,
     wsl: wslEntries?.[0] ?? null,
     notes,
   };

@@ -2,12 +2,12 @@
  * Abstract operations as PowerShell: each one guarded so it is idempotent (a re-run of the same script is
  * harmless), with every config value passed through psString/psArray — never spliced raw. The ownership
  * marks: VM switches carry Notes 'switchyard'; NetNats are named 'switchyard-<switch>'; firewall rules are
- * in the group 'switchyard'.
+ * in the group 'switchyard'; NRPT rules carry the Comment 'switchyard:<switch>'.
  */
 import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
-import { WSL_VM_CREATOR_ID } from './observe.js';
+import { NRPT_COMMENT_PREFIX, WSL_VM_CREATOR_ID } from './observe.js';
 import { psArray, psString } from './quote.js';
 
 export const OWNER_NOTE = 'switchyard';
@@ -91,6 +91,26 @@ export function renderOpPs(op: Op): string {
       const cmd = 'Set-NetFirewallHyperVVMSetting';
       return `if (Get-Command -Name ${psString(cmd)} -ErrorAction SilentlyContinue) { ${cmd} -Name ${psString(WSL_VM_CREATOR_ID)} -DefaultInboundAction Allow }`;
     }
+    case 'addNrptRule': {
+      // Get-DnsClientNrptRule prints Namespace and NameServers as lists; -eq/-contains/-like ignore case, as
+      // Windows does for DNS names. A rule not ours on the namespace is refused unless it says the same (then
+      // it stands in for ours); our rules with this mark are replaced unless one is equal (dns-rule.ts).
+      const ns = psString(op.namespace);
+      const servers = psString(op.servers.map(formatIpv4).join(','));
+      return [
+        `$rules = @(Get-DnsClientNrptRule -ErrorAction SilentlyContinue)`,
+        `$foreign = @($rules | Where-Object { "$($_.Comment)" -notlike ${psString(`${NRPT_COMMENT_PREFIX}*`)} -and @($_.Namespace) -contains ${ns} })`,
+        `foreach ($x in $foreign) { if ((@($x.NameServers) -join ',') -ne ${servers}) { throw ('NRPT rule ' + $x.Name + ' is not switchyard''s and already claims ' + ${ns} + ': remove it (Remove-DnsClientNrptRule -Name ' + $x.Name + ' -Force) if nothing needs it, or set dns.domain to another domain') } }`,
+        `$kept = $false`,
+        `foreach ($x in @($rules | Where-Object { $_.Comment -eq ${psString(op.comment)} })) {`,
+        `  if (-not $kept -and (@($x.Namespace) -join ',') -eq ${ns} -and (@($x.NameServers) -join ',') -eq ${servers}) { $kept = $true } else { Remove-DnsClientNrptRule -Name $x.Name -Force }`,
+        `}`,
+        `if (-not $kept -and $foreign.Count -eq 0) { Add-DnsClientNrptRule -Namespace ${ns} -NameServers ${psArray(op.servers.map(formatIpv4))} -Comment ${psString(op.comment)} }`,
+      ].join('\n');
+    }
+    case 'removeNrptRule':
+      // Only a rule that carries our mark, whatever Name the plan saw.
+      return `Get-DnsClientNrptRule -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} } | ForEach-Object { Remove-DnsClientNrptRule -Name $_.Name -Force }`;
   }
 }
 

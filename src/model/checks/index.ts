@@ -3,6 +3,7 @@ import type { Check, CheckInputs } from './check.js';
 import { daemonChecks, portChecks } from './daemon.js';
 import { forwardingChecks } from './forwarding.js';
 import { natChecks, switchChecks } from './host.js';
+import { nrptChecks } from './nrpt.js';
 import { rangeChecks } from './ranges.js';
 import { firewallChecks, wslChecks } from './windows.js';
 
@@ -14,6 +15,7 @@ export const CHECKS: readonly CheckFn[] = [
   natChecks,
   forwardingChecks,
   firewallChecks,
+  nrptChecks,
   wslChecks,
   daemonChecks,
   portChecks,

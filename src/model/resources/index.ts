@@ -1,10 +1,12 @@
 /**
- * The resource kinds, in creation order: a switch before its address, the address before NAT and forwarding.
+ * The resource kinds, in creation order: a switch before its address, the address before NAT and forwarding,
+ * the DNS server's firewall rules before the NRPT rule that sends names to it.
  * Deletions run in the reverse order (makePlan does that), so nothing is removed from under something else.
  */
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
+import { diffDnsRules } from './dns-rule.js';
 import { diffFirewall } from './firewall.js';
 import { diffForwarding } from './forwarding.js';
 import { diffHostAddresses } from './host-address.js';
@@ -22,6 +24,7 @@ export const resources: readonly Diff[] = [
   diffNat,
   diffForwarding,
   diffFirewall,
+  diffDnsRules,
   diffWsl,
   diffWslConfig,
   diffHyperVFirewall,

@@ -21,7 +21,9 @@
 //      built, the resource name (UTF-16LE) present. Then writes the .sha256 file and prints size and hash.
 //   --linux-check additionally injects the same blob into a copy of this (Linux) node and runs it
 //   (`--version`, `script --target windows`), comparing with bin/switchyard.js: it proves the bundle works
-//   as a SEA; it does not run the Windows exe.
+//   as a SEA; it does not run the Windows exe. test/lab/wine.test.ts runs the exe itself under Wine
+//   (Debian 12's wine64, prefix set to win10: Node 20 refuses Windows 7, Wine 8.0's default) and compares
+//   its output with bin/switchyard.js.
 //
 // Windows signing (optional, IT): node.exe from the package is Authenticode-signed; injection invalidates that
 // signature. Sign the result with your own certificate: `signtool sign /fd SHA256 /a dist\switchyard.exe`
@@ -212,7 +214,9 @@ console.log(
   `${tag} PE checked: MZ, PE x64, fuse flipped, ${RESOURCE} present and equal to the built blob (offset ${blobAt})`,
 );
 console.log(`${tag} ${exe}: ${bytes.length} bytes, sha256 ${hash}`);
-console.log(`${tag} not run: the Windows exe was not executed here (no Windows runtime).`);
+console.log(
+  `${tag} not run here: the exe itself. Under Wine: node scripts/run-tests.mjs lab wine (test/lab/wine.test.ts)`,
+);
 
 // Optional: the same blob in a Linux node, run for real.
 if (linuxCheck) {

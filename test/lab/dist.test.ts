@@ -4,7 +4,7 @@
  * and says which command makes one. With it: the .sha256 file matches, the file is a PE32+ x64 image ("MZ",
  * "PE\0\0", machine 0x8664), the SEA fuse is flipped, the NODE_SEA_BLOB resource name is there and the blob
  * dist/sea/switchyard.blob is embedded byte for byte, and the build's version is package.json's.
- * The exe itself is not run (no Windows runtime here).
+ * The exe itself is run under Wine by test/lab/wine.test.ts.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -44,7 +44,8 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
       host: choice.host,
       nat: sw.nat,
       dhcp: sw.dhcp.enabled,
-      dnsDomain: sw.dns.enabled ? sw.dns.domain : undefined,
+      // The daemon serves DNS beside DHCP (it needs the scope DHCP resolves): no DHCP, no DNS server to point at.
+      dnsDomain: sw.dns.enabled && sw.dhcp.enabled ? sw.dns.domain : undefined,
     };
   });
   // Linux: not managed (an accept in our nftables table cannot override another table's drop; see host/linux/host.ts).
@@ -52,8 +53,17 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
     s.dhcp && platform === 'windows'
       ? [
           { name: `switchyard DHCP ${s.name}`, protocol: 'udp', port: 67, from: [s.subnet, UNCONFIGURED] },
-          { name: `switchyard DNS ${s.name}`, protocol: 'udp', port: 53, from: [s.subnet] },
-          { name: `switchyard DNS-TCP ${s.name}`, protocol: 'tcp', port: 53, from: [s.subnet] },
+          ...(s.dnsDomain !== undefined
+            ? [
+                { name: `switchyard DNS ${s.name}`, protocol: 'udp' as const, port: 53, from: [s.subnet] },
+                {
+                  name: `switchyard DNS-TCP ${s.name}`,
+                  protocol: 'tcp' as const,
+                  port: 53,
+                  from: [s.subnet],
+                },
+              ]
+            : []),
         ]
       : [],
   );

@@ -69,18 +69,28 @@ describe('diffDnsRules', () => {
     assert.equal(nrptOwner(rule([], [])), undefined);
   });
 
-  test('two switches on one domain: blocked, with the fix', () => {
+  test('two switches on one domain: one rule, to the first switch (both answer from one name book)', () => {
     const two = desired(
       'switches:\n  - { name: a, subnet: 10.20.0.0/24 }\n  - { name: b, subnet: 10.22.0.0/24, dns: { domain: SWITCHYARD.internal } }\n',
     );
     const changes = diffDnsRules(two, host([]));
     assert.deepEqual(
       changes.map((c) => `${c.action} ${c.key}`),
-      ['+ a', '! b'],
+      ['+ a'],
     );
-    assert.match(
-      changes[1]!.detail,
-      /"a" and "b" both use the DNS domain SWITCHYARD\.internal: give each its own dns\.domain/,
+    assert.deepEqual(changes[0]!.ops, [
+      {
+        op: 'addNrptRule',
+        namespace: '.switchyard.internal',
+        servers: [0x0a140001],
+        comment: 'switchyard:a',
+      },
+    ]);
+    // a rule b owned from before (when it had its own domain) goes
+    const old = diffDnsRules(two, host([rule(['.b.internal'], ['10.22.0.1'], 'switchyard:b')]));
+    assert.deepEqual(
+      old.map((c) => `${c.action} ${c.key}`),
+      ['+ a', '- b'],
     );
   });
 

@@ -1,5 +1,5 @@
 /**
- * Windows: one NRPT rule per switch with DNS on, sending `.<domain>` to the switch's host address, so the
+ * Windows: one NRPT rule per DNS domain served (see desiredNrptRules), sending `.<domain>` to the switch's host address, so the
  * host — and WSL, which resolves through the host (DNS tunneling honours NRPT, research windows-anchors
  * §24) — finds `<name>.<domain>`. Only programs that use the Windows DNS API follow NRPT (nslookup does not,
  * MicrosoftDocs/windows-itpro-docs#9680).
@@ -38,10 +38,19 @@ export interface DesiredNrptRule {
   server: Ipv4;
 }
 
+/**
+ * One rule per domain. Switches may share a domain: every switch's DNS server answers from one name book
+ * (src/daemon/dns.ts), so the first switch in config order that serves the domain gets the rule.
+ */
 export function desiredNrptRules(d: DesiredHost): DesiredNrptRule[] {
-  return d.switches.flatMap((s) =>
-    s.dnsDomain === undefined ? [] : [{ switchName: s.name, namespace: `.${s.dnsDomain}`, server: s.host }],
-  );
+  const out: DesiredNrptRule[] = [];
+  for (const s of d.switches) {
+    if (s.dnsDomain === undefined) continue;
+    const namespace = `.${s.dnsDomain}`;
+    if (out.some((w) => same(w.namespace, namespace))) continue;
+    out.push({ switchName: s.name, namespace, server: s.host });
+  }
+  return out;
 }
 
 /** NRPT namespaces, like Windows DNS names, compare without regard to case. */
@@ -69,19 +78,8 @@ export function diffDnsRules(d: DesiredHost, o: ObservedHost): Change[] {
   const rules = o.nrpt.rules;
   const wanted = desiredNrptRules(d);
   const out: Change[] = [];
-  for (const [i, want] of wanted.entries()) {
+  for (const want of wanted) {
     const target = `${want.namespace} → ${formatIpv4(want.server)}`;
-    const earlier = wanted.slice(0, i).find((w) => same(w.namespace, want.namespace));
-    if (earlier) {
-      out.push({
-        resource: 'dns-rule',
-        key: want.switchName,
-        action: '!',
-        detail: `switches "${earlier.switchName}" and "${want.switchName}" both use the DNS domain ${want.namespace.slice(1)}: give each its own dns.domain`,
-        ops: [],
-      });
-      continue;
-    }
     const foreign = rules.filter((r) => nrptOwner(r) === undefined && claims(r, want.namespace));
     const conflicting = foreign.filter((r) => !serves(r, want));
     const mine = rules.filter((r) => same(nrptOwner(r) ?? '', want.switchName));

@@ -64,6 +64,7 @@ async function converged(): Promise<Setup> {
       result: {
         pid: 777,
         switches: [{ name: 'lab', subnet: lab.subnet, host: lab.host, dynamicLeases: 0, maxLeases: 1000 }],
+        dns: [{ switch: 'lab', listening: `udp+tcp ${lab.host}:53`, names: 2 }],
       },
     },
   };
@@ -102,6 +103,10 @@ describe('doctor on the simulated Windows host', () => {
     assert.ok(!r.output.includes('✘'), r.output);
     assert.match(r.output, /✔ switch lab exists — Internal; adapter vEthernet \(lab\)/);
     assert.match(r.output, /✔ daemon running and answering — pid 777; serving lab/);
+    assert.match(
+      r.output,
+      /✔ DNS answering on switch lab — udp\+tcp [\d.]+:53; 2 names in switchyard\.internal/,
+    );
     assert.match(r.output, /all \d+ checks passed/);
     const j = JSON.parse((await doctor(s, true)).output) as { checks: JsonCheck[] };
     assert.ok(j.checks.length >= 13);

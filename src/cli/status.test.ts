@@ -58,6 +58,9 @@ describe('status', () => {
           switches: [
             { name: 'lab', subnet: '10.20.0.0/24', host: '10.20.0.1', dynamicLeases: 3, maxLeases: 1000 },
           ],
+          dns: [
+            { switch: 'lab', error: 'DNS: udp 10.20.0.1:53 for switch "lab" is in use by another process' },
+          ],
         },
       },
       leases: { running: true, ok: true, result: [{}, {}, {}, {}] },
@@ -78,6 +81,7 @@ describe('status', () => {
         'vEthernet (WSL)  off',
         '',
         'daemon: running, pid 4242, 4 leases; lab 3/1000 dynamic',
+        'dns lab: NOT SERVING (DNS: udp 10.20.0.1:53 for switch "lab" is in use by another process)',
         '',
       ].join('\n'),
     );
@@ -99,6 +103,14 @@ describe('status', () => {
       pid: 4242,
       leases: 4,
       switches: [{ name: 'lab', dynamicLeases: 3, maxLeases: 1000 }],
+      dns: [
+        {
+          switch: 'lab',
+          listening: null,
+          error: 'DNS: udp 10.20.0.1:53 for switch "lab" is in use by another process',
+          names: null,
+        },
+      ],
     });
   });
 
@@ -118,7 +130,7 @@ describe('status', () => {
       switches: [],
       ranges: [],
       adapters: [],
-      daemon: { running: true, error: 'timed out', pid: null, leases: null, switches: [] },
+      daemon: { running: true, error: 'timed out', pid: null, leases: null, switches: [], dns: [] },
       problems: ['a route overlaps 10.20.0.0/24'],
     };
     assert.match(renderStatus(s), /daemon: not answering \(timed out\)\nwarning: a route overlaps/);

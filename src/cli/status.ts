@@ -28,6 +28,7 @@ export interface StatusJson {
     pid: number | null;
     leases: number | null;
     switches: { name: string; dynamicLeases: number | null; maxLeases: number | null }[];
+    dns: { switch: string; listening: string | null; error: string | null; names: number | null }[];
   };
   problems: string[];
 }
@@ -102,6 +103,12 @@ export async function statusData(
         dynamicLeases: s.dynamicLeases ?? null,
         maxLeases: s.maxLeases ?? null,
       })),
+      dns: (st?.dns ?? []).map((x) => ({
+        switch: x.switch,
+        listening: x.listening ?? null,
+        error: x.error ?? null,
+        names: x.names ?? null,
+      })),
     },
     problems: [
       ...(g.pinnedError !== undefined ? [g.pinnedError] : []),
@@ -162,6 +169,12 @@ export function renderStatus(s: StatusJson): string {
     lines.push(
       `daemon: running, pid ${d.pid ?? '?'}, ${d.leases ?? '?'} lease${d.leases === 1 ? '' : 's'}${per ? `; ${per}` : ''}`,
     );
+    for (const x of d.dns)
+      lines.push(
+        x.listening !== null
+          ? `dns ${x.switch}: ${x.listening}, ${x.names ?? '?'} names`
+          : `dns ${x.switch}: NOT SERVING (${x.error ?? 'unknown'})`,
+      );
   }
   for (const p of s.problems) lines.push(`warning: ${p}`);
   return lines.join('\n') + '\n';

@@ -70,6 +70,13 @@ export interface DaemonStatus {
     maxLeases: number | undefined;
     reservations: number | undefined;
   }[];
+  /** The DNS server per switch (absent from daemons older than DNS). */
+  dns: {
+    switch: string;
+    listening: string | undefined;
+    error: string | undefined;
+    names: number | undefined;
+  }[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -92,6 +99,12 @@ export function readDaemonStatus(v: unknown): DaemonStatus | undefined {
       dynamicLeases: num(s.dynamicLeases),
       maxLeases: num(s.maxLeases),
       reservations: num(s.reservations),
+    })),
+    dns: (Array.isArray(v.dns) ? v.dns.filter(isRecord) : []).map((x) => ({
+      switch: str(x.switch) ?? '?',
+      listening: str(x.listening),
+      error: str(x.error),
+      names: num(x.names),
     })),
   };
 }

@@ -92,6 +92,7 @@ const STATUS = {
   pid: 4242,
   startedAt: '2026-01-01T00:00:00.000Z',
   switches: [{ name: 'lab', subnet: '10.20.0.0/24', host: '10.20.0.1', dynamicLeases: 1, maxLeases: 1000 }],
+  dns: [{ switch: 'lab', listening: 'udp+tcp 10.20.0.1:53', names: 3 }],
 };
 
 function inputs(
@@ -138,6 +139,7 @@ const WIN_IDS = [
   'wsl:wslconfig',
   'wsl:hyperv-firewall',
   'daemon',
+  'dns:lab',
   'port:67',
   'port:53',
 ];
@@ -164,11 +166,32 @@ describe('doctor checks (pure)', () => {
         'nat:lab',
         'forwarding:lab',
         'daemon',
+        'dns:lab',
         'port:67',
         'port:53',
       ],
     );
     for (const c of checks) assert.equal(c.ok, true, `${c.id}: ${c.detail}`);
+  });
+
+  test('a DNS server that could not listen fails with the reason and the fix; DNS off: no check', () => {
+    const i = inputs(healthyWindows());
+    const error = 'DNS: UDP 10.20.0.1:53 for switch "lab" is in use by another process';
+    const broken = runChecks({
+      ...i,
+      daemon: { running: true, status: { ...STATUS, dns: [{ switch: 'lab', error }] } },
+    }).find((c) => c.id === 'dns:lab');
+    assert.equal(broken?.ok, false);
+    assert.equal(broken?.detail, error);
+    assert.match(broken?.fix ?? '', /SharedAccess/);
+    const off = parseConfig(
+      'switches:\n  - { name: lab, subnet: 10.20.0.0/24, dns: { enabled: false } }\n',
+      'x.yaml',
+    );
+    assert.equal(
+      runChecks({ ...i, config: off }).some((c) => c.id === 'dns:lab'),
+      false,
+    );
   });
 
   test('ports left out when not looked for; daemon and ports left out without DHCP', () => {

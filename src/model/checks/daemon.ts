@@ -1,6 +1,6 @@
 /** The daemon (DHCP on each switch) answers on its control channel, and the ports it needs are free. */
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
-import { fail, pass, readDaemonStatus, type Check, type CheckInputs } from './check.js';
+import { fail, pass, readDaemonStatus, type Check, type CheckInputs, type DaemonStatus } from './check.js';
 
 const START =
   'start it: `switchyard serve` (foreground), or install the boot-time service with `switchyard install`';
@@ -47,7 +47,26 @@ export function daemonChecks(i: CheckInputs): Check[] {
         'restart the daemon so that it reads the current config and pinned ranges',
       ),
     ];
-  return [pass('daemon', title, `${pid}; serving ${served.join(', ')}`)];
+  return [pass('daemon', title, `${pid}; serving ${served.join(', ')}`), ...dnsChecks(i, st)];
+}
+
+/** Each switch with DNS on has its DNS server listening (a taken port 53 stops DNS, not DHCP). */
+function dnsChecks(i: CheckInputs, st: DaemonStatus): Check[] {
+  const wanted = i.config.switches.filter((s) => s.dhcp.enabled && s.dns.enabled);
+  return wanted.map((sw) => {
+    const title = `DNS answering on switch ${sw.name}`;
+    const e = st.dns.find((x) => x.switch === sw.name);
+    if (e === undefined)
+      return fail(`dns:${sw.name}`, title, 'the daemon reports no DNS server for it', 'restart the daemon');
+    if (e.listening === undefined)
+      return fail(
+        `dns:${sw.name}`,
+        title,
+        e.error ?? 'not listening',
+        'free port 53 on the switch address (on Windows: Internet Connection Sharing, the SharedAccess service, often holds it) and restart the daemon',
+      );
+    return pass(`dns:${sw.name}`, title, `${e.listening}; ${e.names ?? '?'} names in ${sw.dns.domain}`);
+  });
 }
 
 const PORTS: { port: number; what: string }[] = [

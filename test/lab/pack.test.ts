@@ -40,6 +40,7 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 const ALLOWED: readonly RegExp[] = [
   /^bin\/switchyard\.js$/,
   /^dist\/src\/.+\.js$/,
+  /^dist\/src\/cli\/main\.bundle\.mjs$/,
   /^native\/[^/]+\.c$/,
   /^native\/binding\.gyp$/,
   /^scripts\/build-native\.mjs$/,
@@ -52,6 +53,7 @@ const ALLOWED: readonly RegExp[] = [
 const REQUIRED = [
   'bin/switchyard.js',
   'dist/src/cli/main.js',
+  'dist/src/cli/main.bundle.mjs',
   'native/bindtodevice.c',
   'native/binding.gyp',
   'scripts/build-native.mjs',

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Start-up time of the CLI: the package as installed (bin/switchyard.js → dist/src, ~107 ES modules plus
-# commander, yaml, zod, pino) against the same source bundled by esbuild into one ES module, for
-# `--version` and for `plan` (read-only on Linux: it observes the host and prints; it changes nothing).
+# Start-up time of the CLI: the module tree tsc writes (dist/src/cli/main.js → ~110 ES modules plus
+# commander, yaml, zod, pino) against what the package runs, the same source bundled into one ES module
+# (dist/src/cli/main.bundle.mjs, made by `npm run build` via scripts/bundle.mjs and loaded by
+# bin/switchyard.js), for `--version` and for `plan` (read-only on Linux: it observes the host and prints).
 #
 #   npm run build && bash bench/startup.sh          # RUNS=20 per command (default)
 #   RUNS=50 bash bench/startup.sh
 #
-# The bundle is written to dist/src/cli/startup-bench.bundle.mjs, beside main.js, so that the relative URLs
-# in the source (package.json for the version, bin/switchyard.js for install) resolve as in the package; it
-# is removed on exit. Runs alternate A B A B ... so that drift of this (shared, noisy) machine hits both;
-# one warm-up each, not counted. Figures: median and min of wall and CPU (user+sys) seconds, from bash's
-# `time`. Quote CPU medians: wall times on a busy machine swing more. `node -e 0` is the floor.
+# Runs alternate A B A B ... so that drift of this (shared, noisy) machine hits both; one warm-up each, not
+# counted. Figures: median and min of wall and CPU (user+sys) seconds, from bash's `time`. Quote CPU
+# medians: wall times on a busy machine swing more. `node -e 0` is the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,20 +23,20 @@ RUNS=${RUNS:-20}
   exit 2
 }
 CONFIG=switchyard.example.yaml
-BUNDLE=dist/src/cli/startup-bench.bundle.mjs
+BUNDLE=bin/switchyard.js
+TREE=dist/src/cli/main.js
 TIMES=$(mktemp -d)
-trap 'rm -rf "$TIMES" "$BUNDLE"' EXIT
-
-# ini-api is loaded with createRequire(import.meta.url); in the bundle `require` must exist at top level.
-npx --no-install esbuild src/cli/main.ts --bundle --platform=node --format=esm --target=node20 \
-  --outfile="$BUNDLE" --external:'*.node' --legal-comments=none --log-level=warning \
-  --banner:js="import { createRequire as __sy_cr } from 'node:module'; const require = __sy_cr(import.meta.url);"
+trap 'rm -rf "$TIMES"' EXIT
+[ -f dist/src/cli/main.bundle.mjs ] || {
+  echo "startup: no dist/src/cli/main.bundle.mjs: run npm run build first" >&2
+  exit 2
+}
 
 # The bundle must answer as the package does, or its timing means nothing.
 for args in "--version" "plan --config $CONFIG" "script --target windows --config $CONFIG"; do
   # shellcheck disable=SC2086
-  if ! cmp -s <(node bin/switchyard.js $args 2>&1) <(node "$BUNDLE" $args 2>&1); then
-    echo "startup: the bundle's output differs from bin/switchyard.js for: $args" >&2
+  if ! cmp -s <(node "$TREE" $args 2>&1) <(node "$BUNDLE" $args 2>&1); then
+    echo "startup: the bundle's output differs from the module tree's for: $args" >&2
     exit 1
   fi
 done
@@ -60,10 +59,10 @@ stats() {
 bench_pair() { # LABEL ARGS...
   local label=$1
   shift
-  time_one warm node bin/switchyard.js "$@"
+  time_one warm node "$TREE" "$@"
   time_one warm node "$BUNDLE" "$@"
   for _ in $(seq "$RUNS"); do
-    time_one "$label-package" node bin/switchyard.js "$@"
+    time_one "$label-package" node "$TREE" "$@"
     time_one "$label-bundle" node "$BUNDLE" "$@"
   done
 }
@@ -79,10 +78,10 @@ row() { # NAME LABEL
   read -r cm cn <<<"$(stats "$1" 2)"
   printf '%-40s %7s / %-7s %7s / %-7s\n' "$2" "$wm" "$wn" "$cm" "$cn"
 }
-row version-package 'node bin/switchyard.js --version'
-row version-bundle 'bundled (one ES module) --version'
-row plan-package "node bin/switchyard.js plan"
-row plan-bundle 'bundled plan'
+row version-package 'module tree --version'
+row version-bundle 'bin/switchyard.js (bundle) --version'
+row plan-package 'module tree plan'
+row plan-bundle 'bin/switchyard.js (bundle) plan'
 row floor 'node -e 0 (floor)'
 ratio() { awk -v a="$(stats "$1" 2 | cut -d' ' -f1)" -v b="$(stats "$2" 2 | cut -d' ' -f1)" \
   'BEGIN { printf "%.0f%%", (1 - b / a) * 100 }'; }

@@ -28,10 +28,8 @@
 #   python3-gi        GObject introspection for /usr/bin/python3 (libnm from python, next line)
 #   gir1.2-nm-1.0     libnm's nm_keyfile_read/verify of generated NetworkManager keyfiles (Debian 12's nmcli lacks --offline)
 #
-# Not installed: wine64, which test/lab/wine.test.ts uses to run dist/switchyard.exe when both are there
-# (it skips otherwise). Debian 12's wine64 (Wine 8.0) is ~100 MB to download, 700 MB installed, plus ~700 MB
-# per Wine prefix at test time; and CI does not build the exe (`npm run dist`). Install it by hand:
-# apt-get install --no-install-recommends wine64
+#   wine64            runs dist/switchyard.exe (test/lab/wine.test.ts): Debian 12's Wine 8.0, ~100 MB to
+#                     download, 700 MB installed, ~10 s; plus ~700 MB per throw-away Wine prefix at test time
 set -euo pipefail
 
 PACKAGES=(
@@ -52,6 +50,7 @@ PACKAGES=(
   systemd
   python3-gi
   gir1.2-nm-1.0
+  wine64
 )
 
 log() { echo "install-deps: $*" >&2; }

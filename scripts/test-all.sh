@@ -2,13 +2,15 @@
 # The README's test command: everything, from a fresh Debian 12 machine (root, Node 20, npm).
 #   1. Debian packages the tests use (real DHCP clients, iproute2, perfdhcp, dig, ...)
 #   2. npm dependencies, the native Linux socket helper (strict: the lab needs it), the TypeScript build
-#   3. lint, unit tests, then the network-namespace lab tests (root)
+#   3. the Windows exe (checked, then run under Wine by a lab test)
+#   4. lint, unit tests, then the network-namespace lab tests (root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm ci --no-audit --no-fund
 node scripts/build-native.mjs --strict
 npm run build
+node scripts/dist.mjs # switchyard.exe (node.exe from the npm registry), run under Wine by the lab tests
 npm run lint
 npm test
 npm run test:lab

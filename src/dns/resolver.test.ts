@@ -351,3 +351,47 @@ describe('Resolver: sizes', () => {
     assert.equal(ednsOf(m)?.udpSize, 1232);
   });
 });
+
+describe('Resolver: never dies on a packet', () => {
+  test('20,000 random and mutated queries: every one handled, none throws', async () => {
+    const { resolver, upstream } = setup({ queriesPerWindow: 1_000_000 });
+    upstream.answer = (q) =>
+      Promise.resolve({
+        rcode: Rcode.NOERROR,
+        answers: [a(q.name, '203.0.113.1')],
+        authority: [],
+        additional: [],
+      });
+    // xorshift32: reproducible
+    let x = 20261124;
+    const rnd = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    const seeds = [
+      query('web1.sy.internal'),
+      query('intranet.corp.example', RrType.MX, { additional: [optRecord(4096)] }),
+      query('10.251.0.10.in-addr.arpa', RrType.PTR),
+    ];
+    let answered = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let bytes: Uint8Array;
+      if (i % 4 === 0) bytes = Uint8Array.from({ length: rnd(80) }, () => rnd(256));
+      else {
+        bytes = Uint8Array.from(seeds[i % seeds.length]!);
+        for (let k = 0, n = 1 + rnd(4); k < n; k++) bytes[rnd(bytes.length)] = rnd(256);
+        if (rnd(5) === 0) bytes = bytes.subarray(0, rnd(bytes.length));
+      }
+      const from = rnd(8) === 0 ? OUTSIDE : VM;
+      const out = await resolver.handle(bytes, from, rnd(2) === 0 ? 'udp' : 'tcp');
+      if (out !== undefined) {
+        answered++;
+        assert.ok(decodeMessage(out).ok, 'every response we send decodes');
+      }
+    }
+    assert.ok(answered > 1000, `${answered} answered`);
+    assert.equal(resolver.stats.queries, 20_000);
+  });
+});

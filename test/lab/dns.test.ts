@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_BINARIES, startClient, type ClientHandle } from './clients.js';
 import { createLab, labSkipReason, waitUntil, type Lab, type LabClient, type LabProcess } from './netns.js';
-import { startServe, type Daemon } from './switchyard.js';
+import { runCli, startServe, type Daemon } from './switchyard.js';
 
 const skip = labSkipReason(['dig', 'dnsmasq', ...CLIENT_BINARIES.dhclient, ...CLIENT_BINARIES.udhcpc]);
 const HOST = '10.66.0.1';
@@ -180,6 +180,18 @@ forwarding: false
     const ip3 = (await c3.waitBound(15_000)).ip;
     const a = await dig(lab, vm1.ns, [`beta-box.${DOMAIN}`]);
     assert.deepEqual(a.answers, [`A ${ip3}`], a.text);
+  });
+
+  test('`switchyard reserve` while the daemon runs: the new name resolves at once, and goes with unreserve', async () => {
+    const common = ['--config', d.configPath, '--state-dir', d.stateDir];
+    const r = await runCli(['reserve', 'db1', '--ip', '10.66.0.30', ...common]);
+    assert.equal(r.code, 0, r.stderr);
+    const a = await dig(lab, wsl.ns, [`db1.${DOMAIN}`]);
+    assert.deepEqual(a.answers, ['A 10.66.0.30'], a.text);
+    const u = await runCli(['unreserve', 'db1', ...common]);
+    assert.equal(u.code, 0, u.stderr);
+    const n = await dig(lab, wsl.ns, [`db1.${DOMAIN}`]);
+    assert.equal(n.status, 'NXDOMAIN', n.text);
   });
 
   test('other names go through the host resolver to the corporate DNS (split DNS over the "VPN")', async () => {

@@ -21,6 +21,7 @@ import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import { startControlServer, type ControlServer } from './control/server.js';
 import { controlPath } from './control/path.js';
 import type { Logger } from '../log.js';
+import { wslDriftReporter } from './wsl-drift.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
 import { WindowsHost } from '../host/windows/host.js';
@@ -56,6 +57,8 @@ export interface ServeOptions {
   forwardingKeeper?: KeeperBackend | false;
   /** The keeper's poll interval in ms (default 1 s on Linux, 5 s on Windows: each look runs PowerShell). */
   forwardingIntervalMs?: number;
+  /** Windows: the pinned WSL range (CIDR); the keeper's observations report drift from it (wsl-drift.ts). */
+  wslPinned?: string;
 }
 
 export interface RunningDaemon {
@@ -234,7 +237,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform))
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log))
     : false;
   if (backend !== false) {
     keeper = startForwardingKeeper({
@@ -263,10 +266,20 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 }
 
 /** The keeper's default backend: every switch's interface and the WSL interface (Windows: found by observing). */
-function defaultKeeperBackend(config: Config, platform: NodeJS.Platform): KeeperBackend | false {
+function defaultKeeperBackend(
+  config: Config,
+  platform: NodeJS.Platform,
+  wslPinned: string | undefined,
+  log: Logger,
+): KeeperBackend | false {
   const win = platform === 'win32';
   const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
-  if (win) return hostKeeperBackend(new WindowsHost(), switches);
+  if (win)
+    return hostKeeperBackend(
+      new WindowsHost(),
+      switches,
+      wslPinned !== undefined ? wslDriftReporter(wslPinned, log) : undefined,
+    );
   if (platform !== 'linux') return false;
   const wsl = config.wsl?.interface;
   return linuxKeeperBackend([...switches, ...(wsl !== undefined ? [wsl] : [])]);

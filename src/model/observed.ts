@@ -26,6 +26,8 @@ export interface ObservedSwitch {
   ours: boolean;
   /** Windows: Internal / External / Private; Linux: the link kind (bridge). */
   kind: string;
+  /** Windows: the VMs with a network adapter on this switch; undefined when not observed (Linux, or unknown). */
+  vms?: string[] | undefined;
 }
 
 export interface ObservedNat {
@@ -74,6 +76,14 @@ export interface ObservedWsl {
   hyperVFirewall?: ObservedHyperVFirewall | undefined;
 }
 
+/** The boot registration switchyard made (Windows: the Scheduled Task \\switchyard\\switchyard; only ours is read). */
+export interface ObservedBootTask {
+  /** The action's program. */
+  execute: string;
+  /** The action's argument string. */
+  arguments: string;
+}
+
 export interface ObservedHost {
   platform: 'windows' | 'linux';
   switches: ObservedSwitch[];
@@ -86,6 +96,8 @@ export interface ObservedHost {
   wsl: ObservedWsl | undefined;
   /** The WSL host adapter, when one exists ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; Linux: configured). */
   wslInterface: string | undefined;
+  /** Our boot task; undefined when there is none, or on hosts where it is not observed (Linux). */
+  bootTask?: ObservedBootTask | undefined;
 }
 
 export function emptyHost(platform: 'windows' | 'linux'): ObservedHost {

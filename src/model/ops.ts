@@ -4,7 +4,8 @@
  * executes them, never re-decides.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
-import type { FirewallRule } from './observed.js';
+import type { BootTaskSpec } from './desired.js';
+import type { FirewallRule, ObservedHyperVFirewall } from './observed.js';
 
 export type Op =
   | { op: 'createSwitch'; name: string }
@@ -22,6 +23,19 @@ export type Op =
   /** Write %USERPROFILE%\.wslconfig with this text, whole (the diff computed it from the text it saw). */
   | { op: 'setWslConfig'; text: string }
   /** Hyper-V firewall, WSL's VM creator: DefaultInboundAction Allow (Windows 11 22H2+; a no-op where that firewall does not exist). */
-  | { op: 'setHyperVFirewallInbound' };
+  | { op: 'setHyperVFirewallInbound' }
+  /** (Re)register the boot task (Windows Scheduled Task \\switchyard\\switchyard), replacing ours, and start it. */
+  | { op: 'registerBootTask'; task: BootTaskSpec }
+  /** Stop and remove our boot task (only in our task folder). */
+  | { op: 'unregisterBootTask' }
+  // Restoring what switchyard replaced (model/originals.ts), for uninstall. null = the value did not exist.
+  | { op: 'restoreWslNat'; natNetwork: string | null; natGateway: string | null }
+  | { op: 'restoreWslUserIp'; ip: string }
+  /** Delete %USERPROFILE%\.wslconfig (switchyard created it). */
+  | { op: 'removeWslConfig' }
+  | {
+      op: 'restoreHyperVFirewallInbound';
+      action: Exclude<ObservedHyperVFirewall['defaultInboundAction'], 'unknown'>;
+    };
 
 export type OpKind = Op['op'];

@@ -13,10 +13,14 @@
  * - The Hyper-V firewall exists on Windows 11 22H2+ only (`hyperVFirewall` undefined = Windows 10, where
  *   Set-NetFirewallHyperVVMSetting is not recognized and the guarded op skips it); WSL's inbound default is
  *   Block (windows-fixtures §7.3). Set-NetFirewallHyperVVMSetting -DefaultInboundAction Allow sets it.
+ * - Remove-VMSwitch is refused (by our guarded op) while a VM has an adapter on the switch.
+ * - Scheduled Tasks: only ours (\switchyard\switchyard) is observed; `foreignTasks` stand for the rest.
+ * - Firewall rules outside our group (`foreignFirewall`) are never observed or touched by setFirewall.
  */
 import type { ExecuteResult, Host } from '../../src/host/host.js';
 import type {
   FirewallRule,
+  ObservedBootTask,
   ObservedHost,
   ObservedHyperVFirewall,
   ObservedNat,
@@ -45,6 +49,14 @@ export class SimWindowsHost implements Host {
   wslconfig: string | undefined;
   hyperVFirewall: ObservedHyperVFirewall | undefined;
   wslAdapter: string | undefined;
+  /** VMs with a network adapter on a switch (Get-VMNetworkAdapter -VMName *). */
+  vms: { name: string; switchName: string }[] = [];
+  /** Firewall rules not in our group: invisible to observe, untouched by setFirewall. */
+  foreignFirewall: FirewallRule[] = [];
+  /** Our Scheduled Task \switchyard\switchyard. */
+  bootTask: ObservedBootTask | undefined;
+  /** Other Scheduled Tasks (paths), never observed. */
+  foreignTasks: string[] = [];
   /** How many polls a newly created adapter stays invisible. */
   adapterDelay = 2;
   log: string[] = [];
@@ -55,7 +67,12 @@ export class SimWindowsHost implements Host {
     return Promise.resolve(
       structuredClone({
         platform: 'windows',
-        switches: this.switches,
+        switches: this.switches.map((sw) => ({
+          ...sw,
+          vms: this.vms
+            .filter((v) => v.switchName.toLowerCase() === sw.name.toLowerCase())
+            .map((v) => v.name),
+        })),
         interfaces: visible.map((a) => ({ name: a.name, addresses: a.addresses, forwarding: a.forwarding })),
         nats: this.nats,
         routes: this.routes,
@@ -68,6 +85,7 @@ export class SimWindowsHost implements Host {
           hyperVFirewall: this.hyperVFirewall,
         },
         wslInterface: this.wslAdapter,
+        bootTask: this.bootTask,
       }),
     );
   }
@@ -122,6 +140,8 @@ export class SimWindowsHost implements Host {
         });
         return;
       case 'deleteSwitch':
+        if (this.vms.some((v) => v.switchName.toLowerCase() === op.name.toLowerCase()))
+          throw new Error(`VMs are still connected to switch ${op.name}`);
         this.switches = this.switches.filter((s) => s.name !== op.name);
         this.adapters = this.adapters.filter((a) => a.name !== `vEthernet (${op.name})`);
         return;
@@ -175,6 +195,28 @@ export class SimWindowsHost implements Host {
         return;
       case 'setHyperVFirewallInbound':
         if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: 'allow' };
+        return;
+      case 'registerBootTask':
+        this.bootTask = { execute: op.task.execute, arguments: op.task.arguments };
+        return;
+      case 'unregisterBootTask':
+        this.bootTask = undefined;
+        return;
+      case 'restoreWslNat':
+        // Remove-ItemProperty deletes the value: no key left behind.
+        this.lxss = {
+          ...(op.natNetwork !== null ? { natNetwork: op.natNetwork } : {}),
+          ...(op.natGateway !== null ? { natGateway: op.natGateway } : {}),
+        };
+        return;
+      case 'restoreWslUserIp':
+        this.userNatIp = op.ip;
+        return;
+      case 'removeWslConfig':
+        this.wslconfig = undefined;
+        return;
+      case 'restoreHyperVFirewallInbound':
+        if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: op.action };
         return;
     }
   }

@@ -130,6 +130,12 @@ export class LinuxHost implements Host {
         case 'clearWslUserIp':
         case 'setWslConfig':
         case 'setHyperVFirewallInbound':
+        case 'registerBootTask':
+        case 'unregisterBootTask':
+        case 'restoreWslNat':
+        case 'restoreWslUserIp':
+        case 'removeWslConfig':
+        case 'restoreHyperVFirewallInbound':
           return { done: i, error: new Error(`${op.op} is Windows-only`) };
       }
       const r = await runOps(linux, this.run);

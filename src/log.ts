@@ -17,8 +17,16 @@ export interface Logger {
   isLevelEnabled(level: LogLevel): boolean;
 }
 
-/** Logs to stderr (fd 2); asynchronous buffering keeps logging off the packet path's critical time. */
-export function createLogger(level: LogLevel): Logger {
+/** Where log lines go: anything with write(string), e.g. a RotatingFile (log-file.ts). */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
+/**
+ * Logs to stderr (fd 2) by default, with asynchronous buffering that keeps logging off the packet path's
+ * critical time; or to `destination` (the daemon's rotating log file under the boot task / unit).
+ */
+export function createLogger(level: LogLevel, destination?: LogDestination): Logger {
   return pino(
     {
       level,
@@ -26,7 +34,7 @@ export function createLogger(level: LogLevel): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ fd: 2, sync: false, minLength: 0 }),
+    destination ?? pino.destination({ fd: 2, sync: false, minLength: 0 }),
   );
 }
 

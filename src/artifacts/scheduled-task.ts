@@ -20,24 +20,31 @@
  * Marking: the task lives in its own folder, TaskPath `\switchyard\`; the removal script touches only a
  * task in that folder, never a same-named task elsewhere.
  *
- * Logging: the daemon is given `--log-file <stateDir>\switchyard.log`. NOT BUILT YET: `serve` has no
- * --log-file option and no size-bounded rotation; until it has, the registered task would fail to start
- * with "unknown option", so `logFile` is opt-in here (installCommand passes it only when asked).
+ * Logging: the daemon is given `--log-file <stateDir>\switchyard.log` (installCommand always passes it):
+ * serve rotates it by size, 10 MB × 5 files by default (src/log-file.ts).
+ *
+ * Boot-time WSL pin: the action is just `switchyard serve`; serve itself re-asserts the pinned WSL range
+ * before anything else when it starts on Windows (daemon/boot-pin.ts), which at boot is before any user
+ * logs on and so before WSL can start.
+ *
+ * The program: node.exe + bin\switchyard.js, or — in a single-executable build (node:sea) — switchyard.exe
+ * alone, with no script argument (`scriptPath` left out).
  */
 import { UsageError } from '../errors.js';
+import type { BootTaskSpec } from '../model/desired.js';
 import { psString } from '../host/windows/quote.js';
 
 export const TASK_PATH = '\\switchyard\\';
 export const TASK_NAME = 'switchyard';
 
 export interface TaskOptions {
-  /** Absolute Windows path of node.exe. */
+  /** Absolute Windows path of node.exe, or of switchyard.exe in a single-executable build. */
   nodePath: string;
-  /** Absolute Windows path of bin\switchyard.js. */
-  scriptPath: string;
+  /** Absolute Windows path of bin\switchyard.js; left out when nodePath is switchyard.exe itself. */
+  scriptPath?: string;
   configPath: string;
   stateDir: string;
-  /** When set, `--log-file <logFile>` is passed to serve (see the header: not built in serve yet). */
+  /** When set, `--log-file <logFile>` is passed to serve. */
   logFile?: string;
 }
 
@@ -78,7 +85,7 @@ function taskValue(what: string, value: string): string {
 /** The `-Argument` string of the task's action. */
 export function taskArguments(o: TaskOptions): string {
   const args = [
-    taskValue('the script path', o.scriptPath),
+    ...(o.scriptPath !== undefined ? [taskValue('the script path', o.scriptPath)] : []),
     'serve',
     '--config',
     taskValue('the config path', o.configPath),
@@ -89,14 +96,21 @@ export function taskArguments(o: TaskOptions): string {
   return args.map(windowsArg).join(' ');
 }
 
-/** PowerShell that (re)registers the boot task; run elevated. Idempotent (-Force replaces ours). */
-export function registerTaskScript(o: TaskOptions): string {
-  const node = taskValue('the node path', o.nodePath);
+/** The task's action as data (the boot-task resource compares it with what Get-ScheduledTask shows). */
+export function bootTaskSpec(o: TaskOptions): BootTaskSpec {
+  return {
+    execute: taskValue('the program path', o.nodePath),
+    arguments: taskArguments(o),
+    workingDirectory: taskValue('the state directory', o.stateDir),
+  };
+}
+
+/** Statements that (re)register and start the boot task; -Force replaces ours. For a script with 'Stop'. */
+export function registerTaskStatements(t: BootTaskSpec): string[] {
   return [
-    "$ErrorActionPreference = 'Stop'",
-    `$stateDir = ${psString(o.stateDir)}`,
+    `$stateDir = ${psString(t.workingDirectory)}`,
     'New-Item -ItemType Directory -Force -Path $stateDir | Out-Null',
-    `$action = New-ScheduledTaskAction -Execute ${psString(node)} -Argument ${psString(taskArguments(o))} -WorkingDirectory $stateDir`,
+    `$action = New-ScheduledTaskAction -Execute ${psString(t.execute)} -Argument ${psString(t.arguments)} -WorkingDirectory $stateDir`,
     '$trigger = New-ScheduledTaskTrigger -AtStartup',
     '# Repeat every 5 minutes for ever: with IgnoreNew this restarts the daemon after a crash (see header).',
     '$repeat = New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 5)',
@@ -109,6 +123,25 @@ export function registerTaskScript(o: TaskOptions): string {
       '-Trigger $trigger -Principal $principal -Settings $settings ' +
       "-Description 'switchyard daemon (DHCP/DNS, forwarding keeper); created by switchyard install' -Force | Out-Null",
     `Start-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)}`,
+  ];
+}
+
+/** Statements that stop and remove our task (only in our TaskPath); nothing when there is none. */
+export function unregisterTaskStatements(): string[] {
+  const where = `-TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)}`;
+  return [
+    `if (Get-ScheduledTask ${where} -ErrorAction SilentlyContinue) {`,
+    `  Stop-ScheduledTask ${where} -ErrorAction SilentlyContinue`,
+    `  Unregister-ScheduledTask ${where} -Confirm:$false`,
+    '}',
+  ];
+}
+
+/** PowerShell that (re)registers the boot task; run elevated. Idempotent (-Force replaces ours). */
+export function registerTaskScript(o: TaskOptions): string {
+  return [
+    "$ErrorActionPreference = 'Stop'",
+    ...registerTaskStatements(bootTaskSpec(o)),
     `Write-Output ${psString(`registered and started task ${TASK_PATH}${TASK_NAME}`)}`,
     '',
   ].join('\n');

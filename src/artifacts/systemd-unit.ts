@@ -31,10 +31,10 @@ export const DAEMON_CAPABILITIES: readonly string[] = [
 ];
 
 export interface ServeUnitOptions {
-  /** Absolute path of the node binary (process.execPath). */
+  /** Absolute path of the node binary (process.execPath), or of switchyard itself in a single-executable build. */
   nodePath: string;
-  /** Absolute path of bin/switchyard.js. */
-  scriptPath: string;
+  /** Absolute path of bin/switchyard.js; left out in a single-executable build. */
+  scriptPath?: string;
   /** Absolute path of the config file. */
   configPath: string;
   /** Absolute path of the state directory (leases, pinned ranges, control.sock). */
@@ -114,11 +114,11 @@ export function stateDirLines(stateDir: string): string[] {
 /** The unit text for `switchyard serve`. */
 export function serveUnit(o: ServeUnitOptions): string {
   checkAbsolute('the node path', o.nodePath);
-  checkAbsolute('the script path', o.scriptPath);
+  if (o.scriptPath !== undefined) checkAbsolute('the script path', o.scriptPath);
   checkAbsolute('the config path', o.configPath);
   const caps = DAEMON_CAPABILITIES.join(' ');
   const exec = systemdCommandLine(o.nodePath, [
-    o.scriptPath,
+    ...(o.scriptPath !== undefined ? [o.scriptPath] : []),
     'serve',
     '--config',
     o.configPath,

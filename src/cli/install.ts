@@ -1,43 +1,68 @@
 /**
- * `switchyard install` / `switchyard uninstall`: start the daemon at boot.
- * - Linux: writes /etc/systemd/system/switchyard.service (artifacts/systemd-unit.ts) and says to run
- *   `systemctl daemon-reload && systemctl enable --now switchyard`.
- * - Windows: prints the PowerShell that registers the boot Scheduled Task (artifacts/scheduled-task.ts),
- *   to be run in an elevated PowerShell. Running it directly needs the elevated runner
- *   (host/windows/powershell.ts runElevated) and plan/apply integration: not wired yet.
- * Both are pure functions of their inputs plus the injected file writer, so tests need no root.
+ * `switchyard install` / `switchyard uninstall`: start the daemon at boot, and take everything away again.
+ * - Windows: both go through plan/apply, so they show what they will do and ask first (or --yes).
+ *   install = `apply` with the boot task added to the desired state (resources/boot-task.ts): the task runs
+ *   `switchyard serve --log-file <stateDir>\switchyard.log` at startup as SYSTEM. uninstall = a plan against
+ *   "nothing of ours" (desired.ts nothingOurs): the task, switches (unless a VM is still connected: then the
+ *   switch stays, with a note), NAT, firewall rules go; values switchyard replaced come back (originals.ts).
+ *   `--print` shows the task script instead, for review or for fleet tools.
+ * - Linux: install writes /etc/systemd/system/switchyard.service (artifacts/systemd-unit.ts); logs go to the
+ *   journal, which journald bounds (SystemMaxUse=). uninstall says how to remove the unit.
+ * The program the boot registration runs: node + bin/switchyard.js, or in a single-executable build
+ * (node:sea isSea()) the executable alone — process.execPath has the whole CLI inside it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { posix, resolve as resolvePath, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { EnvironmentError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { readOnly } from '../host/host.js';
 import {
+  bootTaskSpec,
   registerTaskScript,
   TASK_NAME,
   TASK_PATH,
-  unregisterTaskScript,
+  type TaskOptions,
 } from '../artifacts/scheduled-task.js';
 import { serveUnit, UNIT_DIR, UNIT_NAME } from '../artifacts/systemd-unit.js';
+import type { Plan } from '../model/change.js';
+import { nothingOurs } from '../model/desired.js';
+import { readOriginals, removeOriginals } from '../model/originals.js';
+import { makePlan } from '../reconcile/plan.js';
+import { renderPlan } from '../reconcile/render.js';
+import { applyCommand, confirmAndApply, type ApplyOutput } from './plan-apply.js';
+
+export const LOG_FILE = 'switchyard.log';
 
 export interface InstallFlags {
   config: string;
   stateDir?: string;
-  /** Print the unit / script instead of writing anything. */
+  /** Print the unit / script instead of changing anything. */
   print?: boolean;
+  yes?: boolean;
+}
+
+/** How to start this switchyard: the program, and the script it needs (none in a single executable). */
+export interface Program {
+  execPath: string;
+  /** Absolute path of bin/switchyard.js; undefined in a single-executable build. */
+  scriptPath: string | undefined;
 }
 
 export interface InstallEnv {
   platform: NodeJS.Platform;
-  nodePath: string;
-  /** Absolute path of bin/switchyard.js. */
-  scriptPath: string;
+  program: Program;
   /** Directory the Linux unit goes into (default /etc/systemd/system). */
   unitDir: string;
   version?: string;
   writeFile: (path: string, text: string) => void;
   mkdir: (path: string) => void;
+  /** The Windows host (plan/apply); only asked for on Windows. */
+  host: () => Host;
+  out: ApplyOutput;
 }
 
 /** bin/switchyard.js of this installation (this file is dist/src/cli/install.js). */
@@ -45,17 +70,37 @@ export function installedScriptPath(): string {
   return fileURLToPath(new URL('../../../bin/switchyard.js', import.meta.url));
 }
 
-export function systemInstallEnv(version?: string): InstallEnv {
+/** This process's program: in a single executable (node:sea) process.execPath alone. */
+export function currentProgram(sea: boolean): Program {
+  return { execPath: process.execPath, scriptPath: sea ? undefined : installedScriptPath() };
+}
+
+/**
+ * node:sea's isSea(). Loaded through createRequire, not `import`: node:sea exists from Node 20.12 (an older
+ * Node is simply not a single executable, and a static import would fail every command there), and a SEA's
+ * CommonJS main script cannot use dynamic import() (Node 20: no dynamic-import callback in a SEA).
+ */
+export function runningAsSea(): boolean {
+  try {
+    const sea = createRequire(import.meta.url)('node:sea') as { isSea: () => boolean };
+    return sea.isSea();
+  } catch {
+    return false;
+  }
+}
+
+export function systemInstallEnv(host: () => Host, out: ApplyOutput, version?: string): InstallEnv {
   return {
     platform: process.platform,
-    nodePath: process.execPath,
-    scriptPath: installedScriptPath(),
+    program: currentProgram(runningAsSea()),
     unitDir: UNIT_DIR,
     ...(version !== undefined ? { version } : {}),
     writeFile: (path, text) => {
       writeFileSync(path, text, { mode: 0o644 });
     },
     mkdir: (path) => mkdirSync(path, { recursive: true, mode: 0o700 }),
+    host,
+    out,
   };
 }
 
@@ -63,25 +108,45 @@ function errnoCode(e: unknown): string | undefined {
   return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
-export async function installCommand(flags: InstallFlags, env: InstallEnv): Promise<string> {
+function isWindowsPath(p: string): boolean {
+  return /^[A-Za-z]:[\\/]|^\\\\/.test(p);
+}
+
+/** The boot task's options for this program, config and state directory (Windows paths). */
+export function taskOptions(program: Program, configPath: string, stateDir: string): TaskOptions {
+  return {
+    nodePath: program.execPath,
+    ...(program.scriptPath !== undefined ? { scriptPath: program.scriptPath } : {}),
+    configPath,
+    stateDir,
+    logFile: (isWindowsPath(stateDir) ? win32 : posix).join(stateDir, LOG_FILE),
+  };
+}
+
+/** Returns the exit code. */
+export async function installCommand(flags: InstallFlags, env: InstallEnv): Promise<number> {
   const config = await loadConfig(flags.config);
   const windows = env.platform === 'win32';
-  const abs = (p: string): string => (windows ? win32.resolve(p) : resolvePath(p));
+  // A drive-letter path is kept as a Windows path (--print for another machine); others are resolved here.
+  const abs = (p: string): string => (windows && isWindowsPath(p) ? win32.normalize(p) : resolvePath(p));
   const configPath = abs(flags.config);
   const stateDir = abs(chooseStateDir(flags.stateDir, config.stateDir));
 
   if (windows) {
-    const script = registerTaskScript({
-      nodePath: env.nodePath,
-      scriptPath: env.scriptPath,
-      configPath,
-      stateDir,
+    const options = taskOptions(env.program, configPath, stateDir);
+    if (flags.print === true) {
+      env.out.write(
+        `# Registers the Scheduled Task ${TASK_PATH}${TASK_NAME} (at startup, as SYSTEM, restarted on failure).\n` +
+          '# Run in an elevated PowerShell (Run as administrator):\n' +
+          registerTaskScript(options),
+      );
+      return 0;
+    }
+    const task = bootTaskSpec(options);
+    return applyCommand(config, stateDir, env.host(), flags.yes === true, env.out, {
+      verb: 'install',
+      shape: (d) => ({ ...d, bootTask: task }),
     });
-    return (
-      `# Registers the Scheduled Task ${TASK_PATH}${TASK_NAME} (at startup, as SYSTEM, restarted on failure).\n` +
-      '# Run in an elevated PowerShell (Run as administrator):\n' +
-      script
-    );
   }
   if (env.platform !== 'linux') {
     throw new EnvironmentError(
@@ -89,13 +154,16 @@ export async function installCommand(flags: InstallFlags, env: InstallEnv): Prom
     );
   }
   const unit = serveUnit({
-    nodePath: env.nodePath,
-    scriptPath: env.scriptPath,
+    nodePath: env.program.execPath,
+    ...(env.program.scriptPath !== undefined ? { scriptPath: env.program.scriptPath } : {}),
     configPath,
     stateDir,
     ...(env.version !== undefined ? { version: env.version } : {}),
   });
-  if (flags.print === true) return unit;
+  if (flags.print === true) {
+    env.out.write(unit);
+    return 0;
+  }
   const target = posix.join(env.unitDir, UNIT_NAME);
   try {
     if (!stateDir.startsWith('/var/lib/')) env.mkdir(stateDir); // ReadWritePaths= needs it to exist
@@ -109,18 +177,64 @@ export async function installCommand(flags: InstallFlags, env: InstallEnv): Prom
     }
     throw e;
   }
-  return (
+  env.out.write(
     `wrote ${target} (switchyard serve --config ${configPath} --state-dir ${stateDir})\n` +
-    'start it now and at every boot with:\n' +
-    '  systemctl daemon-reload && systemctl enable --now switchyard\n'
+      'start it now and at every boot with:\n' +
+      '  systemctl daemon-reload && systemctl enable --now switchyard\n',
   );
+  return 0;
 }
 
-/** `switchyard uninstall` (boot registration only, for now): what to run. */
-export function uninstallCommand(platform: NodeJS.Platform): string {
-  if (platform === 'win32') return '# Run in an elevated PowerShell:\n' + unregisterTaskScript();
-  return (
-    'remove the boot unit with:\n' +
-    `  systemctl disable --now switchyard && rm ${posix.join(UNIT_DIR, UNIT_NAME)} && systemctl daemon-reload\n`
-  );
+export interface UninstallFlags {
+  stateDir: string;
+  yes?: boolean;
+}
+
+/**
+ * Blocked changes (a switch with VMs on it) do not stop uninstall: they become the reasons things stay.
+ * The boot task goes first: its daemon's forwarding keeper would otherwise undo a restored forwarding setting.
+ */
+export function splitUninstall(plan: Plan): { plan: Plan; stays: string[] } {
+  const runnable = plan.changes.filter((c) => c.action !== '!');
+  return {
+    plan: {
+      changes: [
+        ...runnable.filter((c) => c.resource === 'boot-task'),
+        ...runnable.filter((c) => c.resource !== 'boot-task'),
+      ],
+    },
+    stays: plan.changes.filter((c) => c.action === '!').map((c) => `${c.resource} ${c.key}: ${c.detail}`),
+  };
+}
+
+/** `switchyard uninstall`. Returns the exit code. */
+export async function uninstallCommand(flags: UninstallFlags, env: InstallEnv): Promise<number> {
+  if (env.platform !== 'win32') {
+    env.out.write(
+      'remove the boot unit with:\n' +
+        `  systemctl disable --now switchyard && rm ${posix.join(UNIT_DIR, UNIT_NAME)} && systemctl daemon-reload\n`,
+    );
+    return 0;
+  }
+  const host = env.host();
+  const saved = await readOriginals(flags.stateDir);
+  const desired = nothingOurs(saved);
+  const observed = await readOnly(host).observe();
+  const { plan, stays } = splitUninstall(makePlan(desired, observed));
+  const staysText = stays.length > 0 ? `\nStays:\n${stays.map((s) => `  note: ${s}`).join('\n')}\n` : '';
+  if (plan.changes.length === 0) {
+    env.out.write(`Nothing of switchyard's to remove or restore.\n${staysText}`);
+    return 0;
+  }
+  env.out.write(renderPlan(plan) + staysText);
+  const code = await confirmAndApply(plan, host, flags.yes === true, env.out, {
+    verb: 'uninstall',
+    prepare: () => Promise.resolve(),
+    replan: async () => splitUninstall(makePlan(desired, await readOnly(host).observe())).plan,
+    done: "nothing of switchyard's is left on the host except what is listed to stay",
+  });
+  // The originals have been put back; a later install records the (then current) values afresh.
+  if (code === 0) await removeOriginals(flags.stateDir);
+  if (code === 0 && stays.length > 0) env.out.write(staysText);
+  return code;
 }

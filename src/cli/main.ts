@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { DEFAULT_ROTATION, parseSize } from '../log-file.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
@@ -13,10 +14,12 @@ import { applyCommand, planCommand } from './plan-apply.js';
 import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
 import { hostFor } from './reconcile.js';
+import { WindowsHost } from '../host/windows/host.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { installCommand, systemInstallEnv, uninstallCommand } from './install.js';
 import { wslInstallCommand, wslUnitCommand } from './wsl.js';
 import { systemProbe } from '../host/windows/powershell.js';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { guestCommand } from './guest.js';
 import { DEFAULT_BOX, vagrantCommand } from './vagrant.js';
@@ -28,6 +31,18 @@ function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535)
     throw new InvalidArgumentError('not a port number (1-65535)');
+  return n;
+}
+
+function logSize(value: string): number {
+  const n = parseSize(value);
+  if (n === undefined) throw new InvalidArgumentError('not a size (bytes, or with k, M, G: 10M)');
+  return n;
+}
+
+function logFiles(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('not a file count (1-100)');
   return n;
 }
 
@@ -53,6 +68,17 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases are kept')
     .addOption(new Option('--log-level <level>', 'log detail').choices(LOG_LEVELS).default('info'))
+    .option('--log-file <file>', 'log to this file, rotated by size, instead of stderr')
+    .addOption(
+      new Option('--log-max-size <size>', 'rotate the log file at this size (bytes, or 512k, 10M)')
+        .argParser(logSize)
+        .default(DEFAULT_ROTATION.maxBytes, '10M'),
+    )
+    .addOption(
+      new Option('--log-files <n>', 'log files kept in all, the live one included')
+        .argParser(logFiles)
+        .default(DEFAULT_ROTATION.files),
+    )
     .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67))
     .addOption(new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68))
     .addOption(new Option('--dns-port <port>', 'DNS server port (tests)').argParser(port).default(53))
@@ -64,8 +90,12 @@ export function buildProgram(): Command {
         dhcpPort: number;
         dhcpClientPort: number;
         dnsPort: number;
+        logFile?: string;
+        logMaxSize: number;
+        logFiles: number;
       }) => {
-        await serveCommand(o);
+        const { logMaxSize, logFiles, ...rest } = o;
+        await serveCommand({ ...rest, rotation: { maxBytes: logMaxSize, files: logFiles } });
       },
     );
 
@@ -219,23 +249,39 @@ export function buildProgram(): Command {
       out(await guestCommand(kind, o.name, { config: o.config, iface: o.iface }));
     });
 
+  const applyOut = { write: out, interactive: process.stdin.isTTY };
   program
     .command('install')
     .description(
-      'start the daemon at boot: writes a systemd unit on Linux, prints the Scheduled Task script on Windows',
+      'start the daemon at boot: on Windows plan + apply the network and a boot Scheduled Task; on Linux write a systemd unit',
     )
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
-    .option('--state-dir <dir>', 'where leases are kept')
-    .option('--print', 'print the unit instead of writing it (Linux)')
-    .action(async (o: { config: string; stateDir?: string; print?: boolean }) => {
-      out(await installCommand(o, systemInstallEnv(packageVersion())));
+    .option('--state-dir <dir>', 'where leases, pinned ranges and the log are kept')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--print', 'print the unit (Linux) or the task script (Windows) instead of changing anything')
+    .action(async (o: { config: string; stateDir?: string; print?: boolean; yes?: boolean }) => {
+      const code = await installCommand(
+        o,
+        systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
+      );
+      if (code !== 0) process.exitCode = code;
     });
 
   program
     .command('uninstall')
-    .description('how to remove the boot registration (systemd unit or Scheduled Task)')
-    .action(() => {
-      out(uninstallCommand(process.platform));
+    .description(
+      'remove everything switchyard created (boot task, switches without VMs, NAT, firewall rules) and restore what it replaced',
+    )
+    .option('-c, --config <file>', 'config file (for its stateDir)')
+    .option('--state-dir <dir>', 'where the replaced values were saved')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (o: { config?: string; stateDir?: string; yes?: boolean }) => {
+      const config = o.config !== undefined ? await loadConfig(o.config) : undefined;
+      const code = await uninstallCommand(
+        { stateDir: chooseStateDir(o.stateDir, config?.stateDir), ...(o.yes ? { yes: true } : {}) },
+        systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
+      );
+      if (code !== 0) process.exitCode = code;
     });
 
   const wsl = program.command('wsl').description('the in-WSL systemd unit that keeps forwarding on');
@@ -257,6 +303,10 @@ export function buildProgram(): Command {
           uid: process.getuid?.(),
           writeFile: (path, text) => {
             writeFileSync(path, text, { mode: 0o644 });
+          },
+          run: (argv) => {
+            const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
+            return { status: r.status ?? 1, stderr: r.error ? r.error.message : r.stderr };
           },
           version: packageVersion(),
         }),

@@ -4,6 +4,9 @@ import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readOnly } from '../host/host.js';
+import type { Plan } from '../model/change.js';
+import type { DesiredHost } from '../model/desired.js';
+import { recordOriginals } from '../model/originals.js';
 import { writePinned } from '../model/pinned.js';
 import { applyPlan } from '../reconcile/apply.js';
 import { planJson, renderPlan } from '../reconcile/render.js';
@@ -33,15 +36,49 @@ export async function applyCommand(
   host: Host,
   yes: boolean,
   out: ApplyOutput,
+  how: { verb: string; shape?: (d: DesiredHost) => DesiredHost } = { verb: 'apply' },
 ): Promise<number> {
-  const r = await computePlan(config, stateDir, readOnly(host));
+  const { verb, shape } = how;
+  const r = await computePlan(config, stateDir, readOnly(host), shape);
   out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan));
   if (r.plan.changes.length === 0) {
     await writePinned(stateDir, r.addresses.pinned);
     return 0;
   }
+  return confirmAndApply(r.plan, host, yes, out, {
+    verb,
+    // Pinned before the first change: a range in use is never chosen again differently, even after a
+    // failure; what the plan overwrites is saved before it is overwritten, for uninstall.
+    prepare: async () => {
+      await writePinned(stateDir, r.addresses.pinned);
+      await recordOriginals(stateDir, r.plan, r.observed);
+    },
+    replan: async () => (await computePlan(config, stateDir, readOnly(host), shape)).plan,
+    done: 'the host matches the config',
+  });
+}
+
+export interface ApplySteps {
+  /** The verb, for messages: apply, install, uninstall. */
+  verb: string;
+  /** Runs once the user said yes, before the first change. */
+  prepare: () => Promise<void>;
+  /** The plan after apply; it must be empty. */
+  replan: () => Promise<Plan>;
+  /** The last line's claim, e.g. "the host matches the config". */
+  done: string;
+}
+
+/** Asks (unless --yes), applies step by step, then requires an empty plan. Returns the exit code. */
+export async function confirmAndApply(
+  plan: Plan,
+  host: Host,
+  yes: boolean,
+  out: ApplyOutput,
+  steps: ApplySteps,
+): Promise<number> {
   if (!yes) {
-    if (!out.interactive) throw new UsageError('apply needs --yes when it cannot ask (no terminal)');
+    if (!out.interactive) throw new UsageError(`${steps.verb} needs --yes when it cannot ask (no terminal)`);
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question('Apply these changes? [y/N] ');
     rl.close();
@@ -50,9 +87,8 @@ export async function applyCommand(
       return 1;
     }
   }
-  // Pinned before the first change: a range in use is never chosen again differently, even after a failure.
-  await writePinned(stateDir, r.addresses.pinned);
-  const report = await applyPlan(r.plan, host, (e) => {
+  await steps.prepare();
+  const report = await applyPlan(plan, host, (e) => {
     if (e.kind === 'change')
       out.write(
         `[${e.index + 1}/${e.total}] ${e.change.action} ${e.change.resource} ${e.change.key}: ${e.change.detail}\n`,
@@ -67,18 +103,18 @@ export async function applyCommand(
   if (report.failed) {
     out.write(
       `\nFailed at ${report.failed.change.resource} ${report.failed.change.key}: ${report.failed.error}\n` +
-        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run apply again once the cause is fixed.\n`,
+        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run ${steps.verb} again once the cause is fixed.\n`,
     );
     return 1;
   }
-  const after = await computePlan(config, stateDir, readOnly(host));
-  if (after.plan.changes.length > 0) {
-    out.write(`\nApplied, but the host still differs:\n${renderPlan(after.plan)}`);
+  const after = await steps.replan();
+  if (after.changes.length > 0) {
+    out.write(`\nApplied, but the host still differs:\n${renderPlan(after)}`);
     return 1;
   }
-  const notes = r.plan.changes.filter((c) => c.note).map((c) => `note: ${c.note!}`);
+  const notes = plan.changes.filter((c) => c.note).map((c) => `note: ${c.note!}`);
   out.write(
-    `\nApplied ${report.applied.length} change(s); the host matches the config.\n${notes.join('\n')}${notes.length ? '\n' : ''}`,
+    `\nApplied ${report.applied.length} change(s); ${steps.done}.\n${notes.join('\n')}${notes.length ? '\n' : ''}`,
   );
   return 0;
 }

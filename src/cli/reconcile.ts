@@ -12,6 +12,7 @@ import { planAddresses, type AddressPlan } from '../model/address-plan.js';
 import { desiredHost, switchInterface, type DesiredHost } from '../model/desired.js';
 import type { ObservedHost } from '../model/observed.js';
 import { readPinned } from '../model/pinned.js';
+import { resources, type Diff } from '../model/resources/index.js';
 import { makePlan } from '../reconcile/plan.js';
 import type { Plan } from '../model/change.js';
 import { formatCidr } from '../net/ipv4.js';
@@ -36,7 +37,17 @@ export function hostFor(config: Config, probe: HostProbe = systemProbe()): Host 
   throw new EnvironmentError(`plan/apply support Windows (and WSL) and Linux hosts, not ${probe.platform}`);
 }
 
-export async function computePlan(config: Config, stateDir: string, host: Host): Promise<PlanResult> {
+/**
+ * `shape` adjusts the desired state before the diff (install adds the boot task); `kinds` limits the
+ * resource kinds planned (the boot-time WSL re-pin plans only the WSL range).
+ */
+export async function computePlan(
+  config: Config,
+  stateDir: string,
+  host: Host,
+  shape: (d: DesiredHost) => DesiredHost = (d) => d,
+  kinds: readonly Diff[] = resources,
+): Promise<PlanResult> {
   const observed = await host.observe();
   const pinnedRead = await readPinned(stateDir);
   if (pinnedRead && 'error' in pinnedRead)
@@ -50,8 +61,8 @@ export async function computePlan(config: Config, stateDir: string, host: Host):
   const addresses = planAddresses({ config, routes, pinned: pinnedRead });
   if (addresses.errors.length > 0)
     throw new EnvironmentError(`cannot choose the address ranges:\n  ${addresses.errors.join('\n  ')}`);
-  const desired = desiredHost(config, addresses, observed.platform);
-  return { observed, addresses, desired, plan: makePlan(desired, observed) };
+  const desired = shape(desiredHost(config, addresses, observed.platform));
+  return { observed, addresses, desired, plan: makePlan(desired, observed, kinds) };
 }
 
 /** Why each range is what it is (the planner's reasons), for `plan`'s output. */

@@ -1,7 +1,13 @@
 /** `switchyard serve`: the foreground daemon. SIGINT/SIGTERM stop it cleanly. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { systemClock } from '../clock.js';
+import { repinWslRange } from '../daemon/boot-pin.js';
+import type { Host } from '../host/host.js';
+import { WindowsHost } from '../host/windows/host.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, type LogLevel } from '../log.js';
+import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 
@@ -12,14 +18,29 @@ export interface ServeFlags {
   dhcpPort: number;
   dhcpClientPort: number;
   dnsPort: number;
+  /** Log to this file (rotated by size) instead of stderr. */
+  logFile?: string;
+  rotation?: RotationLimits;
 }
 
-export async function serveCommand(flags: ServeFlags): Promise<void> {
+/**
+ * `repinHost`: on Windows the host whose WSL range is re-asserted before serving (daemon/boot-pin.ts); the
+ * boot task's serve is the first thing to run at startup.
+ */
+export async function serveCommand(
+  flags: ServeFlags,
+  repinHost: Host | undefined = process.platform === 'win32' ? new WindowsHost() : undefined,
+): Promise<void> {
   const config = await loadConfig(flags.config);
-  const log = createLogger(flags.logLevel);
+  if (flags.logFile !== undefined) mkdirSync(dirname(flags.logFile), { recursive: true });
+  const file = flags.logFile !== undefined ? new RotatingFile(flags.logFile, flags.rotation) : undefined;
+  const log = createLogger(flags.logLevel, file);
+  const stateDir = chooseStateDir(flags.stateDir, config.stateDir);
+  const pin = repinHost !== undefined ? await repinWslRange(config, stateDir, repinHost, log) : undefined;
   const daemon = await startDaemon({
     config,
-    stateDir: chooseStateDir(flags.stateDir, config.stateDir),
+    stateDir,
+    ...(pin?.pinned !== undefined ? { wslPinned: pin.pinned } : {}),
     log,
     clock: systemClock,
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EnvironmentError } from '../errors.js';
 import type { HostProbe } from '../host/windows/powershell.js';
-import { wslInstallCommand, wslPowershell, wslUnitCommand } from './wsl.js';
+import { wslInstallCommand, wslPowershell, wslUnitCommand, type CommandRunner } from './wsl.js';
 
 function probe(files: Record<string, string>): HostProbe {
   return { platform: 'linux', env: {}, readFile: (p) => files[p] };
@@ -26,26 +26,73 @@ describe('switchyard wsl', () => {
     assert.equal(r.problems.length, 1);
   });
 
-  test('install: writes as root inside WSL', () => {
+  const UNIT = 'switchyard-wsl-forwarding.service';
+  const fakeRunner = (fail?: string): { calls: string[]; run: CommandRunner } => {
+    const calls: string[] = [];
+    return {
+      calls,
+      run: (argv) => {
+        calls.push(argv.join(' '));
+        return argv.join(' ') === fail ? { status: 1, stderr: 'Access denied\n' } : { status: 0, stderr: '' };
+      },
+    };
+  };
+
+  test('install: writes as root inside WSL, then daemon-reload, enable, start (no-block)', () => {
     const writes = new Map<string, string>();
-    const out = wslInstallCommand({ probe: probe(OK), uid: 0, writeFile: (p, t) => writes.set(p, t) });
-    assert.ok(writes.get('/etc/systemd/system/switchyard-wsl-forwarding.service')?.includes('Type=oneshot'));
-    assert.match(out, /systemctl enable --now switchyard-wsl-forwarding.service/);
+    const r = fakeRunner();
+    const out = wslInstallCommand({
+      probe: probe(OK),
+      uid: 0,
+      writeFile: (p, t) => writes.set(p, t),
+      run: r.run,
+    });
+    assert.ok(writes.get(`/etc/systemd/system/${UNIT}`)?.includes('Type=oneshot'));
+    assert.deepEqual(r.calls, [
+      'systemctl daemon-reload',
+      `systemctl enable ${UNIT}`,
+      `systemctl start --no-block ${UNIT}`,
+    ]);
+    assert.match(out, /wrote and enabled/);
   });
 
-  test('install refuses: not root; no systemd; interop off', () => {
-    const w = (): void => assert.fail('must not write');
-    assert.throws(() => wslInstallCommand({ probe: probe(OK), uid: 1000, writeFile: w }), /needs root/);
+  test('install: a failing systemctl is reported with its command and stderr', () => {
+    const r = fakeRunner(`systemctl enable ${UNIT}`);
     assert.throws(
-      () => wslInstallCommand({ probe: probe({ ...OK, '/proc/1/comm': 'init' }), uid: 0, writeFile: w }),
-      (e: unknown) => e instanceof EnvironmentError && /systemd is not PID 1/.test(e.message),
+      () => wslInstallCommand({ probe: probe(OK), uid: 0, writeFile: () => undefined, run: r.run }),
+      (e: unknown) =>
+        e instanceof EnvironmentError &&
+        e.message.includes(`\`systemctl enable ${UNIT}\` failed (exit 1): Access denied`),
     );
+    assert.equal(r.calls.length, 2, 'stops at the failure');
+  });
+
+  test('install without systemd as PID 1: writes the unit, runs nothing, prints the exact steps', () => {
+    const writes = new Map<string, string>();
+    const r = fakeRunner();
+    const out = wslInstallCommand({
+      probe: probe({ ...OK, '/proc/1/comm': 'init' }),
+      uid: 0,
+      writeFile: (p, t) => writes.set(p, t),
+      run: r.run,
+    });
+    assert.equal(writes.size, 1);
+    assert.deepEqual(r.calls, []);
+    assert.match(out, /systemd is not PID 1 .*\[boot\]\\nsystemd=true.*wsl\.exe --shutdown/);
+    assert.match(out, new RegExp(`sudo systemctl enable --now ${UNIT}`));
+  });
+
+  test('install refuses: not root; interop off', () => {
+    const w = (): void => assert.fail('must not write');
+    const run = fakeRunner().run;
+    assert.throws(() => wslInstallCommand({ probe: probe(OK), uid: 1000, writeFile: w, run }), /needs root/);
     assert.throws(
       () =>
         wslInstallCommand({
           probe: probe({ ...OK, '/etc/wsl.conf': '[interop]\nenabled=false\n' }),
           uid: 0,
           writeFile: w,
+          run,
         }),
       /interop is disabled/,
     );

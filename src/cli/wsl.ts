@@ -25,20 +25,33 @@ export function wslUnitCommand(probe: HostProbe, version?: string): WslUnitResul
   return { output: wslForwardingUnit(wslPowershell(probe), version), problems: wslUnitProblems(probe) };
 }
 
+/** Runs a command (argv, no shell); status and stderr come back. */
+export type CommandRunner = (argv: readonly string[]) => { status: number; stderr: string };
+
 export interface WslInstallEnv {
   probe: HostProbe;
   /** process.getuid(); undefined on platforms without uids. */
   uid: number | undefined;
   writeFile: (path: string, text: string) => void;
+  /** systemctl, when systemd is PID 1. */
+  run: CommandRunner;
   version?: string;
 }
 
-/** Writes the unit to /etc/systemd/system when run as root inside a WSL distribution with systemd and interop. */
+const NOT_PID1 = /^systemd is not PID 1/;
+
+/**
+ * Writes the unit to /etc/systemd/system (root, inside a WSL distribution with interop) and enables it:
+ * `systemctl daemon-reload`, `systemctl enable`, then `systemctl start --no-block` (a oneshot that finds no
+ * WSL adapter yet fails and retries; enable must not be reported as failed for that). When systemd is not
+ * PID 1 nothing can be enabled now: the unit is written and the exact steps are printed instead.
+ */
 export function wslInstallCommand(env: WslInstallEnv): string {
-  const problems = wslUnitProblems(env.probe);
+  const all = wslUnitProblems(env.probe);
+  const problems = all.filter((p) => !NOT_PID1.test(p));
   if (problems.length > 0) {
     throw new EnvironmentError(
-      `the WSL forwarding unit cannot work here:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+      `the WSL forwarding unit cannot work here:\n${all.map((p) => `  - ${p}`).join('\n')}\n` +
         'alternative: run the switchyard daemon on Windows (switchyard install there); its keeper does the same',
     );
   }
@@ -46,10 +59,28 @@ export function wslInstallCommand(env: WslInstallEnv): string {
     throw new EnvironmentError(`writing ${WSL_UNIT_PATH} needs root: run sudo switchyard wsl install`);
   }
   env.writeFile(WSL_UNIT_PATH, wslForwardingUnit(wslPowershell(env.probe), env.version));
+  const notPid1 = all.find((p) => NOT_PID1.test(p));
+  if (notPid1 !== undefined) {
+    return (
+      `wrote ${WSL_UNIT_PATH}, but it cannot be enabled now: ${notPid1}\n` +
+      'then, inside WSL, enable it with:\n' +
+      `  sudo systemctl enable --now ${WSL_UNIT_NAME}\n`
+    );
+  }
+  for (const argv of [
+    ['systemctl', 'daemon-reload'],
+    ['systemctl', 'enable', WSL_UNIT_NAME],
+    ['systemctl', 'start', '--no-block', WSL_UNIT_NAME],
+  ]) {
+    const r = env.run(argv);
+    if (r.status !== 0) {
+      throw new EnvironmentError(
+        `wrote ${WSL_UNIT_PATH}, but \`${argv.join(' ')}\` failed (exit ${r.status}): ${r.stderr.trim()}`,
+      );
+    }
+  }
   return (
-    `wrote ${WSL_UNIT_PATH}\n` +
-    'enable it (now and at every WSL start) with:\n' +
-    `  systemctl daemon-reload && systemctl enable --now ${WSL_UNIT_NAME}\n` +
+    `wrote and enabled ${WSL_UNIT_PATH} (it runs at every WSL start; started now)\n` +
     `check it with: systemctl status ${WSL_UNIT_NAME}\n`
   );
 }

@@ -21,6 +21,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../log.js';
+import type { ObservedHost } from '../model/observed.js';
 
 /** Forwarding of one interface: true/false, or undefined when the interface does not exist (now). */
 export type ForwardingState = boolean | undefined;
@@ -155,11 +156,17 @@ export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = r
  * Any platform, through the Host port: `switches` are the switch interfaces; the WSL interface is the one
  * the observation reports (Windows: "vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))").
  */
-export function hostKeeperBackend(host: Host, switches: readonly string[]): KeeperBackend {
+export function hostKeeperBackend(
+  host: Host,
+  switches: readonly string[],
+  /** Hears every observation (wsl-drift.ts reports a drifted WSL range from it). */
+  onObserved: (o: ObservedHost) => void = () => undefined,
+): KeeperBackend {
   return {
     description: `${host.platform} host`,
     async read() {
       const o = await host.observe();
+      onObserved(o);
       const names = [...switches, ...(o.wslInterface !== undefined ? [o.wslInterface] : [])];
       const out = new Map<string, ForwardingState>();
       for (const name of names) {

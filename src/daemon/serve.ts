@@ -21,6 +21,7 @@ import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import { startControlServer, type ControlServer } from './control/server.js';
 import { controlPath } from './control/path.js';
 import type { Logger } from '../log.js';
+import { wslDriftReporter } from './wsl-drift.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
 import { WindowsHost } from '../host/windows/host.js';
@@ -62,6 +63,8 @@ export interface ServeOptions {
   dnsPort?: number;
   /** For tests: the resolv.conf that `dns.upstream: auto` follows on Linux. */
   resolvConfPath?: string;
+  /** Windows: the pinned WSL range (CIDR); the keeper's observations report drift from it (wsl-drift.ts). */
+  wslPinned?: string;
 }
 
 export interface RunningDaemon {
@@ -256,7 +259,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform))
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log))
     : false;
   if (backend !== false) {
     keeper = startForwardingKeeper({
@@ -287,10 +290,20 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 }
 
 /** The keeper's default backend: every switch's interface and the WSL interface (Windows: found by observing). */
-function defaultKeeperBackend(config: Config, platform: NodeJS.Platform): KeeperBackend | false {
+function defaultKeeperBackend(
+  config: Config,
+  platform: NodeJS.Platform,
+  wslPinned: string | undefined,
+  log: Logger,
+): KeeperBackend | false {
   const win = platform === 'win32';
   const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
-  if (win) return hostKeeperBackend(new WindowsHost(), switches);
+  if (win)
+    return hostKeeperBackend(
+      new WindowsHost(),
+      switches,
+      wslPinned !== undefined ? wslDriftReporter(wslPinned, log) : undefined,
+    );
   if (platform !== 'linux') return false;
   const wsl = config.wsl?.interface;
   return linuxKeeperBackend([...switches, ...(wsl !== undefined ? [wsl] : [])]);

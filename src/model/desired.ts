@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { formatCidr, type Cidr, type Ipv4 } from '../net/ipv4.js';
 import type { AddressPlan } from './address-plan.js';
 import type { FirewallRule } from './observed.js';
+import type { Originals } from './originals.js';
 
 export interface DesiredSwitch {
   name: string;
@@ -18,12 +19,29 @@ export interface DesiredSwitch {
   dnsDomain: string | undefined;
 }
 
+/** The boot task's action (artifacts/scheduled-task.ts builds it from paths). */
+export interface BootTaskSpec {
+  /** The program: node.exe, or switchyard.exe itself in a single-executable build. */
+  execute: string;
+  /** The argument string, quoted for CommandLineToArgvW. */
+  arguments: string;
+  /** Working directory, the state directory (created by the op). */
+  workingDirectory: string;
+}
+
 export interface DesiredHost {
   switches: DesiredSwitch[];
   wsl: { subnet: Cidr; gateway: Ipv4 } | undefined;
   forwarding: boolean;
   /** DHCP (udp 67) and DNS (udp/tcp 53) from each switch subnet — scoped by address, never by alias (aliases are recreated at reboot). */
   firewall: FirewallRule[];
+  /**
+   * The boot task: undefined = not managed (plan/apply leave it alone); a spec = `switchyard install`;
+   * 'absent' = `switchyard uninstall`.
+   */
+  bootTask?: BootTaskSpec | 'absent' | undefined;
+  /** Values to put back as they were before switchyard (uninstall only; model/originals.ts). */
+  restore?: Originals | undefined;
 }
 
 export function switchInterface(
@@ -81,3 +99,8 @@ export function firewallKey(r: FirewallRule): string {
 
 /** Where a DHCP client without an address sends from (RFC 2131 §4.1: ciaddr and the IP source are 0.0.0.0). */
 export const UNCONFIGURED: Cidr = { network: 0 as Ipv4, prefix: 32 };
+
+/** Uninstall's desired state: nothing of switchyard's, and what it replaced put back (resources/index.ts). */
+export function nothingOurs(restore: Originals | undefined): DesiredHost {
+  return { switches: [], wsl: undefined, forwarding: false, firewall: [], bootTask: 'absent', restore };
+}

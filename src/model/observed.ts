@@ -26,6 +26,8 @@ export interface ObservedSwitch {
   ours: boolean;
   /** Windows: Internal / External / Private; Linux: the link kind (bridge). */
   kind: string;
+  /** Windows: the VMs with a network adapter on this switch; undefined when not observed (Linux, or unknown). */
+  vms?: string[] | undefined;
 }
 
 export interface ObservedNat {
@@ -95,6 +97,14 @@ export interface ObservedNrpt {
   groupPolicy: boolean;
 }
 
+/** The boot registration switchyard made (Windows: the Scheduled Task \\switchyard\\switchyard; only ours is read). */
+export interface ObservedBootTask {
+  /** The action's program. */
+  execute: string;
+  /** The action's argument string. */
+  arguments: string;
+}
+
 export interface ObservedHost {
   platform: 'windows' | 'linux';
   switches: ObservedSwitch[];
@@ -109,6 +119,8 @@ export interface ObservedHost {
   wslInterface: string | undefined;
   /** Windows only; undefined elsewhere and where it could not be read (DnsClient module missing). */
   nrpt?: ObservedNrpt | undefined;
+  /** Our boot task; undefined when there is none, or on hosts where it is not observed (Linux). */
+  bootTask?: ObservedBootTask | undefined;
 }
 
 export function emptyHost(platform: 'windows' | 'linux'): ObservedHost {

@@ -4,7 +4,8 @@
  * executes them, never re-decides.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
-import type { FirewallRule } from './observed.js';
+import type { BootTaskSpec } from './desired.js';
+import type { FirewallRule, ObservedHyperVFirewall } from './observed.js';
 
 export type Op =
   | { op: 'createSwitch'; name: string }
@@ -29,6 +30,19 @@ export type Op =
    */
   | { op: 'addNrptRule'; namespace: string; servers: Ipv4[]; comment: string }
   /** Remove the NRPT rule with this Name (a GUID), only if it carries switchyard's mark. Windows only. */
-  | { op: 'removeNrptRule'; name: string };
+  | { op: 'removeNrptRule'; name: string }
+  /** (Re)register the boot task (Windows Scheduled Task \\switchyard\\switchyard), replacing ours, and start it. */
+  | { op: 'registerBootTask'; task: BootTaskSpec }
+  /** Stop and remove our boot task (only in our task folder). */
+  | { op: 'unregisterBootTask' }
+  // Restoring what switchyard replaced (model/originals.ts), for uninstall. null = the value did not exist.
+  | { op: 'restoreWslNat'; natNetwork: string | null; natGateway: string | null }
+  | { op: 'restoreWslUserIp'; ip: string }
+  /** Delete %USERPROFILE%\.wslconfig (switchyard created it). */
+  | { op: 'removeWslConfig' }
+  | {
+      op: 'restoreHyperVFirewallInbound';
+      action: Exclude<ObservedHyperVFirewall['defaultInboundAction'], 'unknown'>;
+    };
 
 export type OpKind = Op['op'];

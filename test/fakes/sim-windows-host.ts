@@ -18,10 +18,14 @@
  *   are a list, so two rules for one namespace can exist (nothing in the cmdlets refuses it). The ops are
  *   carried out the way their PowerShell (host/windows/ops.ts) drives those cmdlets. `nrptGroupPolicy`: the
  *   GPO DnsPolicyConfig key exists (the rules are still listed; Windows just ignores them).
+ * - Remove-VMSwitch is refused (by our guarded op) while a VM has an adapter on the switch.
+ * - Scheduled Tasks: only ours (\switchyard\switchyard) is observed; `foreignTasks` stand for the rest.
+ * - Firewall rules outside our group (`foreignFirewall`) are never observed or touched by setFirewall.
  */
 import type { ExecuteResult, Host } from '../../src/host/host.js';
 import type {
   FirewallRule,
+  ObservedBootTask,
   ObservedHost,
   ObservedHyperVFirewall,
   ObservedNat,
@@ -55,6 +59,14 @@ export class SimWindowsHost implements Host {
   nrptGroupPolicy = false;
   /** Source of the GUIDs Add-DnsClientNrptRule assigns (deterministic here). */
   private guids = 0;
+  /** VMs with a network adapter on a switch (Get-VMNetworkAdapter -VMName *). */
+  vms: { name: string; switchName: string }[] = [];
+  /** Firewall rules not in our group: invisible to observe, untouched by setFirewall. */
+  foreignFirewall: FirewallRule[] = [];
+  /** Our Scheduled Task \switchyard\switchyard. */
+  bootTask: ObservedBootTask | undefined;
+  /** Other Scheduled Tasks (paths), never observed. */
+  foreignTasks: string[] = [];
   /** How many polls a newly created adapter stays invisible. */
   adapterDelay = 2;
   log: string[] = [];
@@ -65,7 +77,12 @@ export class SimWindowsHost implements Host {
     return Promise.resolve(
       structuredClone({
         platform: 'windows',
-        switches: this.switches,
+        switches: this.switches.map((sw) => ({
+          ...sw,
+          vms: this.vms
+            .filter((v) => v.switchName.toLowerCase() === sw.name.toLowerCase())
+            .map((v) => v.name),
+        })),
         interfaces: visible.map((a) => ({ name: a.name, addresses: a.addresses, forwarding: a.forwarding })),
         nats: this.nats,
         routes: this.routes,
@@ -79,6 +96,7 @@ export class SimWindowsHost implements Host {
         },
         wslInterface: this.wslAdapter,
         nrpt: { rules: this.nrpt, groupPolicy: this.nrptGroupPolicy },
+        bootTask: this.bootTask,
       }),
     );
   }
@@ -140,6 +158,8 @@ export class SimWindowsHost implements Host {
         });
         return;
       case 'deleteSwitch':
+        if (this.vms.some((v) => v.switchName.toLowerCase() === op.name.toLowerCase()))
+          throw new Error(`VMs are still connected to switch ${op.name}`);
         this.switches = this.switches.filter((s) => s.name !== op.name);
         this.adapters = this.adapters.filter((a) => a.name !== `vEthernet (${op.name})`);
         return;
@@ -219,6 +239,28 @@ export class SimWindowsHost implements Host {
         this.nrpt = this.nrpt.filter(
           (r) => !(r.name === op.name && (r.comment ?? '').toLowerCase().startsWith('switchyard:')),
         );
+        return;
+      case 'registerBootTask':
+        this.bootTask = { execute: op.task.execute, arguments: op.task.arguments };
+        return;
+      case 'unregisterBootTask':
+        this.bootTask = undefined;
+        return;
+      case 'restoreWslNat':
+        // Remove-ItemProperty deletes the value: no key left behind.
+        this.lxss = {
+          ...(op.natNetwork !== null ? { natNetwork: op.natNetwork } : {}),
+          ...(op.natGateway !== null ? { natGateway: op.natGateway } : {}),
+        };
+        return;
+      case 'restoreWslUserIp':
+        this.userNatIp = op.ip;
+        return;
+      case 'removeWslConfig':
+        this.wslconfig = undefined;
+        return;
+      case 'restoreHyperVFirewallInbound':
+        if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: op.action };
         return;
     }
   }

@@ -122,6 +122,16 @@ describe('generated systemd units pass systemd-analyze verify', { skip: skip ?? 
     assert.equal(verify({ [UNIT_NAME]: unit }), '');
   });
 
+  test('serve unit for a single executable (no script argument)', () => {
+    const unit = serveUnit({
+      nodePath: process.execPath,
+      configPath: '/etc/switchyard/switchyard.yaml',
+      stateDir: '/var/lib/switchyard',
+    });
+    assert.match(unit, /^ExecStart=\S+ "serve" /m);
+    assert.equal(verify({ [UNIT_NAME]: unit }), '');
+  });
+
   test('WSL forwarding unit, default and custom automount root', () => {
     for (const conf of [undefined, '[automount]\nroot = /win/\n']) {
       const ps = powershellPath({

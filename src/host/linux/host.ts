@@ -132,6 +132,12 @@ export class LinuxHost implements Host {
         case 'setHyperVFirewallInbound':
         case 'addNrptRule':
         case 'removeNrptRule':
+        case 'registerBootTask':
+        case 'unregisterBootTask':
+        case 'restoreWslNat':
+        case 'restoreWslUserIp':
+        case 'removeWslConfig':
+        case 'restoreHyperVFirewallInbound':
           return { done: i, error: new Error(`${op.op} is Windows-only`) };
       }
       const r = await runOps(linux, this.run);

@@ -59,6 +59,17 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
     switches: (w.switches ?? []).map((s) => ({
       name: s.name,
       ours: s.managed,
+      ...(w.vmAdapters
+        ? {
+            vms: [
+              ...new Set(
+                w.vmAdapters
+                  .filter((a) => a.switchName.toLowerCase() === s.name.toLowerCase())
+                  .map((a) => a.vmName),
+              ),
+            ],
+          }
+        : {}),
       kind:
         s.type === 'internal'
           ? 'Internal'
@@ -105,6 +116,7 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
             })),
             groupPolicy: w.nrptPolicy?.groupPolicy ?? false,
           },
+    ...(w.bootTask?.[0] ? { bootTask: w.bootTask[0] } : {}),
   };
 }
 

@@ -57,6 +57,8 @@ const ALLOWED_COMMANDS = new Set([
   'NetSecurity\\Get-NetFirewallAddressFilter',
   'NetSecurity\\Get-NetFirewallHyperVVMSetting',
   'DnsClient\\Get-DnsClientNrptRule',
+  'Hyper-V\\Get-VMNetworkAdapter',
+  'ScheduledTasks\\Get-ScheduledTask',
   'Where-Object',
   'Get-ItemProperty',
   'Join-Path',

@@ -23,6 +23,7 @@
  */
 import { formatIpv4, maskOf, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../net/ipv4.js';
 import { parseMac, type Mac } from '../../net/mac.js';
+import { TASK_NAME, TASK_PATH } from '../../artifacts/scheduled-task.js';
 import { wrapScript, PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN } from './powershell.js';
 import { psArray, psString } from './quote.js';
 
@@ -178,6 +179,19 @@ export interface ObservedWsl {
   wslconfig: string | null;
 }
 
+/** A VM's network adapter and the switch it is connected to (Get-VMNetworkAdapter -VMName *). */
+export interface ObservedVmAdapter {
+  vmName: string;
+  /** Empty when the adapter is not connected. */
+  switchName: string;
+}
+
+/** Our boot task's first action (Get-ScheduledTask -TaskPath '\switchyard\' -TaskName 'switchyard'). */
+export interface ObservedScheduledTask {
+  execute: string;
+  arguments: string;
+}
+
 /** Something the observation could not see, or an entry it had to drop. */
 export interface ObservationNote {
   section: string;
@@ -214,6 +228,10 @@ export interface ObservedWindows {
   /** null when it could not be read. */
   nrptPolicy: ObservedNrptPolicy | null;
   wsl: ObservedWsl | null;
+  /** VM adapters; left out by observations recorded before it was asked for. */
+  vmAdapters?: ObservedVmAdapter[] | null;
+  /** Our boot task: [] none, [task] ours; left out by observations recorded before it was asked for. */
+  bootTask?: ObservedScheduledTask[] | null;
   notes: ObservationNote[];
 }
 
@@ -304,6 +322,12 @@ export function observationScript(options: ObservationOptions = {}): string {
   }
   Get-Section 'nrptPolicy' $null $null {
     [ordered]@{ groupPolicy = [bool](Test-Path -LiteralPath ${psString(`HKLM:\\${NRPT_GPO_KEY}`)}) }
+  }
+  Get-Section 'vmAdapters' 'Hyper-V' 'Get-VMNetworkAdapter' {
+    Hyper-V\\Get-VMNetworkAdapter -VMName * | Select-Object -Property ${sel('VMName', 'SwitchName')}
+  }
+  Get-Section 'bootTask' 'ScheduledTasks' 'Get-ScheduledTask' {
+    ScheduledTasks\\Get-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} | ForEach-Object { $a = @($_.Actions)[0]; [pscustomobject]@{ Execute = $a.Execute; Arguments = $a.Arguments } }
   }
   Get-Section 'wsl' $null $null {
     $m = Get-ItemProperty -LiteralPath ${psString(`HKLM:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
@@ -491,6 +515,18 @@ function parseSwitch(e: Rec): ObservedSwitch | string {
     notes,
     managed: notes.trim().toLowerCase() === MANAGED_SWITCH_NOTE,
   };
+}
+
+function parseVmAdapter(e: Rec): ObservedVmAdapter | string {
+  const vmName = str(field(e, 'VMName'));
+  if (vmName === null || vmName === '') return 'VM adapter without a VMName';
+  return { vmName, switchName: str(field(e, 'SwitchName')) ?? '' };
+}
+
+function parseScheduledTask(e: Rec): ObservedScheduledTask | string {
+  const execute = str(field(e, 'Execute'));
+  if (execute === null) return 'task action without Execute';
+  return { execute, arguments: str(field(e, 'Arguments')) ?? '' };
 }
 
 function parseAdapter(e: Rec): ObservedAdapter | string {
@@ -730,6 +766,13 @@ export function parseObservation(input: unknown): ObservationResult {
     nrptRules: section(doc, 'nrptRules', parseNrptRule, notes),
     nrptPolicy: section(doc, 'nrptPolicy', parseNrptPolicy, notes)?.[0] ?? null,
     wsl: wslEntries?.[0] ?? null,
+    // Sections added later: an observation without them (older fixtures) is not short of anything.
+    ...(field(doc, 'vmAdapters') !== undefined
+      ? { vmAdapters: section(doc, 'vmAdapters', parseVmAdapter, notes) }
+      : {}),
+    ...(field(doc, 'bootTask') !== undefined
+      ? { bootTask: section(doc, 'bootTask', parseScheduledTask, notes) }
+      : {}),
     notes,
   };
 }

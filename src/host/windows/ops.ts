@@ -4,6 +4,7 @@
  * marks: VM switches carry Notes 'switchyard'; NetNats are named 'switchyard-<switch>'; firewall rules are
  * in the group 'switchyard'; NRPT rules carry the Comment 'switchyard:<switch>'.
  */
+import { registerTaskStatements, unregisterTaskStatements } from '../../artifacts/scheduled-task.js';
 import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
@@ -63,7 +64,7 @@ export function renderOpPs(op: Op): string {
       return `Get-NetNat -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { $_.Name.StartsWith(${psString(NAT_PREFIX)}) } | Remove-NetNat -Confirm:$false`;
     case 'setForwarding':
       // By alias, never by index: WSL's adapter is recreated with a new index at each start (research §2.C).
-      return `Set-NetIPInterface -InterfaceAlias ${psString(op.iface)} -AddressFamily IPv4 -Forwarding Enabled`;
+      return `Set-NetIPInterface -InterfaceAlias ${psString(op.iface)} -AddressFamily IPv4 -Forwarding ${op.on ? 'Enabled' : 'Disabled'}`;
     case 'setFirewall': {
       const g = psString(FIREWALL_GROUP);
       const lines = [
@@ -111,6 +112,39 @@ export function renderOpPs(op: Op): string {
     case 'removeNrptRule':
       // Only a rule that carries our mark, whatever Name the plan saw.
       return `Get-DnsClientNrptRule -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} } | ForEach-Object { Remove-DnsClientNrptRule -Name $_.Name -Force }`;
+    case 'registerBootTask':
+      return registerTaskStatements(op.task).join('\n');
+    case 'unregisterBootTask':
+      return unregisterTaskStatements().join('\n');
+    case 'restoreWslNat': {
+      const key = psString(LXSS_HKLM);
+      const put = (name: string, value: string | null): string =>
+        value === null
+          ? `Remove-ItemProperty -Path ${key} -Name '${name}' -ErrorAction SilentlyContinue`
+          : `Set-ItemProperty -Path ${key} -Name '${name}' -Value ${psString(value)}`;
+      return [
+        `if (-not (Test-Path ${key})) { New-Item -Path ${key} -Force | Out-Null }`,
+        put('NatNetwork', op.natNetwork),
+        put('NatGatewayIpAddress', op.natGateway),
+      ].join('\n');
+    }
+    case 'restoreWslUserIp':
+      return [
+        `if (-not (Test-Path ${psString(LXSS_HKCU)})) { New-Item -Path ${psString(LXSS_HKCU)} -Force | Out-Null }`,
+        `Set-ItemProperty -Path ${psString(LXSS_HKCU)} -Name 'NatIpAddress' -Value ${psString(op.ip)}`,
+      ].join('\n');
+    case 'removeWslConfig':
+      return `Remove-Item -LiteralPath (Join-Path $env:USERPROFILE '.wslconfig') -Force -ErrorAction SilentlyContinue`;
+    case 'restoreHyperVFirewallInbound': {
+      const cmd = 'Set-NetFirewallHyperVVMSetting';
+      const value = {
+        notConfigured: 'NotConfigured',
+        allow: 'Allow',
+        allowBypass: 'AllowBypass',
+        block: 'Block',
+      }[op.action];
+      return `if (Get-Command -Name ${psString(cmd)} -ErrorAction SilentlyContinue) { ${cmd} -Name ${psString(WSL_VM_CREATOR_ID)} -DefaultInboundAction ${value} }`;
+    }
   }
 }
 

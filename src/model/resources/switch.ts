@@ -34,6 +34,18 @@ export function diffSwitches(d: DesiredHost, o: ObservedHost): Change[] {
   }
   for (const sw of o.switches) {
     if (sw.ours && !d.switches.some((s) => s.name.toLowerCase() === sw.name.toLowerCase())) {
+      const vms = sw.vms ?? [];
+      if (vms.length > 0) {
+        // Remove-VMSwitch would cut those VMs off (deleteSwitch refuses it too): the switch stays.
+        out.push({
+          resource: 'switch',
+          key: sw.name,
+          action: '!',
+          detail: `switch "${sw.name}" is switchyard's but stays: VM(s) ${vms.join(', ')} are connected to it; disconnect them (Connect-VMNetworkAdapter -VMName NAME -SwitchName OTHER, or Disconnect-VMNetworkAdapter) and run this again`,
+          ops: [],
+        });
+        continue;
+      }
       out.push({
         resource: 'switch',
         key: sw.name,

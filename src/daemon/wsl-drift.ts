@@ -1,0 +1,32 @@
+/**
+ * Drift of WSL's saved NAT range while the daemon runs (Windows). WSL rewrites HKLM Lxss NatNetwork with the
+ * range it fell back to when the pinned one clashed at its start (research windows-anchors §0); the keeper's
+ * observation (keeper.ts hostKeeperBackend) passes through here, and a range other than the pinned one is
+ * reported once per distinct value, with the fix. It is not re-pinned behind WSL's back while WSL runs: the
+ * boot task does that at the next start (boot-pin.ts), or `switchyard apply` now.
+ */
+import type { Logger } from '../log.js';
+import type { ObservedHost } from '../model/observed.js';
+
+export function wslDriftReporter(pinned: string, log: Logger): (o: ObservedHost) => void {
+  let reported: string | undefined;
+  return (o) => {
+    const seen = o.wsl?.natNetwork;
+    if (seen === undefined) return;
+    if (seen === pinned) {
+      if (reported !== undefined) log.info({ range: pinned }, 'WSL range is back as pinned');
+      reported = undefined;
+      return;
+    }
+    if (seen === reported) return;
+    reported = seen;
+    log.warn(
+      {
+        observed: seen,
+        pinned,
+        fix: 'run `switchyard apply` (re-pins it), then `wsl --shutdown` so WSL recreates its network; `switchyard doctor` shows the route it clashed with',
+      },
+      'WSL range drifted: WSL fell back to another range (its range clashed with a route when it started)',
+    );
+  };
+}

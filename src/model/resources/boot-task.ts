@@ -1,0 +1,38 @@
+/**
+ * The boot registration (Windows: the Scheduled Task \switchyard\switchyard that runs `switchyard serve`).
+ * Managed only when the desired state says so: `install` asks for it, `uninstall` asks for it to be absent;
+ * plain plan/apply leave it as it is (bootTask undefined), so an apply never undoes an install.
+ */
+import type { Change } from '../change.js';
+import type { DesiredHost } from '../desired.js';
+import type { ObservedHost } from '../observed.js';
+
+export function diffBootTask(d: DesiredHost, o: ObservedHost): Change[] {
+  const want = d.bootTask;
+  if (want === undefined || o.platform !== 'windows') return [];
+  const seen = o.bootTask;
+  if (want === 'absent') {
+    if (seen === undefined) return [];
+    return [
+      {
+        resource: 'boot-task',
+        key: '\\switchyard\\switchyard',
+        action: '-',
+        detail: 'stop and remove the Scheduled Task \\switchyard\\switchyard (the daemon at boot)',
+        ops: [{ op: 'unregisterBootTask' }],
+      },
+    ];
+  }
+  if (seen?.execute === want.execute && seen.arguments === want.arguments) return [];
+  return [
+    {
+      resource: 'boot-task',
+      key: '\\switchyard\\switchyard',
+      action: seen === undefined ? '+' : '~',
+      detail:
+        `${seen === undefined ? 'register' : 're-register'} the Scheduled Task \\switchyard\\switchyard ` +
+        `(at startup, as SYSTEM, restarted on failure): ${want.execute} ${want.arguments}`,
+      ops: [{ op: 'registerBootTask', task: want }],
+    },
+  ];
+}

@@ -31,6 +31,7 @@ import {
   type ForwardingKeeper,
   type KeeperBackend,
 } from './keeper.js';
+import { startHostWatches, type HostWatchDeps } from './host-watch.js';
 
 export interface ServeOptions {
   config: Config;
@@ -56,6 +57,8 @@ export interface ServeOptions {
   forwardingKeeper?: KeeperBackend | false;
   /** The keeper's poll interval in ms (default 1 s on Linux, 5 s on Windows: each look runs PowerShell). */
   forwardingIntervalMs?: number;
+  /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
+  hostWatch?: HostWatchDeps | false;
 }
 
 export interface RunningDaemon {
@@ -101,6 +104,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes.push(r.scope);
   }
   if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
+  const watches =
+    opts.hostWatch === false
+      ? undefined
+      : await startHostWatches({ config, scopes, platform, log, clock, ...opts.hostWatch });
 
   const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
@@ -254,6 +261,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     stop: async () => {
       clearInterval(sweep);
       await keeper?.stop();
+      await watches?.stop();
       await control?.close();
       await Promise.all(probes.map((p) => p.close()));
       await Promise.all(transports.map((t) => t.close()));

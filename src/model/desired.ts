@@ -14,6 +14,8 @@ export interface DesiredSwitch {
   host: Ipv4;
   nat: boolean;
   dhcp: boolean;
+  /** `dns.domain` when the switch answers DNS (`dns.enabled`); undefined when it does not. */
+  dnsDomain?: string;
 }
 
 export interface DesiredHost {
@@ -42,6 +44,7 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
       host: choice.host,
       nat: sw.nat,
       dhcp: sw.dhcp.enabled,
+      ...(sw.dns.enabled ? { dnsDomain: sw.dns.domain } : {}),
     };
   });
   // Linux: not managed (an accept in our nftables table cannot override another table's drop; see host/linux/host.ts).

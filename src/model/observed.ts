@@ -74,6 +74,12 @@ export interface ObservedWsl {
   hyperVFirewall?: ObservedHyperVFirewall | undefined;
 }
 
+/** systemd-resolved's per-link DNS settings (Linux): what `resolvectl dns` / `resolvectl domain` list. */
+export type ObservedResolved =
+  | { running: true; links: { iface: string; servers: string[]; domains: string[] }[] }
+  /** resolvectl missing, no system bus, or no systemd-resolved on it: `why` says which. */
+  | { running: false; why: string };
+
 export interface ObservedHost {
   platform: 'windows' | 'linux';
   switches: ObservedSwitch[];
@@ -86,6 +92,8 @@ export interface ObservedHost {
   wsl: ObservedWsl | undefined;
   /** The WSL host adapter, when one exists ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; Linux: configured). */
   wslInterface: string | undefined;
+  /** Linux only: systemd-resolved, when it was looked at (undefined on Windows and in older fakes). */
+  resolved?: ObservedResolved | undefined;
 }
 
 export function emptyHost(platform: 'windows' | 'linux'): ObservedHost {

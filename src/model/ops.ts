@@ -22,6 +22,10 @@ export type Op =
   /** Write %USERPROFILE%\.wslconfig with this text, whole (the diff computed it from the text it saw). */
   | { op: 'setWslConfig'; text: string }
   /** Hyper-V firewall, WSL's VM creator: DefaultInboundAction Allow (Windows 11 22H2+; a no-op where that firewall does not exist). */
-  | { op: 'setHyperVFirewallInbound' };
+  | { op: 'setHyperVFirewallInbound' }
+  /** systemd-resolved (Linux): `iface` gets exactly this DNS server and the routing-only domain `~domain`. */
+  | { op: 'setLinkDns'; iface: string; server: Ipv4; domain: string }
+  /** systemd-resolved (Linux): drop the per-link settings of `iface` (`resolvectl revert`). */
+  | { op: 'revertLinkDns'; iface: string };
 
 export type OpKind = Op['op'];

@@ -176,6 +176,9 @@ export class SimWindowsHost implements Host {
       case 'setHyperVFirewallInbound':
         if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: 'allow' };
         return;
+      case 'setLinkDns':
+      case 'revertLinkDns':
+        throw new Error(`${op.op} is Linux-only (systemd-resolved)`);
     }
   }
 }

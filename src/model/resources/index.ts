@@ -5,6 +5,7 @@
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
+import { diffDnsLink } from './dns-link.js';
 import { diffFirewall } from './firewall.js';
 import { diffForwarding } from './forwarding.js';
 import { diffHostAddresses } from './host-address.js';
@@ -25,4 +26,5 @@ export const resources: readonly Diff[] = [
   diffWsl,
   diffWslConfig,
   diffHyperVFirewall,
+  diffDnsLink,
 ];

@@ -94,7 +94,11 @@ const dhcp = z.strictObject({
   relayAgents: z.array(cidrString).default([]),
   router: z.union([auto, ipString, z.literal(false)]).default('auto'),
   dnsServers: z.union([auto, z.array(ipString)]).default('auto'),
-  mtu: z.number().int().min(576).max(65535).optional(),
+  /**
+   * Option 26. `auto`: the smallest MTU on the way out of the host (uplink or VPN, src/net/uplink-mtu.ts),
+   * re-checked by the daemon every 30 s, so a VPN that comes up later lowers it from the next ACK.
+   */
+  mtu: z.union([auto, z.number().int().min(576).max(65535)]).optional(),
   staticRoutes: z.array(staticRoute).default([]),
   reservations: z.array(reservation).default([]),
 });

@@ -33,6 +33,8 @@ export interface KeeperBackend {
   read(): Promise<Map<string, ForwardingState>>;
   /** Turns IPv4 forwarding on for `iface`. */
   enable(iface: string): Promise<void>;
+  /** The log line after a repair, when it is not forwarding that was repaired (dns-link-keeper.ts). */
+  repaired?: (iface: string) => string;
 }
 
 export interface KeeperOptions {
@@ -80,7 +82,10 @@ export function createForwardingKeeper(opts: KeeperOptions): ForwardingKeeper {
       try {
         await backend.enable(iface);
         errors.delete(iface);
-        log.info({ interface: iface }, `forwarding re-enabled on ${iface} (the adapter was recreated?)`);
+        log.info(
+          { interface: iface },
+          backend.repaired?.(iface) ?? `forwarding re-enabled on ${iface} (the adapter was recreated?)`,
+        );
       } catch (e) {
         logError(iface, iface, messageOf(e));
       }

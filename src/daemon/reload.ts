@@ -18,7 +18,8 @@ function key(r: Reservation): string {
 
 /** Settings other than reservations, for "does this need a restart?" */
 function fingerprint(s: Scope): string {
-  return JSON.stringify({ ...s, reservations: undefined });
+  // An `mtu: auto` scope's mtu is what the daemon's MTU watch found, not config.
+  return JSON.stringify({ ...s, reservations: undefined, mtu: s.mtuAuto ? 'auto' : s.mtu });
 }
 
 export function applyReload(

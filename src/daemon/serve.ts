@@ -34,6 +34,7 @@ import {
   type ForwardingKeeper,
   type KeeperBackend,
 } from './keeper.js';
+import { startHostWatches, type HostWatchDeps } from './host-watch.js';
 
 export interface ServeOptions {
   config: Config;
@@ -65,6 +66,8 @@ export interface ServeOptions {
   resolvConfPath?: string;
   /** Windows: the pinned WSL range (CIDR); the keeper's observations report drift from it (wsl-drift.ts). */
   wslPinned?: string;
+  /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
+  hostWatch?: HostWatchDeps | false;
 }
 
 export interface RunningDaemon {
@@ -111,6 +114,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes.push(r.scope);
   }
   if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
+  const watches =
+    opts.hostWatch === false
+      ? undefined
+      : await startHostWatches({ config, scopes, platform, log, clock, ...opts.hostWatch });
 
   const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
@@ -179,6 +186,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       );
     }
   } catch (e) {
+    await watches?.stop();
     await Promise.all(transports.map((t) => t.close()));
     await journal.close();
     throw e;
@@ -240,6 +248,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
     } catch (e) {
+      await watches?.stop();
       await dns.stop();
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();
@@ -280,6 +289,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     stop: async () => {
       clearInterval(sweep);
       await keeper?.stop();
+      await watches?.stop();
       await control?.close();
       await dns.stop();
       await Promise.all(probes.map((p) => p.close()));

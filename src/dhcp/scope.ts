@@ -47,7 +47,10 @@ export interface Scope {
   router: Ipv4 | undefined;
   dnsServers: Ipv4[];
   domain: string;
+  /** Option 26 as sent now; with `mtuAuto` the daemon's MTU watch (src/daemon/mtu-watch.ts) updates it. */
   mtu: number | undefined;
+  /** `mtu: auto` in the config. */
+  mtuAuto?: true;
   staticRoutes: StaticRoute[];
   relayAgents: Cidr[];
   reservations: Reservation[];
@@ -128,7 +131,8 @@ export function resolveScope(
       // auto = our own DNS server on the host address; with DNS off there is nothing to point at.
       dnsServers: d.dnsServers === 'auto' ? (sw.dns.enabled ? [host] : []) : d.dnsServers.map(ipv4),
       domain: sw.dns.domain,
-      mtu: d.mtu,
+      mtu: d.mtu === 'auto' ? undefined : d.mtu,
+      ...(d.mtu === 'auto' ? { mtuAuto: true as const } : {}),
       staticRoutes: d.staticRoutes.map((r) => ({ dest: cidr(r.to), router: ipv4(r.via) })),
       relayAgents: d.relayAgents.map(cidr),
       reservations: d.reservations.map((r) => ({ name: r.name, mac: mac(r.mac), ip: ipv4(r.ip) })),

@@ -104,6 +104,11 @@ export interface ObservedBootTask {
   /** The action's argument string. */
   arguments: string;
 }
+/** systemd-resolved's per-link DNS settings (Linux): what `resolvectl dns` / `resolvectl domain` list. */
+export type ObservedResolved =
+  | { running: true; links: { iface: string; servers: string[]; domains: string[] }[] }
+  /** resolvectl missing, no system bus, or no systemd-resolved on it: `why` says which. */
+  | { running: false; why: string };
 
 export interface ObservedHost {
   platform: 'windows' | 'linux';
@@ -121,6 +126,8 @@ export interface ObservedHost {
   nrpt?: ObservedNrpt | undefined;
   /** Our boot task; undefined when there is none, or on hosts where it is not observed (Linux). */
   bootTask?: ObservedBootTask | undefined;
+  /** Linux only: systemd-resolved, when it was looked at (undefined on Windows and in older fakes). */
+  resolved?: ObservedResolved | undefined;
 }
 
 export function emptyHost(platform: 'windows' | 'linux'): ObservedHost {

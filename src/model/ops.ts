@@ -43,6 +43,10 @@ export type Op =
   | {
       op: 'restoreHyperVFirewallInbound';
       action: Exclude<ObservedHyperVFirewall['defaultInboundAction'], 'unknown'>;
-    };
+    }
+  /** systemd-resolved (Linux): `iface` gets exactly this DNS server and the routing-only domain `~domain`. */
+  | { op: 'setLinkDns'; iface: string; server: Ipv4; domain: string }
+  /** systemd-resolved (Linux): drop the per-link settings of `iface` (`resolvectl revert`). */
+  | { op: 'revertLinkDns'; iface: string };
 
 export type OpKind = Op['op'];

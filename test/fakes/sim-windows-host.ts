@@ -262,6 +262,9 @@ export class SimWindowsHost implements Host {
       case 'restoreHyperVFirewallInbound':
         if (this.hyperVFirewall) this.hyperVFirewall = { defaultInboundAction: op.action };
         return;
+      case 'setLinkDns':
+      case 'revertLinkDns':
+        throw new Error(`${op.op} is Linux-only (systemd-resolved)`);
     }
   }
 }

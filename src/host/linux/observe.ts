@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { EnvironmentError } from '../../errors.js';
 import { formatCidr, maskOf, parseIpv4, type Ipv4 } from '../../net/ipv4.js';
 import { FOREVER_LIFETIME, type Runner } from './interfaces.js';
+import { observeResolved, sameNamespace, type ResolvedState } from './resolved.js';
 
 /** Every link switchyard creates has an alias starting with this; the rest names its purpose. */
 export const OWNER_ALIAS_PREFIX = 'switchyard:';
@@ -127,6 +128,8 @@ export interface ObservedLinux {
   ipForward: boolean;
   /** Our table `inet switchyard`; undefined when it does not exist (normal before the first apply). */
   nftTable: ObservedNftTable | undefined;
+  /** systemd-resolved's per-link DNS settings, or why it could not be asked (resolved.ts). */
+  resolved?: ResolvedState;
 }
 
 /** Reads a text file; resolves undefined when it does not exist. */
@@ -453,15 +456,16 @@ function parseFlag(text: string | undefined): boolean | undefined {
 /**
  * Observes the current network namespace (as `run` and `read` see it): `ip -j -d address show`,
  * `ip -j -4 route show table all`, `nft -j list tables` (+ `nft -j list table inet switchyard` when it
- * exists), /proc/sys/net/ipv4/ip_forward and /proc/sys/net/ipv4/conf/<link>/forwarding for every link.
+ * exists), `resolvectl dns` and `resolvectl domain` (a failure there only means "no resolved"), /proc/sys/net/ipv4/ip_forward and /proc/sys/net/ipv4/conf/<link>/forwarding for every link.
  * Needs CAP_NET_ADMIN for nft. Throws EnvironmentError when a command fails or prints something unexpected.
  */
 export async function observeLinux(run: Runner, read: ReadText = readTextFile): Promise<ObservedLinux> {
-  const [addrJson, routeJson, tablesJson, ipForwardText] = await Promise.all([
+  const [addrJson, routeJson, tablesJson, ipForwardText, resolved] = await Promise.all([
     runJson(run, 'ip', ['-j', '-d', 'address', 'show'], 'install iproute2'),
     runJson(run, 'ip', ['-j', '-4', 'route', 'show', 'table', 'all'], 'install iproute2'),
     runJson(run, 'nft', ['-j', 'list', 'tables'], 'install nftables'),
     read('/proc/sys/net/ipv4/ip_forward'),
+    observeResolved(run),
   ]);
   const links = parseLinks(addrJson);
   const routes = parseRoutes(routeJson);
@@ -482,5 +486,6 @@ export async function observeLinux(run: Runner, read: ReadText = readTextFile): 
     routes,
     ipForward: parseFlag(ipForwardText) ?? false,
     nftTable,
+    resolved: sameNamespace(resolved, links),
   };
 }

@@ -33,6 +33,7 @@ import {
   type NftRuleSpec,
   type ObservedNftTable,
 } from './observe.js';
+import { resolvectlSetArgv } from './resolved.js';
 
 export type { NftRuleSpec } from './observe.js';
 
@@ -49,7 +50,10 @@ export type LinuxOp =
   | { op: 'setIpForward'; on: boolean }
   /** Replaces the whole table `inet switchyard` with these rules, atomically. */
   | { op: 'ensureNftTable'; rules: NftRuleSpec[] }
-  | { op: 'deleteNftTable' };
+  | { op: 'deleteNftTable' }
+  /** systemd-resolved: `dev` gets exactly DNS server `server` and routing-only domain `~domain` (resolved.ts). */
+  | { op: 'resolvedSetLink'; dev: string; server: string; domain: string }
+  | { op: 'resolvedRevertLink'; dev: string };
 
 /** The alias every bridge we create carries. */
 export const BRIDGE_ALIAS = `${OWNER_ALIAS_PREFIX}switch`;
@@ -265,6 +269,15 @@ export function renderOp(op: LinuxOp): string[][] {
       return [['nft', renderNftTable(op.rules)]];
     case 'deleteNftTable':
       return [['nft', 'delete', 'table', NFT_FAMILY, NFT_TABLE]];
+    case 'resolvedSetLink': {
+      const server = parseIpv4(op.server);
+      if (server === undefined || !/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(op.domain)) {
+        throw new InternalError(`bad resolved link setting: server ${op.server}, domain ${op.domain}`);
+      }
+      return resolvectlSetArgv(linkName(op.dev), op.server, op.domain);
+    }
+    case 'resolvedRevertLink':
+      return [['resolvectl', 'revert', linkName(op.dev)]];
   }
 }
 
@@ -289,6 +302,10 @@ export function describeOp(op: LinuxOp): string {
       return `write nftables table ${NFT_FAMILY} ${NFT_TABLE} (${op.rules.length} rules)`;
     case 'deleteNftTable':
       return `delete nftables table ${NFT_FAMILY} ${NFT_TABLE}`;
+    case 'resolvedSetLink':
+      return `resolved: DNS ${op.server} and domain ~${op.domain} on ${op.dev}`;
+    case 'resolvedRevertLink':
+      return `resolved: revert the DNS settings of ${op.dev}`;
   }
 }
 

@@ -135,12 +135,17 @@ export class WindowsHost implements Host {
   }
 
   async observe(): Promise<ObservedHost> {
+    return toObservedHost(await this.observeWindows());
+  }
+
+  /** The observation as the script returns it (the daemon's `mtu: auto` reads MTUs and routes from it). */
+  async observeWindows(): Promise<ObservedWindows> {
     const outcome = await runPowerShell(observationScript(), this.options);
     if (!outcome.ok) throw new EnvironmentError(`observing the Windows host failed: ${failed(outcome)}`);
     const parsed = parseObservation(outcome.value);
     if (isObservationError(parsed))
       throw new EnvironmentError(`the Windows host's observation was unreadable: ${parsed.error}`);
-    return toObservedHost(parsed);
+    return parsed;
   }
 
   async execute(ops: readonly Op[], onStep?: (op: Op, index: number) => void): Promise<ExecuteResult> {

@@ -145,6 +145,10 @@ export function renderOpPs(op: Op): string {
       }[op.action];
       return `if (Get-Command -Name ${psString(cmd)} -ErrorAction SilentlyContinue) { ${cmd} -Name ${psString(WSL_VM_CREATOR_ID)} -DefaultInboundAction ${value} }`;
     }
+    case 'setLinkDns':
+    case 'revertLinkDns':
+      // systemd-resolved is Linux's; on Windows the NRPT rule (dns-rule) routes the domain. Never planned here.
+      return `throw ${psString(`${op.op} is Linux-only (systemd-resolved)`)}`;
   }
 }
 

@@ -1,6 +1,7 @@
 /** All of doctor's checks, in the order they are shown: the network's foundations first, the daemon last. */
 import type { Check, CheckInputs } from './check.js';
 import { daemonChecks, portChecks } from './daemon.js';
+import { dnsLinkChecks } from './dns.js';
 import { forwardingChecks } from './forwarding.js';
 import { natChecks, switchChecks } from './host.js';
 import { nrptChecks } from './nrpt.js';
@@ -17,6 +18,7 @@ export const CHECKS: readonly CheckFn[] = [
   firewallChecks,
   nrptChecks,
   wslChecks,
+  dnsLinkChecks,
   daemonChecks,
   portChecks,
 ];

@@ -15,6 +15,7 @@ import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 import { diffDnsRules } from './dns-rule.js';
 import { diffBootTask } from './boot-task.js';
+import { diffDnsLink } from './dns-link.js';
 import { diffFirewall } from './firewall.js';
 import { diffForwarding } from './forwarding.js';
 import { diffHostAddresses } from './host-address.js';
@@ -37,6 +38,7 @@ export const resources: readonly Diff[] = [
   diffWsl,
   diffWslConfig,
   diffHyperVFirewall,
+  diffDnsLink,
   diffBootTask,
   diffRestore,
 ];

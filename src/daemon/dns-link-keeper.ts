@@ -1,0 +1,59 @@
+/**
+ * Linux: keeps systemd-resolved's per-link settings for the switches (resources/dns-link.ts) while the
+ * daemon runs. resolved forgets them when it restarts and when the link is re-created (host/linux/
+ * resolved.ts), and `apply` is not run after either. Decision: re-assert from the daemon through the
+ * forwarding keeper's loop (keeper.ts: bounded, one tick at a time, errors rate-limited), every 10 s.
+ * Rejected: ExecStartPost= in the generated unit (runs only when switchyard starts, not when resolved
+ * restarts) and a systemd-networkd .network drop-in (would make networkd manage a bridge it did not create,
+ * and does nothing on hosts without networkd).
+ * Where resolved is not running, or does not know the link yet, there is nothing to repair: quiet.
+ */
+import { execFileRunner, type Runner } from '../host/linux/interfaces.js';
+import { runOps } from '../host/linux/ops.js';
+import { observeResolved, sameNamespace } from '../host/linux/resolved.js';
+import { parseLinks } from '../host/linux/observe.js';
+import type { ForwardingState, KeeperBackend } from './keeper.js';
+
+export const DNS_LINK_CHECK_MS = 10_000;
+
+export interface DnsLink {
+  iface: string;
+  /** The switch host address, dotted quad. */
+  server: string;
+  domain: string;
+}
+
+export function dnsLinkKeeperBackend(links: readonly DnsLink[], run: Runner = execFileRunner): KeeperBackend {
+  return {
+    description: 'systemd-resolved',
+    async read() {
+      const [resolved, ip] = await Promise.all([observeResolved(run), run('ip', ['-j', 'link', 'show'])]);
+      if (ip.code !== 0) throw new Error(`ip -j link show failed: ${ip.stderr.trim()}`);
+      const st = sameNamespace(resolved, parseLinks(ip.stdout));
+      const out = new Map<string, ForwardingState>();
+      for (const l of links) {
+        const seen = st.running ? st.links.find((x) => x.iface === l.iface) : undefined;
+        out.set(
+          l.iface,
+          seen === undefined
+            ? undefined
+            : seen.servers.join(' ') === l.server && seen.domains.join(' ') === `~${l.domain}`,
+        );
+      }
+      return out;
+    },
+    async enable(iface) {
+      const l = links.find((x) => x.iface === iface);
+      if (!l) throw new Error(`no DNS link configured for ${iface}`);
+      const r = await runOps(
+        [{ op: 'resolvedSetLink', dev: l.iface, server: l.server, domain: l.domain }],
+        run,
+      );
+      if (!r.ok) throw new Error(r.failure?.message ?? `resolvectl on ${iface} failed`);
+    },
+    repaired: (iface) => {
+      const l = links.find((x) => x.iface === iface);
+      return `resolved: DNS ${l?.server} and ~${l?.domain} set again on ${iface} (resolved restarted or the link was re-created?)`;
+    },
+  };
+}

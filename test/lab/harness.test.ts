@@ -180,6 +180,19 @@ describe('lab harness against dnsmasq', { skip: skip ?? false }, () => {
     assert.deepEqual(lab.warnings, []);
   });
 
+  test("a resolv.conf written inside a lab namespace is the namespace's own, never the machine's", async () => {
+    const machine = readFileSync('/etc/resolv.conf', 'utf8');
+    const c = await lab.addClient('resolv');
+    // what a DHCP client's resolv.conf hook does: write in place, and replace by rename
+    await lab.exec(c.ns, ['sh', '-c', 'echo "nameserver 192.0.2.53" > /etc/resolv.conf']);
+    const tmp = join(lab.workDir, 'resolv.conf.new');
+    writeFileSync(tmp, 'nameserver 192.0.2.54\n');
+    const renamed = await lab.exec(c.ns, ['mv', '-f', tmp, '/etc/resolv.conf'], { check: false });
+    assert.notEqual(renamed.code, 0, 'a rename onto the mounted file fails');
+    assert.equal(readFileSync(`/etc/netns/${c.ns}/resolv.conf`, 'utf8'), 'nameserver 192.0.2.53\n');
+    assert.equal(readFileSync('/etc/resolv.conf', 'utf8'), machine, "the machine's resolv.conf is untouched");
+  });
+
   test('exec refuses namespaces the lab did not create, and is bounded by its timeout', async () => {
     await assert.rejects(lab.exec('sy-not-ours', ['true']), /does not belong to lab/);
     const t0 = Date.now();

@@ -715,6 +715,10 @@ class LabImpl implements Lab {
     if (!LAB_NS_PATTERN.test(ns)) throw new Error(`bad namespace name ${ns}`);
     await this.hostIp(['netns', 'add', ns]);
     this.created.push(ns);
+    // Every command here runs through `ip netns exec`, which then mounts this file over /etc/resolv.conf:
+    // a client that rewrites resolv.conf (a DHCP client's hook) writes the namespace's copy, never the
+    // machine's (a rename onto the mount point fails instead).
+    this.setResolvConf(ns, '# switchyard lab namespace: no resolver unless a test sets one\n');
     await this.ip(ns, ['link', 'set', 'lo', 'up']);
     // IPv6 off (quieter captures, no SLAAC/DAD traffic); absent when the kernel has no IPv6.
     await this.exec(ns, [

@@ -31,11 +31,9 @@
  * alone, with no script argument (`scriptPath` left out).
  */
 import { UsageError } from '../errors.js';
-import type { BootTaskSpec } from '../model/desired.js';
+import type { BootTaskSpec } from '../model/ops.js';
 import { psString } from '../host/windows/quote.js';
-
-export const TASK_PATH = '\\switchyard\\';
-export const TASK_NAME = 'switchyard';
+import { registerTaskStatements, TASK_NAME, TASK_PATH } from '../host/windows/task.js';
 
 export interface TaskOptions {
   /** Absolute Windows path of node.exe, or of switchyard.exe in a single-executable build. */
@@ -103,38 +101,6 @@ export function bootTaskSpec(o: TaskOptions): BootTaskSpec {
     arguments: taskArguments(o),
     workingDirectory: taskValue('the state directory', o.stateDir),
   };
-}
-
-/** Statements that (re)register and start the boot task; -Force replaces ours. For a script with 'Stop'. */
-export function registerTaskStatements(t: BootTaskSpec): string[] {
-  return [
-    `$stateDir = ${psString(t.workingDirectory)}`,
-    'New-Item -ItemType Directory -Force -Path $stateDir | Out-Null',
-    `$action = New-ScheduledTaskAction -Execute ${psString(t.execute)} -Argument ${psString(t.arguments)} -WorkingDirectory $stateDir`,
-    '$trigger = New-ScheduledTaskTrigger -AtStartup',
-    '# Repeat every 5 minutes for ever: with IgnoreNew this restarts the daemon after a crash (see header).',
-    '$repeat = New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 5)',
-    '$trigger.Repetition = $repeat.Repetition',
-    "$principal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest",
-    '$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 ' +
-      '-RestartInterval (New-TimeSpan -Minutes 1) -MultipleInstances IgnoreNew -StartWhenAvailable ' +
-      '-AllowStartIfOnBatteries -DontStopIfGoingOnBatteries',
-    `Register-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} -Action $action ` +
-      '-Trigger $trigger -Principal $principal -Settings $settings ' +
-      "-Description 'switchyard daemon (DHCP/DNS, forwarding keeper); created by switchyard install' -Force | Out-Null",
-    `Start-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)}`,
-  ];
-}
-
-/** Statements that stop and remove our task (only in our TaskPath); nothing when there is none. */
-export function unregisterTaskStatements(): string[] {
-  const where = `-TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)}`;
-  return [
-    `if (Get-ScheduledTask ${where} -ErrorAction SilentlyContinue) {`,
-    `  Stop-ScheduledTask ${where} -ErrorAction SilentlyContinue`,
-    `  Unregister-ScheduledTask ${where} -Confirm:$false`,
-    '}',
-  ];
 }
 
 /** PowerShell that (re)registers the boot task; run elevated. Idempotent (-Force replaces ours). */

@@ -10,7 +10,7 @@ import { readPinned, writePinned } from '../model/pinned.js';
 import { cidr, ipv4, parseIpv4 } from '../net/ipv4.js';
 import { applyPlan } from '../reconcile/apply.js';
 import { doctorCommand, udpSockets, type DoctorProbes } from './doctor.js';
-import { computePlan } from './reconcile.js';
+import { computePlan } from '../reconcile/compute.js';
 
 const CONFIG = parseConfig(
   `switches:

@@ -20,13 +20,8 @@ import { chooseStateDir } from '../daemon/state-dir.js';
 import { EnvironmentError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readOnly } from '../host/host.js';
-import {
-  bootTaskSpec,
-  registerTaskScript,
-  TASK_NAME,
-  TASK_PATH,
-  type TaskOptions,
-} from '../artifacts/scheduled-task.js';
+import { bootTaskSpec, registerTaskScript, type TaskOptions } from '../artifacts/scheduled-task.js';
+import { TASK_NAME, TASK_PATH } from '../host/windows/task.js';
 import { serveUnit, UNIT_DIR, UNIT_NAME } from '../artifacts/systemd-unit.js';
 import type { Plan } from '../model/change.js';
 import { nothingOurs } from '../model/desired.js';

@@ -10,7 +10,8 @@ import { recordOriginals } from '../model/originals.js';
 import { writePinned } from '../model/pinned.js';
 import { applyPlan } from '../reconcile/apply.js';
 import { planJson, renderPlan } from '../reconcile/render.js';
-import { computePlan, renderRanges } from './reconcile.js';
+import { computePlan } from '../reconcile/compute.js';
+import { renderRanges } from './reconcile.js';
 
 export async function planCommand(
   config: Config,

@@ -11,7 +11,7 @@ import { writePinned } from '../model/pinned.js';
 import { ipv4 } from '../net/ipv4.js';
 import { applyPlan } from '../reconcile/apply.js';
 import type { DoctorProbes } from './doctor.js';
-import { computePlan } from './reconcile.js';
+import { computePlan } from '../reconcile/compute.js';
 import { renderStatus, statusCommand, type StatusJson } from './status.js';
 
 const CONFIG = parseConfig(

@@ -14,7 +14,7 @@ import { recordOriginals } from '../model/originals.js';
 import { diffWsl } from '../model/resources/wsl.js';
 import { formatCidr } from '../net/ipv4.js';
 import { applyPlan } from '../reconcile/apply.js';
-import { computePlan } from '../cli/reconcile.js';
+import { computePlan } from '../reconcile/compute.js';
 
 export interface RepinResult {
   outcome: 'no-wsl' | 'as-pinned' | 'repinned' | 'failed';

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { formatCidr, type Cidr, type Ipv4 } from '../net/ipv4.js';
 import type { AddressPlan } from './address-plan.js';
 import type { FirewallRule } from './observed.js';
+import type { BootTaskSpec } from './ops.js';
 import type { Originals } from './originals.js';
 
 export interface DesiredSwitch {
@@ -17,16 +18,6 @@ export interface DesiredSwitch {
   dhcp: boolean;
   /** The switch's DNS domain (`dns.domain`), undefined when its DNS server is off (`dns.enabled: false`). */
   dnsDomain: string | undefined;
-}
-
-/** The boot task's action (artifacts/scheduled-task.ts builds it from paths). */
-export interface BootTaskSpec {
-  /** The program: node.exe, or switchyard.exe itself in a single-executable build. */
-  execute: string;
-  /** The argument string, quoted for CommandLineToArgvW. */
-  arguments: string;
-  /** Working directory, the state directory (created by the op). */
-  workingDirectory: string;
 }
 
 export interface DesiredHost {

@@ -4,8 +4,17 @@
  * executes them, never re-decides.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
-import type { BootTaskSpec } from './desired.js';
 import type { FirewallRule, ObservedHyperVFirewall } from './observed.js';
+
+/** The boot task's action (artifacts/scheduled-task.ts builds it from paths). */
+export interface BootTaskSpec {
+  /** The program: node.exe, or switchyard.exe itself in a single-executable build. */
+  execute: string;
+  /** The argument string, quoted for CommandLineToArgvW. */
+  arguments: string;
+  /** Working directory, the state directory (created by the op). */
+  workingDirectory: string;
+}
 
 export type Op =
   | { op: 'createSwitch'; name: string }

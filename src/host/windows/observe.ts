@@ -23,7 +23,7 @@
  */
 import { formatIpv4, maskOf, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../net/ipv4.js';
 import { parseMac, type Mac } from '../../net/mac.js';
-import { TASK_NAME, TASK_PATH } from '../../artifacts/scheduled-task.js';
+import { TASK_NAME, TASK_PATH } from './task.js';
 import { wrapScript, PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN } from './powershell.js';
 import { psArray, psString } from './quote.js';
 

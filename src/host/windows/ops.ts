@@ -4,7 +4,7 @@
  * marks: VM switches carry Notes 'switchyard'; NetNats are named 'switchyard-<switch>'; firewall rules are
  * in the group 'switchyard'; NRPT rules carry the Comment 'switchyard:<switch>'.
  */
-import { registerTaskStatements, unregisterTaskStatements } from '../../artifacts/scheduled-task.js';
+import { registerTaskStatements, unregisterTaskStatements } from './task.js';
 import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { BootTaskSpec, DesiredHost } from '../desired.js';
+import type { DesiredHost } from '../desired.js';
+import type { BootTaskSpec } from '../ops.js';
 import { emptyHost, type ObservedHost } from '../observed.js';
 import { diffBootTask } from './boot-task.js';
 

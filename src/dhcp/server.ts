@@ -9,7 +9,7 @@ import { formatIpv4 } from '../net/ipv4.js';
 import { destinationOf, type Ports } from './destination.js';
 import { handle } from './handlers/chain.js';
 import type { Exchange, PolicyContext } from './handlers/exchange.js';
-import type { ConflictProbe } from './probe/probe.js';
+import type { ConflictProbe } from './probe/conflict-probe.js';
 import { messageTypeName, type DhcpMessage } from './message.js';
 import { replyMaxSize } from './options.js';
 import type { LeaseStore, StoredLease } from './lease-store.js';

@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { EnvironmentError } from '../../errors.js';
 import { asIpv4, formatIpv4, ZERO_IP, type Ipv4 } from '../../net/ipv4.js';
 import { ADDON_RELATIVE_PATH, findAddon } from '../transport/linux.js';
-import type { ConflictProbe } from './probe.js';
+import type { ConflictProbe } from './conflict-probe.js';
 
 /** How long one probe waits for an answer by default, ms: on a virtual switch answers take well under 10 ms. */
 export const DEFAULT_ARP_WAIT_MS = 500;

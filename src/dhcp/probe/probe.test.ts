@@ -3,14 +3,8 @@ import { describe, test } from 'node:test';
 import { fixedClock } from '../../clock.js';
 import { EnvironmentError } from '../../errors.js';
 import { ipv4, type Ipv4 } from '../../net/ipv4.js';
-import {
-  cachedProbe,
-  createProbe,
-  DEFAULT_PROBE_TTL_MS,
-  noProbe,
-  type ConflictProbe,
-  type ProbeFailure,
-} from './probe.js';
+import type { ConflictProbe } from './conflict-probe.js';
+import { cachedProbe, createProbe, DEFAULT_PROBE_TTL_MS, noProbe, type ProbeFailure } from './probe.js';
 
 const A = ipv4('10.66.0.50');
 const B = ipv4('10.66.0.51');

@@ -40,13 +40,7 @@ import type { Clock } from '../../clock.js';
 import { EnvironmentError } from '../../errors.js';
 import type { Ipv4 } from '../../net/ipv4.js';
 import { openArpProbe, type ArpProbeOptions } from './arp-linux.js';
-
-export interface ConflictProbe {
-  /** True when something on the link answered for ip. Implementations may reject on errors. */
-  inUse(ip: Ipv4): Promise<boolean>;
-  /** Releases the probe's resources; pending inUse calls resolve false. Idempotent. */
-  close(): Promise<void>;
-}
+import type { ConflictProbe } from './conflict-probe.js';
 
 /** dnsmasq's PING_CACHE_TIME (src/config.h): a probe's answer is reused for 30 s. */
 export const DEFAULT_PROBE_TTL_MS = 30_000;

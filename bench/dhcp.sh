@@ -1,37 +1,42 @@
 #!/usr/bin/env bash
-# `npm run bench` — DHCPv4 throughput / latency / memory of switchyard next to dnsmasq and Kea, all
-# driven by perfdhcp (Debian package kea-admin) in ONE run, in network namespaces this script creates
-# and always removes (trap). Needs root.
+# `npm run bench` — switchyard next to dnsmasq and Kea, driven by perfdhcp (Debian package kea-admin) in ONE
+# run, in network namespaces this script creates and always removes (trap); then the lease-store figures and
+# the start-up time of `switchyard plan` against the simulated host. Needs root; installs what is missing
+# (scripts/install-deps.sh). Prints a side-by-side table (medians of $REPS) with ratios to each peer and
+# writes it as JSON to bench/results/<UTC date>.json.
 #
-#   sudo npm run bench                 # full: < 15 min on 2 cores
-#   sudo QUICK=1 npm run bench         # quick: < 3 min
-#   sudo SERVERS="switchyard kea" bash bench/dhcp.sh
+#   sudo npm run bench                 # full: REPS=3, about 12 min on 2 cores (bounded by TIME_CAP)
+#   sudo QUICK=1 npm run bench         # quick: REPS=1, shorter runs, about 3 min
+#   sudo SERVERS="switchyard kea" REPS=1 bash bench/dhcp.sh
 #
-# Lab: two fresh namespaces joined by one veth pair created directly inside them (nothing is created
-# in or attached to the host namespace, so no packet can leave the lab). The server namespace has
-# $SRV_HOST on its end; perfdhcp runs in the client namespace as a relay agent: it sends from
-# $CLI_ADDR with giaddr=$CLI_ADDR and counts the replies the server sends back to giaddr:67.
-# Every server gets the same pool ($POOL_START-$POOL_END in $SUBNET), lease time ($LEASE_SECS), lease
-# cap ($MAX_LEASES) and client count (perfdhcp -R $NCLIENTS); each perfdhcp run starts a fresh server
-# with empty lease state (bench/servers/<name>.sh, exec'd so that its PID is the server's PID).
+# Lab: two fresh namespaces joined by one veth pair created directly inside them (nothing is created in or
+# attached to the host namespace, so no packet can leave the lab). perfdhcp runs in the client namespace as
+# a relay agent: it sends from $CLI_ADDR with giaddr=$CLI_ADDR and counts the replies sent back to giaddr:67.
+# Every server gets the same pool ($POOL_START-$POOL_END), lease time ($LEASE_SECS), lease cap ($MAX_LEASES)
+# and client count (perfdhcp -R $NCLIENTS); each perfdhcp run starts a fresh server with empty lease state
+# (bench/servers/<name>.sh, exec'd so that its PID is the server's PID). Server and client are pinned to
+# different CPUs. Repetitions are interleaved (rep 1 of every server, then rep 2, ...) so that a machine
+# that drifts affects all alike.
 #
-# Per server:
-#   latency : perfdhcp -r $LAT_RATE for $PERIOD s -> DISCOVER-OFFER and REQUEST-ACK delay avg and p99
-#             (p99 from perfdhcp -x t per-exchange timestamps), server CPU %
-#   sweep   : perfdhcp -r R for R in $RATES until the first failing R, then $BISECT bisection steps.
-#             A run passes when perfdhcp sent >= 98 % of the requested DISCOVERs, (DISCOVERs sent -
-#             ACKs received) <= $DROP_TOL % of sent, and perfdhcp's own socket dropped nothing.
-#   peak RSS: the highest VmHWM of the server process over all its runs.
-# Bounded: every perfdhcp run has a hard timeout of PERIOD+15 s; the number of runs is bounded by
-# RATES+BISECT; and once a server has used its share of $TIME_CAP s its remaining sweep steps are
-# skipped (the result is then marked "≥").
+# Per server and repetition:
+#   latency : perfdhcp -r $LAT_RATE for $LAT_PERIOD s -> DISCOVER-OFFER and REQUEST-ACK delay avg and p99
+#             (p99 from perfdhcp -x t per-packet timestamps), server CPU %, VmHWM
+#   sweep   : perfdhcp -r R for $PERIOD s, R over $RATES up to the first failing R, then $BISECT bisection
+#             steps. A rate passes when perfdhcp reports 0 drops in both exchanges and sent >= 98 % of the
+#             DISCOVERs asked for (else the client, not the server, was the limit).
+#   peak RSS: the highest VmHWM of the server process over the repetition's runs (/proc/PID/status).
+# Bounded: every perfdhcp run has a hard timeout; the number of runs is bounded by RATES+BISECT; once a
+# server has used its share of $TIME_CAP s in a repetition its remaining sweep steps are skipped (the result
+# is then marked "≥"). The store benchmark bounds itself (bench/store.ts).
 #
 # Environment (defaults; QUICK=1 values in brackets):
-#   SERVERS ["switchyard dnsmasq kea"]  PERIOD [10; 4] s per perfdhcp run  LAT_RATE [500]/s
-#   RATES ["250 500 1000 2000 4000 8000 12000"; "500 1000 2000 4000 8000"]  BISECT [3; 1]
-#   NCLIENTS [50000]  DROP_TOL [0.1] %  LEASE_SECS [3600]  MAX_LEASES [65000]
-#   SRV_CPU [1] CLI_CPU [0] (taskset pinning, empty = none)  TIME_CAP [840; 170] s
-#   OUT [${TMPDIR:-/tmp}/switchyard-bench/<time>] raw perfdhcp output, server logs, summary
+#   SERVERS ["switchyard dnsmasq kea"]  REPS [3; 1]  PERIOD [5; 4] s per sweep run  LAT_PERIOD [10; 5] s
+#   LAT_RATE [500]/s  RATES ["250 500 1000 2000 4000 8000 16000"]  BISECT [3; 2]  NCLIENTS [50000]
+#   LEASE_SECS [3600]  MAX_LEASES [65000]  SRV_CPU [1] CLI_CPU [0] (taskset; empty = none)
+#   TIME_CAP [720; 150] s for all sweeps  STORE [1] (0: skip the store benchmark)  STARTUP_RUNS [10; 5]
+#   LATENCY [1] / SWEEP [1] / STARTUP [1] / BUILD [1] (0: skip that part)
+#   OUT [${TMPDIR:-/tmp}/switchyard-bench/<time>] raw perfdhcp output, server logs, results.tsv
+#   RESULTS [bench/results/<UTC date>.json]  NODE_ARGS (extra node flags for switchyard, e.g. --cpu-prof)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,16 +44,22 @@ BENCH=$ROOT/bench
 QUICK=${QUICK:-0}
 SERVERS=${SERVERS:-"switchyard dnsmasq kea"}
 if [ "$QUICK" = 1 ]; then
-  PERIOD=${PERIOD:-4}; RATES=${RATES:-"500 1000 2000 4000 8000"}; BISECT=${BISECT:-1}; TIME_CAP=${TIME_CAP:-170}
+  REPS=${REPS:-1}; PERIOD=${PERIOD:-4}; LAT_PERIOD=${LAT_PERIOD:-5}; BISECT=${BISECT:-2}
+  TIME_CAP=${TIME_CAP:-150}; STARTUP_RUNS=${STARTUP_RUNS:-5}
 else
-  PERIOD=${PERIOD:-10}; RATES=${RATES:-"250 500 1000 2000 4000 8000 12000"}; BISECT=${BISECT:-3}; TIME_CAP=${TIME_CAP:-840}
+  REPS=${REPS:-3}; PERIOD=${PERIOD:-5}; LAT_PERIOD=${LAT_PERIOD:-10}; BISECT=${BISECT:-3}
+  TIME_CAP=${TIME_CAP:-720}; STARTUP_RUNS=${STARTUP_RUNS:-10}
 fi
-LAT_RATE=${LAT_RATE:-500}; NCLIENTS=${NCLIENTS:-50000}; DROP_TOL=${DROP_TOL:-0.1}
+RATES=${RATES:-"250 500 1000 2000 4000 8000 16000"}
+LAT_RATE=${LAT_RATE:-500}; NCLIENTS=${NCLIENTS:-50000}; STORE=${STORE:-1}
+LATENCY=${LATENCY:-1}; SWEEP=${SWEEP:-1}; STARTUP=${STARTUP:-1}
 SRV_CPU=${SRV_CPU-1}; CLI_CPU=${CLI_CPU-0}; READY_TIMEOUT=${READY_TIMEOUT:-20}
-export LEASE_SECS=${LEASE_SECS:-3600} MAX_LEASES=${MAX_LEASES:-65000}
+export LEASE_SECS=${LEASE_SECS:-3600} MAX_LEASES=${MAX_LEASES:-65000} NODE_ARGS=${NODE_ARGS:-}
 export SUBNET=10.77.0.0/16 SRV_HOST=10.77.0.1 POOL_START=10.77.1.0 POOL_END=10.77.255.254
 export POOL_MASK=255.255.0.0 RELAY_NET=10.77.0.0/24
 CLI_ADDR=10.77.0.2
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+RESULTS=${RESULTS:-$BENCH/results/$STAMP.json}
 
 # Names unique to this run (interface names <= 15 chars).
 TAG=$$
@@ -56,22 +67,31 @@ SRV_NS=sybench-$TAG-srv; CLI_NS=sybench-$TAG-cli
 export SRV_IF=syb${TAG}s; CLI_IF=syb${TAG}c
 OUT=${OUT:-${TMPDIR:-/tmp}/switchyard-bench/$(date +%Y%m%d-%H%M%S)}
 export RUN=$OUT/run
+TSV=$OUT/results.tsv
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (it creates network namespaces)"
-for c in perfdhcp ip ss taskset timeout node; do command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh)"; done
+need=()
+for c in perfdhcp ip ss taskset timeout; do command -v "$c" >/dev/null || need+=("$c"); done
 for s in $SERVERS; do
-  [ -x "$BENCH/servers/$s.sh" ] || die "no server wrapper bench/servers/$s.sh"
-  case $s in dnsmasq) command -v dnsmasq >/dev/null || die "dnsmasq not found" ;;
-             kea) command -v kea-dhcp4 >/dev/null || die "kea-dhcp4 not found" ;;
-             switchyard) [ -f "$ROOT/dist/src/cli/main.js" ] || (cd "$ROOT" && npx tsc -p tsconfig.json) || die "build failed" ;;
+  case $s in dnsmasq) command -v dnsmasq >/dev/null || need+=(dnsmasq) ;;
+             kea) command -v kea-dhcp4 >/dev/null || need+=(kea-dhcp4) ;;
   esac
 done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bench: installing what is missing (${need[*]}): scripts/install-deps.sh" >&2
+  bash "$ROOT/scripts/install-deps.sh" || die "scripts/install-deps.sh failed"
+fi
+command -v node >/dev/null || die "node not found"
+for s in $SERVERS; do [ -x "$BENCH/servers/$s.sh" ] || die "no server wrapper bench/servers/$s.sh"; done
+[ "${BUILD:-1}" = 0 ] || (cd "$ROOT" && npx tsc -p tsconfig.json) || die "build failed (npm run build)"
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=""; CLI_CPU=""; }
-mkdir -p "$OUT" "$RUN"
+mkdir -p "$OUT" "$RUN" "$(dirname "$RESULTS")"
+: >"$TSV"
 T0=$(date +%s)
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/bench.log" >&2; }
 pin() { [ -n "$1" ] && echo "taskset -c $1"; }
+put() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV"; } # rep server metric value
 
 # ---------- lab (created here, removed on any exit) ----------
 SPID=""; PPID_=""; MADE_NS=""
@@ -133,7 +153,6 @@ start_server() { # name tag
 hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$SPID/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }
 rcvbuf_errs() { ip netns exec "$1" awk '/^Udp: /{n++} /^Udp: /&&n==2{print $6}' /proc/net/snmp; }
-cli_rcvbuf_errs() { rcvbuf_errs "$CLI_NS"; }
 
 # p99 FILE SECTION: 99th percentile delay (ms) from perfdhcp -x t timestamps ("sent / received: S / R")
 p99() {
@@ -141,105 +160,124 @@ p99() {
     /^\*\*\*/{on=0} on && /^sent \/ received:/ {printf "%.3f\n", ($6 - $4) * 1000}' "$1" | sort -g |
     awk '{v[NR]=$1} END{ if (!NR) {print "nan"; exit} i = int(0.99*NR); if (i < 0.99*NR) i++; if (i < 1) i = 1; print v[i] }'
 }
-PERF=(perfdhcp -4 -g single -l "$CLI_IF" -R "$NCLIENTS" -p "$PERIOD" -W 1000000)
-# perf_run RATE FILE [timers] -> "sent_do recv_do sent_ra recv_ra do_avg do_p99 ra_avg ra_p99 cli_errs srv_cpu% srv_rcvbuf_errs"
+# perf_run RATE PERIOD FILE [timers] -> "sent_do recv_do drops_do sent_ra recv_ra drops_ra do_avg do_p99
+#   ra_avg ra_p99 cli_rcvbuf_errs srv_cpu% cli_cpu%"
 perf_run() {
-  local rate=$1 f=$2 x=() e0 e1 c0 c1 s0 s1
-  [ "${3:-}" = timers ] && x=(-x t)
-  echo "# ${PERF[*]} ${x[*]} -r $rate $SRV_HOST" >"$f"
-  e0=$(cli_rcvbuf_errs); c0=$(cpu_ticks); s0=$(rcvbuf_errs "$SRV_NS")
-  $(pin "$CLI_CPU") ip netns exec "$CLI_NS" timeout -k 2 $((PERIOD+15)) "${PERF[@]}" "${x[@]}" -r "$rate" "$SRV_HOST" >>"$f" 2>&1 &
+  local rate=$1 period=$2 f=$3 x=() e0 e1 c0 c1
+  local cmd=(perfdhcp -4 -g single -l "$CLI_IF" -R "$NCLIENTS" -p "$period" -W 1000000)
+  [ "${4:-}" = timers ] && x=(-x t)
+  echo "# ${cmd[*]} ${x[*]} -r $rate $SRV_HOST" >"$f"
+  e0=$(rcvbuf_errs "$CLI_NS"); c0=$(cpu_ticks)
+  $(pin "$CLI_CPU") ip netns exec "$CLI_NS" /usr/bin/time -o "$f.time" -f '%U %S %e' \
+    timeout -k 2 $((period+15)) "${cmd[@]}" "${x[@]}" -r "$rate" "$SRV_HOST" >>"$f" 2>&1 &
   PPID_=$!; wait "$PPID_"; PPID_=""
-  e1=$(cli_rcvbuf_errs); c1=$(cpu_ticks); s1=$(rcvbuf_errs "$SRV_NS")
+  e1=$(rcvbuf_errs "$CLI_NS"); c1=$(cpu_ticks)
   echo "# client-side UDP RcvbufErrors during run: $((e1-e0))" >>"$f"
-  awk -v ce=$((e1-e0)) -v p99do="$(p99 "$f" DISCOVER-OFFER)" -v p99ra="$(p99 "$f" REQUEST-ACK)" -v cpu=$((c1-c0)) -v se=$((s1-s0)) -v hz="$(getconf CLK_TCK)" -v p="$PERIOD" '
+  awk -v ce=$((e1-e0)) -v p99do="$(p99 "$f" DISCOVER-OFFER)" -v p99ra="$(p99 "$f" REQUEST-ACK)" \
+      -v cpu=$((c1-c0)) -v hz="$(getconf CLK_TCK)" -v p="$period" -v tf="$f.time" '
+    BEGIN { while ((getline l < tf) > 0) tl = l; split(tl, t, " ") } # last line: "Command exited..." may precede
     /Statistics for: DISCOVER-OFFER/ {s="do"} /Statistics for: REQUEST-ACK/ {s="ra"}
     /Timestamps for packets: DISCOVER-OFFER/ {s="do"} /Timestamps for packets: REQUEST-ACK/ {s="ra"}
-    /^sent packets:/ {sent[s]=$3} /^received packets:/ {recv[s]=$3} /^avg delay:/ {avg[s]=$3}
-    END { printf "%d %d %d %d %s %s %s %s %d %.0f %d\n", sent["do"], recv["do"], sent["ra"], recv["ra"],
+    /^sent packets:/ {sent[s]=$3} /^received packets:/ {recv[s]=$3} /^drops:/ {drops[s]=$2} /^avg delay:/ {avg[s]=$3}
+    END { printf "%d %d %s %d %d %s %s %s %s %s %d %.0f %.0f\n", sent["do"], recv["do"],
+          (drops["do"]==""?"nan":drops["do"]), sent["ra"], recv["ra"], (drops["ra"]==""?"nan":drops["ra"]),
           (avg["do"]==""?"nan":avg["do"]), p99do, (avg["ra"]==""?"nan":avg["ra"]), p99ra, ce,
-          cpu*100/hz/(p+1), se }' "$f"
+          cpu*100/hz/(p+1), (t[3] > 0 ? (t[1]+t[2])*100/t[3] : 0) }' "$f"
 }
-passes() { # rate sent_do recv_do sent_ra recv_ra
-  awk -v r="$1" -v p="$PERIOD" -v tol="$DROP_TOL" -v sd="$2" -v ra="$5" 'BEGIN{
-    if (sd < 0.98*r*p) exit 1; exit !((sd - ra)*100 <= tol*sd) }'
+# passes RATE PERIOD sent_do recv_do drops_do sent_ra recv_ra drops_ra: 0 drops in both exchanges, and
+# perfdhcp sent >= 98 % of the DISCOVERs asked for
+passes() {
+  awk -v r="$1" -v p="$2" -v sd="$3" -v dd="$5" -v dr="$8" 'BEGIN{
+    if (sd < 0.98*r*p) exit 1; exit !(dd == "0" && dr == "0") }'
 }
 
-declare -A R  # "<server> <metric>" -> value
+latency() { # server rep
+  local s=$1 rep=$2 out
+  start_server "$s" "r$rep-lat" || return 1
+  out=$(perf_run "$LAT_RATE" "$LAT_PERIOD" "$OUT/$s-r$rep-lat-$LAT_RATE.txt" timers)
+  local h; h=$(hwm_kb); PEAK=$h
+  stop_server
+  read -r sd rd dd sr rr dr doa dop raa rap ce cpu ccpu <<<"$out"
+  put "$rep" "$s" do_avg_ms "$doa"; put "$rep" "$s" do_p99_ms "$dop"
+  put "$rep" "$s" ra_avg_ms "$raa"; put "$rep" "$s" ra_p99_ms "$rap"
+  put "$rep" "$s" lat_cpu_pct "$cpu"; put "$rep" "$s" rss_lat_kb "$h"
+  put "$rep" "$s" lat_lost_pct "$(awk -v s="$sd" -v a="$rr" 'BEGIN{printf "%.2f", s?(s-a)*100/s:100}')"
+  log "$s rep $rep latency @$LAT_RATE/s: sent=$sd offers=$rd acks=$rr drops=$dd/$dr DO avg/p99=$doa/$dop ms RA avg/p99=$raa/$rap ms srv_cpu=$cpu% cli_cpu=$ccpu% hwm=${h}kB cli_rcvbuf_errs=$ce"
+}
 
-bench_server() {
-  local s=$1 out maxhwm=0 h lastpass=0 firstfail="" lo hi mid capped=""
-  log "=== $s"
-  # ----- latency at a fixed rate -----
-  if start_server "$s" lat; then
-    out=$(perf_run "$LAT_RATE" "$OUT/$s-lat-$LAT_RATE.txt" timers)
-    h=$(hwm_kb); [ "$h" -gt "$maxhwm" ] && maxhwm=$h
-    stop_server
-    read -r sd rd sr rr doa dop raa rap ce cpu se <<<"$out"
-    R[$s do_avg]=$doa; R[$s do_p99]=$dop; R[$s ra_avg]=$raa; R[$s ra_p99]=$rap; R[$s lat_cpu]=$cpu
-    R[$s lat_lost]=$(awk -v s="$sd" -v a="$rr" 'BEGIN{printf "%.2f", s?(s-a)*100/s:100}')
-    log "$s latency @$LAT_RATE/s: sent=$sd offers=$rd acks=$rr DO avg/p99=$doa/$dop ms RA avg/p99=$raa/$rap ms cpu=$cpu% hwm=${h}kB client_rcvbuf_errs=$ce server_rcvbuf_errs=$se"
-  fi
-  # ----- bounded rate sweep -----
+sweep() { # server rep
+  local s=$1 rep=$2 lastpass=0 firstfail="" lo hi mid capped="" ts cpu_at_pass="" step_cpu=""
+  ts=$(date +%s)
   step() { # rate -> 0 pass, 1 fail
-    local r=$1 o ok
-    start_server "$s" "sweep-$r" || return 1
-    o=$(perf_run "$r" "$OUT/$s-sweep-$r.txt")
-    h=$(hwm_kb); [ "$h" -gt "$maxhwm" ] && maxhwm=$h
+    local r=$1 o ok h
+    start_server "$s" "r$rep-$r" || return 1
+    o=$(perf_run "$r" "$PERIOD" "$OUT/$s-r$rep-sweep-$r.txt")
+    h=$(hwm_kb); [ "$h" -gt "$PEAK" ] && PEAK=$h
     stop_server
     # shellcheck disable=SC2086
-    if passes "$r" $o; then ok=PASS; else ok=FAIL; fi
-    [ "$(echo "$o" | awk '{print $9}')" -gt 0 ] && ok="FAIL(client-limited)"
-    R[$s cpu_$r]=$(echo "$o" | awk '{print $10}')
-    log "$s sweep @$r/s: sent_do recv_do sent_ra recv_ra do_avg do_p99 ra_avg ra_p99 cli_errs cpu% srv_rcvbuf_errs = $o -> $ok"
+    if passes "$r" "$PERIOD" $o; then ok=PASS; else ok=FAIL; fi
+    step_cpu=$(echo "$o" | awk '{print $12}')
+    log "$s rep $rep @$r/s: sent_do recv_do drops_do sent_ra recv_ra drops_ra do_avg do_p99 ra_avg ra_p99 cli_rcvbuf_errs srv_cpu% cli_cpu% = $o -> $ok"
     [ "$ok" = PASS ]
   }
-  local ts; ts=$(date +%s)
-  over_time() { [ $(( $(date +%s) - ts )) -ge $(( TIME_CAP / $(echo $SERVERS | wc -w) )) ]; }
+  over_time() { [ $(( $(date +%s) - ts )) -ge $(( TIME_CAP / REPS / $(echo $SERVERS | wc -w) )) ]; }
   for rate in $RATES; do
     if over_time; then capped="≥"; log "$s: its share of the time cap (${TIME_CAP}s) is used up, sweep stopped"; break; fi
-    if step "$rate"; then lastpass=$rate; else firstfail=$rate; break; fi
+    if step "$rate"; then lastpass=$rate; cpu_at_pass=$step_cpu; else firstfail=$rate; break; fi
   done
   if [ -n "$firstfail" ]; then
     lo=$lastpass; hi=$firstfail
     for _ in $(seq "$BISECT"); do
       mid=$(( (lo+hi)/2/10*10 )); [ "$mid" -le "$lo" ] && break
       if over_time; then capped="≥"; break; fi
-      if step "$mid"; then lo=$mid; else hi=$mid; fi
+      if step "$mid"; then lo=$mid; cpu_at_pass=$step_cpu; else hi=$mid; fi
     done
     lastpass=$lo
   elif [ -z "$capped" ]; then capped="≥"  # passed the highest rate tried
   fi
-  R[$s max_rate]="$capped$lastpass"; R[$s rss_kb]=$maxhwm
-  R[$s max_cpu]=${R[$s cpu_$lastpass]:-?}
+  put "$rep" "$s" max_rate "$capped$lastpass"; put "$rep" "$s" max_rate_cpu_pct "${cpu_at_pass:-nan}"
+  put "$rep" "$s" rss_peak_kb "$PEAK"
 }
 
-log "perfdhcp: ${PERF[*]} -r <rate> $SRV_HOST (client CPU ${CLI_CPU:-any}, server CPU ${SRV_CPU:-any}); pool $POOL_START-$POOL_END, lease ${LEASE_SECS}s, cap $MAX_LEASES"
-for s in $SERVERS; do bench_server "$s"; done
+log "perfdhcp -4 -g single -R $NCLIENTS -W 1000000 (client CPU ${CLI_CPU:-any}, server CPU ${SRV_CPU:-any}); pool $POOL_START-$POOL_END, lease ${LEASE_SECS}s, cap $MAX_LEASES; REPS=$REPS"
+for rep in $(seq "$REPS"); do
+  for s in $SERVERS; do
+    log "=== $s, repetition $rep of $REPS"
+    PEAK=0
+    [ "$LATENCY" = 1 ] && latency "$s" "$rep"
+    [ "$SWEEP" = 1 ] && sweep "$s" "$rep"
+  done
+done
 
-# ---------- table ----------
-num() { echo "${1#≥}"; }
-ratio() { # a b -> a/b
-  awk -v a="$(num "$1")" -v b="$(num "$2")" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2fx", a/b; else print "n/a" }'
+# ---------- lease store and start-up ----------
+if [ "$STORE" = 1 ]; then
+  log "=== lease store (bench/store.ts)"
+  node "$ROOT/dist/bench/store.js" --json "$OUT/store.json" >"$OUT/store.txt" 2>&1 || log "store benchmark failed (see $OUT/store.txt)"
+fi
+[ "$STARTUP" = 1 ] && log "=== start-up ($STARTUP_RUNS runs each after one warm-up)"
+PLAN_DIR=$RUN/plan; mkdir -p "$PLAN_DIR"
+printf 'switches:\n  - name: lab\nwsl: {}\n' >"$PLAN_DIR/switchyard.yaml"
+: >"$OUT/startup.tsv"
+startup() { # label command...
+  local label=$1 i s e; shift
+  "$@" >/dev/null 2>&1 || { log "start-up: $label failed: $*"; return; }
+  for i in $(seq "$STARTUP_RUNS"); do
+    s=$(date +%s%N)
+    /usr/bin/time -o "$OUT/startup.time" -f '%M' "$@" >/dev/null 2>&1
+    e=$(date +%s%N)
+    printf '%s\t%s\t%s\n' "$label" "$(( (e-s)/1000 ))" "$(cat "$OUT/startup.time")" >>"$OUT/startup.tsv"
+  done
 }
-{
-  echo
-  echo "DHCPv4 bench $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(uname -r)); perfdhcp relay mode, $NCLIENTS clients, lease ${LEASE_SECS}s, ${PERIOD}s per run$( [ "$QUICK" = 1 ] && echo ', QUICK')"
-  printf '%-30s' "metric"; for s in $SERVERS; do printf '%14s' "$s"; done
-  for s in $SERVERS; do [ "$s" != switchyard ] && [[ " $SERVERS " == *" switchyard "* ]] && printf '%14s' "sy/$s"; done; echo
-  row() { # label key
-    printf '%-30s' "$1"; for s in $SERVERS; do printf '%14s' "${R[$s $2]:-n/a}"; done
-    for s in $SERVERS; do [ "$s" != switchyard ] && [[ " $SERVERS " == *" switchyard "* ]] && printf '%14s' "$(ratio "${R[switchyard $2]:-}" "${R[$s $2]:-}")"; done; echo
-  }
-  row "max DORA/s, no drops" max_rate
-  row "  server CPU % at that rate" max_cpu
-  row "DISCOVER-OFFER avg ms @$LAT_RATE/s" do_avg
-  row "DISCOVER-OFFER p99 ms @$LAT_RATE/s" do_p99
-  row "REQUEST-ACK avg ms @$LAT_RATE/s" ra_avg
-  row "REQUEST-ACK p99 ms @$LAT_RATE/s" ra_p99
-  row "lost % @$LAT_RATE/s" lat_lost
-  row "server CPU % @$LAT_RATE/s" lat_cpu
-  row "peak RSS kB (VmHWM)" rss_kb
-  echo "(ratios: switchyard / peer; for rates higher is better, for latency/CPU/RSS lower is better; ≥ = sweep stopped by its top rate or the time cap)"
-  echo "raw output: $OUT  (total $(( $(date +%s) - T0 )) s)"
-} | tee "$OUT/summary.txt"
+if [ "$STARTUP" = 1 ]; then
+  startup node_floor node -e 0
+  startup switchyard_version node "$ROOT/bin/switchyard.js" --version
+  startup plan_sim node "$ROOT/dist/bench/plan-sim.js" "$PLAN_DIR/switchyard.yaml" "$PLAN_DIR/state"
+fi
+
+# ---------- table + JSON ----------
+MACHINE="$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), Linux $(uname -r)"
+node "$ROOT/dist/bench/report.js" --tsv "$TSV" --store "$OUT/store.json" --startup "$OUT/startup.tsv" \
+  --servers "$SERVERS" --machine "$MACHINE" --out "$RESULTS" --lat-rate "$LAT_RATE" \
+  --settings "REPS=$REPS PERIOD=${PERIOD}s LAT_PERIOD=${LAT_PERIOD}s LAT_RATE=$LAT_RATE/s NCLIENTS=$NCLIENTS LEASE_SECS=$LEASE_SECS RATES=$RATES BISECT=$BISECT$( [ "$QUICK" = 1 ] && echo ' QUICK')" \
+  | tee "$OUT/summary.txt"
+echo "raw output: $OUT  (total $(( $(date +%s) - T0 )) s); JSON: $RESULTS" | tee -a "$OUT/summary.txt"

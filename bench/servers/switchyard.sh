@@ -27,4 +27,6 @@ switches:
       router: ${SRV_HOST}
       dnsServers: [${SRV_HOST}]
 YAML
-exec node "$ROOT/bin/switchyard.js" serve --config "$CONF" --state-dir "$STATE" --log-level warn
+# NODE_ARGS: extra node flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+# shellcheck disable=SC2086
+exec node ${NODE_ARGS:-} "$ROOT/bin/switchyard.js" serve --config "$CONF" --state-dir "$STATE" --log-level warn

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -121,6 +121,59 @@ describe('lease journal', () => {
       'j:2: bad "mac" "zz", skipped',
       'j:3: not a complete JSON record, skipped',
     ]);
+  });
+
+  test('encodeRecord writes exactly what JSON.stringify writes for the same record (escaping included)', () => {
+    const odd = [
+      'plain',
+      'quote " and \\ back',
+      'tab\tnl\n\u0001ctl',
+      'ünïcødé ✓',
+      '\u2028\u2029',
+      '</script>',
+    ];
+    for (const [i, text] of odd.entries()) {
+      for (const r of [lease(i), { ...lease(i), hostname: text, clientId: text, switchName: text }]) {
+        const reference = JSON.stringify({
+          at: new Date(r.updatedAt).toISOString(),
+          switch: r.switchName,
+          state: r.state,
+          mac: r.mac,
+          ip: `10.9.0.${100 + i}`,
+          expires: new Date(r.expiresAt).toISOString(),
+          ...(r.clientId !== undefined ? { clientId: r.clientId } : {}),
+          ...(r.hostname !== undefined ? { hostname: r.hostname } : {}),
+        });
+        assert.equal(encodeRecord(r), reference);
+        assert.deepEqual(decodeRecord(encodeRecord(r)), r);
+      }
+    }
+  });
+
+  test('a journal of live records only is not rewritten when the compaction trigger fires', async () => {
+    const dir = tmp();
+    const live: StoredLease[] = [];
+    let snapshots = 0;
+    const j = new Journal(dir, {
+      compactSlack: 10,
+      snapshot: () => {
+        snapshots++;
+        return [...live];
+      },
+    });
+    await j.load();
+    const ino = statSync(j.path).ino;
+    // 40 distinct clients: past 2 × 0 + 10 lines the trigger fires, but every line is a live lease
+    for (let i = 0; i < 40; i++) {
+      const r = { ...lease(i), updatedAt: T + i };
+      live.push(r);
+      await append(j, [r]);
+    }
+    await j.close();
+    assert.ok(snapshots >= 1, 'the trigger fired');
+    assert.equal(statSync(j.path).ino, ino, 'same file: not rewritten');
+    assert.equal(existsSync(`${j.path}.tmp`), false);
+    assert.equal(readFileSync(j.path, 'utf8').trim().split('\n').length, 40);
   });
 
   test('compaction rewrites to the live records atomically and appending goes on', async () => {

@@ -19,13 +19,12 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  write,
   writeSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseIpv4 } from '../net/ipv4.js';
-import { parseMac } from '../net/mac.js';
+import { parseMac, type Mac } from '../net/mac.js';
 import type { LeaseState } from './lease.js';
 import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
 
@@ -37,22 +36,28 @@ const STATES: ReadonlySet<string> = new Set<LeaseState>([
   'offered',
 ]);
 
+/**
+ * One journal line. Built by hand rather than with JSON.stringify over a spread object: it runs once per
+ * ACK on the packet path, where the spread object was garbage for every lease. The output is byte-for-byte what
+ * JSON.stringify gives for the same object (same key order; the free-text fields go through
+ * JSON.stringify, so their escaping is the same).
+ */
 export function encodeRecord(r: StoredLease): string {
-  return JSON.stringify({
-    at: new Date(r.updatedAt).toISOString(),
-    switch: r.switchName,
-    state: r.state,
-    mac: r.mac,
-    ip: ipText(r.ip),
-    expires: new Date(r.expiresAt).toISOString(),
-    ...(r.clientId !== undefined ? { clientId: r.clientId } : {}),
-    ...(r.hostname !== undefined ? { hostname: r.hostname } : {}),
-  });
+  let s = `{"at":"${new Date(r.updatedAt).toISOString()}","switch":${JSON.stringify(r.switchName)},"state":"${r.state}","mac":${JSON.stringify(r.mac)},"ip":"${ipText(r.ip)}","expires":"${new Date(r.expiresAt).toISOString()}"`;
+  if (r.clientId !== undefined) s += `,"clientId":${JSON.stringify(r.clientId)}`;
+  if (r.hostname !== undefined) s += `,"hostname":${JSON.stringify(r.hostname)}`;
+  return s + '}';
 }
 
 function ipText(ip: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
+
+/**
+ * The form encodeRecord writes, which parseMac would return unchanged: checked with one regular expression
+ * rather than parsed (loading 100k leases spent 13 % of its CPU time in parseMac).
+ */
+const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 /** Parses one journal line; a string is the reason it is unusable. */
 export function decodeRecord(line: string): StoredLease | string {
@@ -64,7 +69,8 @@ export function decodeRecord(line: string): StoredLease | string {
   }
   if (typeof v !== 'object' || v === null) return 'not a JSON object';
   const o = v as Record<string, unknown>;
-  const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
+  const mac =
+    typeof o.mac === 'string' ? (CANONICAL_MAC.test(o.mac) ? (o.mac as Mac) : parseMac(o.mac)) : undefined;
   const ip = typeof o.ip === 'string' ? parseIpv4(o.ip) : undefined;
   const at = typeof o.at === 'string' ? Date.parse(o.at) : NaN;
   const expires = typeof o.expires === 'string' ? Date.parse(o.expires) : NaN;
@@ -210,15 +216,16 @@ export class Journal implements LeaseStore {
       else if (this.queue.length > 0) this.flush();
       this.maybeCompact();
     };
-    const buf = Buffer.from(text);
-    write(this.fd, buf, 0, buf.length, null, (err) => {
-      if (err) {
-        finish(err);
-        return;
-      }
-      fdatasync(this.fd, (err2) => {
-        finish(err2);
-      });
+    // The write goes to the page cache here, on the loop (microseconds); only the fdatasync, the part that
+    // waits for the disk, goes to the thread pool: one hop there and back per batch instead of two.
+    try {
+      writeAll(this.fd, text);
+    } catch (e) {
+      finish(e as Error);
+      return;
+    }
+    fdatasync(this.fd, (err) => {
+      finish(err);
     });
   }
 
@@ -241,8 +248,14 @@ export class Journal implements LeaseStore {
     this.tail = [];
     try {
       const live = snapshot();
-      let text = '';
-      for (const r of live) text += encodeRecord(r) + '\n';
+      if (this.lines <= 2 * live.length + this.slack) {
+        // The trigger counts from the live records at the last compaction, which a growing table outdates
+        // (a fresh daemon has 0, so it rewrote its whole journal at 10,001 new leases, holding replies back
+        // meanwhile): a journal of mostly live records is not rewritten, only re-measured.
+        this.liveAtCompaction = live.length;
+        return;
+      }
+      const text = await encodeChunked(live);
       const fh = await open(tmp, 'w', 0o600);
       try {
         await fh.writeFile(text);
@@ -315,6 +328,31 @@ export class Journal implements LeaseStore {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+/** Records encoded per turn of the event loop while a compaction writes its snapshot. */
+const ENCODE_CHUNK = 2_000;
+
+/**
+ * Encodes a snapshot in chunks, yielding to the event loop between them: 100k records take hundreds of ms
+ * to encode, which in one piece would hold every reply back for as long.
+ */
+async function encodeChunked(live: readonly StoredLease[]): Promise<string> {
+  const parts: string[] = [];
+  for (let i = 0; i < live.length; i += ENCODE_CHUNK) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    let text = '';
+    for (const r of live.slice(i, i + ENCODE_CHUNK)) text += encodeRecord(r) + '\n';
+    parts.push(text);
+  }
+  return parts.join('');
+}
+
+/** writeSync until every byte is written (a short write is possible, if rare, on a full disk or a signal). */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  let at = 0;
+  while (at < buf.length) at += writeSync(fd, buf, at, buf.length - at);
 }
 
 function countLines(text: string): number {

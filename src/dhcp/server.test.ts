@@ -99,3 +99,65 @@ test('conflict probe: a fresh offer whose address answers is quarantined and ano
   await transport.waitSent(2);
   assert.equal(probed.length, 2);
 });
+
+/** A disk whose fsync completes only when told: every waiting append is released at once (a group commit). */
+class GateStore implements LeaseStore {
+  waiting = 0;
+  private readonly callbacks: ((err: Error | null) => void)[] = [];
+  load(): Promise<LoadResult> {
+    return Promise.resolve({ leases: [], problems: [] });
+  }
+  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
+    this.waiting += records.length;
+    this.callbacks.push(done);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  commit(): void {
+    for (const done of this.callbacks.splice(0)) done(null);
+  }
+}
+
+test('ACKs released by one group commit are paced: a burst leaves in order, not all in one go', async () => {
+  const c = parseConfig(
+    'switches:\n  - name: lab\n    subnet: 10.9.0.0/16\n    host: 10.9.0.1\n    dhcp: { maxLeases: 65536, rateLimit: { packets: 1000 } }\n',
+    't.yaml',
+  );
+  const r = resolveScope(c.switches[0]!, { address: ipv4('10.9.0.1'), prefix: 16 }, 'linux');
+  assert.ok(r.ok);
+  const store = new GateStore();
+  const transport = new FakeTransport();
+  const server = new DhcpServer({
+    ctx: policyContext(r.scope, new LeaseDb(r.scope)),
+    store,
+    transport,
+    clock: fixedClock(Date.UTC(2026, 10, 24)),
+    log: memoryLogger('error'),
+    ports: STANDARD_PORTS,
+  });
+  const n = 300;
+  for (let i = 0; i < n; i++) {
+    const mac = `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+    server.onPacket(
+      dhclient.request({ mac, state: 'init-reboot', requestedIp: `10.9.${128 + (i >> 8)}.${i & 255}` }).bytes,
+      { address: '0.0.0.0', port: 68 },
+    );
+  }
+  assert.equal(store.waiting, n);
+  store.commit();
+  const atOnce = transport.sent.length;
+  assert.ok(atOnce > 0 && atOnce < n, `some sent at once, the rest later (${atOnce} of ${n} at once)`);
+  const sent = await transport.waitSent(n);
+  const order = sent.map((s) => {
+    const d = decode(s.data);
+    assert.ok(d.ok);
+    return formatIpv4(d.msg.yiaddr);
+  });
+  assert.deepEqual(
+    order,
+    Array.from({ length: n }, (_, i) => `10.9.${128 + (i >> 8)}.${i & 255}`),
+    'in commit order',
+  );
+  assert.equal(server.stats.replied, n);
+});

@@ -319,7 +319,9 @@ function writeInstances(
     const n = Math.min(255, to - from);
     out[at] = code;
     out[at + 1] = n;
-    out.set(value.subarray(from, from + n), at + 2);
+    // A byte loop, not out.set(value.subarray(...)): nearly every option is a few bytes long, and the
+    // subarray view allocated per option cost more than the copy.
+    for (let i = 0; i < n; i++) out[at + 2 + i] = value[from + i]!;
     at += 2 + n;
     from += n;
   } while (from < to);

@@ -43,6 +43,8 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 const wine = findWine();
 const npmDir = bundledNpmDir();
 
+// On a fresh machine the full packuments come from pack.test.ts, which runs first (files run in name order)
+// and falls back to an online `npm install -g` of the same tarball when --offline cannot resolve it.
 async function skipReason(): Promise<string | undefined> {
   if (wine === undefined) return NO_WINE_REASON;
   if (!existsSync(WINDOWS_NODE)) return `no ${WINDOWS_NODE}: \`npm run dist\` fetches it`;

@@ -18,6 +18,7 @@
 #   kea-dhcp4-server  reference DHCP server (its system service is stopped and disabled below)
 #   kea-admin         perfdhcp
 #   dnsutils          dig
+#   dnsperf           DNS load generator of bench/dns.sh (`npm run bench:dns`)
 #   nftables          nft
 #   tcpdump           packet captures in lab tests
 #   python3           helper scripts
@@ -42,6 +43,7 @@ PACKAGES=(
   kea-dhcp4-server
   kea-admin
   dnsutils
+  dnsperf
   nftables
   tcpdump
   python3

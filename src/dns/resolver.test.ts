@@ -138,6 +138,16 @@ describe('Resolver: our names', () => {
     assert.equal(upstream.asked.length, 0);
   });
 
+  test('an escaped dot is not a label boundary: "web1\\.sy.internal" is not in our zone', async () => {
+    const { resolver, upstream } = setup();
+    const r = decode(await resolver.handle(query('web1\\.sy.internal'), VM, 'udp'));
+    assert.equal(r.flags.aa, false);
+    assert.deepEqual(
+      upstream.asked.map((q) => q.name),
+      ['web1\\.sy.internal'],
+    );
+  });
+
   test('single-label names are answered locally or NXDOMAIN, never forwarded', async () => {
     const { resolver, upstream } = setup();
     const r = decode(await resolver.handle(query('web1'), VM, 'udp'));

@@ -286,6 +286,10 @@ class Writer {
   }
   /** RFC 1035 §4.1.4: the longest suffix already written becomes a pointer. */
   name(text: string, compress: boolean): void {
+    if (text.length <= 253 && PLAIN_NAME.test(text)) {
+      this.plainName(text, compress);
+      return;
+    }
     const p = parseName(text);
     if (!p.ok) throw new TypeError(`cannot encode name: ${p.reason}`);
     for (let i = 0; i < p.labels.length; i++) {
@@ -301,10 +305,36 @@ class Writer {
     }
     this.u8(0);
   }
+  /**
+   * The common case without parsing: labels of [0-9A-Za-z_-] only, which formatName would print exactly as
+   * given, so the suffix keys are the same strings the general path uses.
+   */
+  private plainName(text: string, compress: boolean): void {
+    let start = 0;
+    while (start < text.length) {
+      const key = start === 0 ? text : text.slice(start);
+      const at = compress ? this.suffixes.get(key) : undefined;
+      if (at !== undefined) {
+        this.u16(0xc000 | at);
+        return;
+      }
+      if (compress && this.length <= MAX_POINTER) this.suffixes.set(key, this.length);
+      let end = text.indexOf('.', start);
+      if (end < 0) end = text.length;
+      this.room(end - start + 1);
+      this.buf[this.length++] = end - start;
+      for (let k = start; k < end; k++) this.buf[this.length++] = text.charCodeAt(k);
+      start = end + 1;
+    }
+    this.u8(0);
+  }
   done(): Uint8Array {
     return this.buf.slice(0, this.length);
   }
 }
+
+/** Labels of 1..63 plain characters (RFC 1123 letters, digits, hyphen; and underscore), dot-separated. */
+const PLAIN_NAME = /^(?:[0-9A-Za-z_-]{1,63}\.)*[0-9A-Za-z_-]{1,63}$/;
 
 function flagsWord(f: Flags): number {
   return (

@@ -27,10 +27,10 @@ export function answerLocally(q: Question, book: NameBook, serial: number): Loca
   if (q.class !== RrClass.IN && q.class !== RrClass.ANY) return undefined;
   const name = q.name.toLowerCase();
 
-  const domain = book.domains.find((d) => isSubdomain(name, d));
+  const domain = book.domains.find((d) => under(name, d));
   if (domain !== undefined) return forwardZone(q, name, domain, book, serial);
 
-  const ip = parseReverseName(name);
+  const ip = name.endsWith('.in-addr.arpa') ? parseReverseName(name) : undefined;
   if (ip !== undefined) {
     const subnet = book.subnets.find((s) => contains(s, ip));
     if (subnet !== undefined) return reverseZone(q, ip, subnet, book, serial);
@@ -87,6 +87,15 @@ export function reverseZoneName(subnet: Cidr): string {
     .split('.')
     .slice(0, Math.floor(subnet.prefix / 8));
   return [...octets.reverse(), 'in-addr', 'arpa'].join('.');
+}
+
+/**
+ * `name` is `zone` or below it; both lower case. Without escapes a suffix test is exact (it runs for every
+ * query, forwarded ones too); an escaped name (\\. inside a label) goes through the label-wise comparison.
+ */
+function under(name: string, zone: string): boolean {
+  if (name.includes('\\') || zone.includes('\\')) return isSubdomain(name, zone);
+  return name === zone || name.endsWith(`.${zone}`);
 }
 
 function wants(asked: number, type: number): boolean {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { fixedClock } from '../clock.js';
 import type { RunResult, Runner } from '../host/linux/interfaces.js';
 import { memoryLogger } from '../log.js';
-import { dnsLinkKeeperBackend } from './dns-link-keeper.js';
+import { ABSENT_SKIP, dnsLinkKeeperBackend } from './dns-link-keeper.js';
 import { createForwardingKeeper } from './keeper.js';
 
 /** A resolved that forgets (restart) and remembers what resolvectl sets. */
@@ -89,4 +89,28 @@ test('dns-link keeper: a link resolved does not know (not created yet) is left a
   });
   await keeper.tick();
   assert.deepEqual(r.calls.sort(), ['ip -j link show', 'resolvectl dns', 'resolvectl domain']);
+});
+
+test('dns-link keeper: with resolvectl not installed it looks only every ABSENT_SKIP + 1 ticks', async () => {
+  const calls: string[] = [];
+  const run: Runner = (file, args) => {
+    calls.push([file, ...args].join(' '));
+    if (file === 'resolvectl') {
+      const spawnError = Object.assign(new Error('spawn resolvectl ENOENT'), { code: 'ENOENT' });
+      return Promise.reject(new Error('resolvectl not found on PATH', { cause: spawnError }));
+    }
+    return Promise.resolve({ code: 0, stdout: '[]', stderr: '' });
+  };
+  const keeper = createForwardingKeeper({
+    backend: dnsLinkKeeperBackend([{ iface: 'sy-br', server: '10.0.251.1', domain: 'lab.internal' }], run),
+    log: memoryLogger('info'),
+    clock: fixedClock(0),
+  });
+  await keeper.tick();
+  assert.ok(calls.includes('resolvectl dns'));
+  calls.length = 0;
+  for (let i = 0; i < ABSENT_SKIP; i++) await keeper.tick();
+  assert.equal(calls.length, 0, 'nothing run while backing off');
+  await keeper.tick();
+  assert.ok(calls.includes('resolvectl dns'), 'looks again after the back-off');
 });

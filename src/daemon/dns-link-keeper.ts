@@ -6,7 +6,8 @@
  * Rejected: ExecStartPost= in the generated unit (runs only when switchyard starts, not when resolved
  * restarts) and a systemd-networkd .network drop-in (would make networkd manage a bridge it did not create,
  * and does nothing on hosts without networkd).
- * Where resolved is not running, or does not know the link yet, there is nothing to repair: quiet.
+ * Where resolved is not running, or does not know the link yet, there is nothing to repair: quiet; and
+ * without resolvectl installed it looks only every 5 minutes.
  */
 import { execFileRunner, type Runner } from '../host/linux/interfaces.js';
 import { runOps } from '../host/linux/ops.js';
@@ -23,13 +24,28 @@ export interface DnsLink {
   domain: string;
 }
 
+/**
+ * With resolvectl not installed at all, look again only every ABSENT_SKIP + 1 ticks (5 minutes): three
+ * programs run per look. A resolved that is merely stopped is looked at every tick, so its restart is
+ * noticed within 10 s.
+ */
+export const ABSENT_SKIP = 29;
+const NOT_INSTALLED = 'resolvectl is not installed';
+
 export function dnsLinkKeeperBackend(links: readonly DnsLink[], run: Runner = execFileRunner): KeeperBackend {
+  let skip = 0;
+  const unknown = (): Map<string, ForwardingState> => new Map(links.map((l) => [l.iface, undefined]));
   return {
     description: 'systemd-resolved',
     async read() {
+      if (skip > 0) {
+        skip--;
+        return unknown();
+      }
       const [resolved, ip] = await Promise.all([observeResolved(run), run('ip', ['-j', 'link', 'show'])]);
       if (ip.code !== 0) throw new Error(`ip -j link show failed: ${ip.stderr.trim()}`);
       const st = sameNamespace(resolved, parseLinks(ip.stdout));
+      if (!st.running && st.why === NOT_INSTALLED) skip = ABSENT_SKIP;
       const out = new Map<string, ForwardingState>();
       for (const l of links) {
         const seen = st.running ? st.links.find((x) => x.iface === l.iface) : undefined;

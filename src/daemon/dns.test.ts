@@ -29,9 +29,17 @@ const config = parseConfig(
 
 async function freePort(): Promise<number> {
   const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) =>
+    s.bind(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
+  await new Promise<void>((r) =>
+    s.close(() => {
+      r();
+    }),
+  );
   return port;
 }
 
@@ -47,7 +55,9 @@ async function ask(port: number, name: string): Promise<ReturnType<typeof decode
       additional: [],
     });
     const reply = new Promise<Buffer>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no answer in 2 s')), 2000);
+      const t = setTimeout(() => {
+        reject(new Error('no answer in 2 s'));
+      }, 2000);
       s.once('message', (m) => {
         clearTimeout(t);
         resolve(m);

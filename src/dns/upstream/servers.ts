@@ -105,6 +105,42 @@ function toAnswer(m: DnsMessage): Answer {
   };
 }
 
+type Finish = (err: Error | undefined, m?: DnsMessage) => void;
+
+/**
+ * One question's exchange, settled once: by an accepted answer, an error, its own timeout or the caller's
+ * deadline, whichever is first; `open` starts the socket and returns how to close it.
+ */
+function exchange(
+  timeoutMs: number,
+  signal: AbortSignal,
+  timeoutText: string,
+  open: (finish: Finish) => () => void,
+): Promise<DnsMessage> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let close = (): void => undefined;
+    const onAbort = (): void => {
+      finish(new UpstreamError('deadline passed'));
+    };
+    const timer = setTimeout(() => {
+      finish(new UpstreamError(`${timeoutText} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const finish: Finish = (err, m) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      close();
+      if (err) reject(err);
+      else resolve(m!);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    close = open(finish);
+    if (done) close();
+  });
+}
+
 function exchangeUdp(
   bytes: Uint8Array,
   server: Ipv4,
@@ -113,25 +149,8 @@ function exchangeUdp(
   signal: AbortSignal,
   accept: (m: DnsMessage) => boolean,
 ): Promise<DnsMessage> {
-  return new Promise((resolve, reject) => {
+  return exchange(timeoutMs, signal, 'no answer', (finish) => {
     const sock = createSocket('udp4');
-    let done = false;
-    const finish = (err: Error | undefined, m?: DnsMessage): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.close();
-      if (err) reject(err);
-      else resolve(m!);
-    };
-    const onAbort = (): void => {
-      finish(new UpstreamError('deadline passed'));
-    };
-    const timer = setTimeout(() => {
-      finish(new UpstreamError(`no answer in ${timeoutMs} ms`));
-    }, timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (e) => {
       finish(e);
     });
@@ -143,6 +162,9 @@ function exchangeUdp(
     sock.send(bytes, port, formatIpv4(server), (e) => {
       if (e) finish(e);
     });
+    return () => {
+      sock.close();
+    };
   });
 }
 
@@ -154,26 +176,9 @@ function exchangeTcp(
   signal: AbortSignal,
   accept: (m: DnsMessage) => boolean,
 ): Promise<DnsMessage> {
-  return new Promise((resolve, reject) => {
+  return exchange(timeoutMs, signal, 'no TCP answer', (finish) => {
     const sock = connect({ host: formatIpv4(server), port });
-    let buf = Buffer.alloc(0);
-    let done = false;
-    const finish = (err: Error | undefined, m?: DnsMessage): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(m!);
-    };
-    const onAbort = (): void => {
-      finish(new UpstreamError('deadline passed'));
-    };
-    const timer = setTimeout(() => {
-      finish(new UpstreamError(`no TCP answer in ${timeoutMs} ms`));
-    }, timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    let buf: Buffer = Buffer.alloc(0);
     sock.on('error', (e) => {
       finish(e);
     });
@@ -198,5 +203,8 @@ function exchangeTcp(
         }
       }
     });
+    return () => {
+      sock.destroy();
+    };
   });
 }

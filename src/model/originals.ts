@@ -11,9 +11,9 @@
  * Hook for a resource kind that overwrites a value it did not create: add a field here, record it in
  * `originalsFor` from the op that overwrites it, and plan its restoration in resources/restore.ts.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeStateFile } from '../state-file.js';
 import type { Plan } from './change.js';
 import type { ObservedHost, ObservedHyperVFirewall } from './observed.js';
 
@@ -123,32 +123,9 @@ export async function readOriginals(stateDir: string): Promise<Originals> {
   return o;
 }
 
-/** Atomic (temp file, fsync, rename), like pinned.json. */
+/** Atomic, like pinned.json (state-file.ts). */
 export async function writeOriginals(stateDir: string, o: Originals): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const path = join(stateDir, ORIGINALS_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(o, null, 2) + '\n', 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  if (process.platform !== 'win32') {
-    const fd = openSync(stateDir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  await writeStateFile(stateDir, ORIGINALS_FILE, JSON.stringify(o, null, 2) + '\n');
 }
 
 /** Reads, adds what `plan` will overwrite first, writes only when something new was recorded. */

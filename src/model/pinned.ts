@@ -3,10 +3,10 @@
  * cannot move them (DESIGN.md "Config file"). Parsing is pure and never throws; reading and writing are
  * the only effects here.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCidr, parseIpv4 } from '../net/ipv4.js';
+import { writeStateFile } from '../state-file.js';
 
 export interface PinnedRanges {
   version: 1;
@@ -99,34 +99,7 @@ export async function readPinned(stateDir: string): Promise<PinnedRanges | { err
   return 'error' in p ? { error: `${path}: ${p.error}` } : p;
 }
 
-/** Temp file beside it (mode 0600), fsync, rename over it: a crash leaves the old file or the new one. */
+/** Atomic: a crash leaves the old file or the new one (state-file.ts). */
 export async function writePinned(stateDir: string, p: PinnedRanges): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const path = join(stateDir, PINNED_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(serializePinned(p), 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  syncDirectory(stateDir);
-}
-
-function syncDirectory(dir: string): void {
-  // Node cannot open a directory on Windows (EISDIR), so there is no directory fsync there.
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  await writeStateFile(stateDir, PINNED_FILE, serializePinned(p));
 }

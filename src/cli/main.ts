@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
-import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { LOG_LEVELS } from '../log.js';
 import { DEFAULT_ROTATION, parseSize } from '../log-file.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { guestCommand } from './guest.js';
 import { DEFAULT_BOX, vagrantCommand } from './vagrant.js';
-import { serveCommand } from './serve.js';
+import { serveCommand, type ServeFlags } from './serve.js';
 import { packageVersion } from './version.js';
 import { windowsScript } from '../artifacts/windows-script.js';
 
@@ -82,22 +82,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67))
     .addOption(new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68))
     .addOption(new Option('--dns-port <port>', 'DNS server port (tests)').argParser(port).default(53))
-    .action(
-      async (o: {
-        config: string;
-        stateDir?: string;
-        logLevel: LogLevel;
-        dhcpPort: number;
-        dhcpClientPort: number;
-        dnsPort: number;
-        logFile?: string;
-        logMaxSize: number;
-        logFiles: number;
-      }) => {
-        const { logMaxSize, logFiles, ...rest } = o;
-        await serveCommand({ ...rest, rotation: { maxBytes: logMaxSize, files: logFiles } });
-      },
-    );
+    .action(async (o: Omit<ServeFlags, 'rotation'> & { logMaxSize: number; logFiles: number }) => {
+      const { logMaxSize, logFiles, ...rest } = o;
+      await serveCommand({ ...rest, rotation: { maxBytes: logMaxSize, files: logFiles } });
+    });
 
   program
     .command('leases')

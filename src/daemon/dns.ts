@@ -58,12 +58,21 @@ export async function startDns(opts: DnsOptions): Promise<RunningDns> {
   const { scopes, dbs, clock, log } = opts;
   const byName = new Map(opts.config.switches.map((s) => [s.name, s]));
   let book = buildNames([], clock.now());
-  let stamp = '';
+  // The generations the book was built at; compared per query without allocating (this runs for every query).
+  const seen = dbs.map(() => -1);
   let serial = Math.floor(clock.now() / 1000);
+  const moved = (): boolean => {
+    let any = false;
+    dbs.forEach((d, i) => {
+      if (d.generation !== seen[i]) {
+        seen[i] = d.generation;
+        any = true;
+      }
+    });
+    return any;
+  };
   const names = (): { book: NameBook; serial: number } => {
-    const s = dbs.map((d) => d.generation).join(',');
-    if (s !== stamp) {
-      stamp = s;
+    if (moved()) {
       book = buildNames(
         scopes.map((sc, i) => ({
           domain: byName.get(sc.switchName)?.dns.domain ?? 'switchyard.internal',

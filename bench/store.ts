@@ -6,7 +6,7 @@
  *   (c) load time of a journal of 100k leases, and of 100k leases + 200k superseded records
  *   (d) compaction time for 100k live leases
  *
- * Run: npx tsc -p tsconfig.json && node dist/bench/store.js [--quick] [--json FILE]
+ * Run: npm run build && node dist/bench/store.js [--quick] [--json FILE]
  * (--json: the figures as JSON too; `npm run bench` uses it for bench/results/<date>.json)
  * Bounded: every append run stops after APPEND_MS or its count, whichever comes first (< 60 s in all).
  * SWITCHYARD_BENCH_DIR picks the directory (default: the OS temp dir) — put it on the disk you care about.

@@ -7,5 +7,5 @@ if [ "$(id -u)" != 0 ]; then echo "npm run lab: needs root (it creates network n
 bash scripts/install-deps.sh
 [ -d node_modules/commander ] || npm ci --no-audit --no-fund --loglevel=error
 node scripts/build-native.mjs --strict
-npx tsc -p tsconfig.json
+npm run -s build >/dev/null # tsc and the bundle bin/switchyard.js loads (a stale bundle would run old code)
 node --enable-source-maps dist/test/lab/demo.js "$@"

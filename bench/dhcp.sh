@@ -69,7 +69,8 @@ OUT=${OUT:-${TMPDIR:-/tmp}/switchyard-bench/$(date +%Y%m%d-%H%M%S)}
 export RUN=$OUT/run
 TSV=$OUT/results.tsv
 
-die() { echo "bench: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 [ "$(id -u)" = 0 ] || die "needs root (it creates network namespaces)"
 need=()
 for c in perfdhcp ip ss taskset timeout; do command -v "$c" >/dev/null || need+=("$c"); done
@@ -84,48 +85,29 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v node >/dev/null || die "node not found"
 for s in $SERVERS; do [ -x "$BENCH/servers/$s.sh" ] || die "no server wrapper bench/servers/$s.sh"; done
-[ "${BUILD:-1}" = 0 ] || (cd "$ROOT" && npx tsc -p tsconfig.json) || die "build failed (npm run build)"
+[ "${BUILD:-1}" = 0 ] || (cd "$ROOT" && npm run -s build >/dev/null) || die "build failed (npm run build)"
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=""; CLI_CPU=""; }
 mkdir -p "$OUT" "$RUN" "$(dirname "$RESULTS")"
 : >"$TSV"
 T0=$(date +%s)
-log() { echo "[$(date +%T)] $*" | tee -a "$OUT/bench.log" >&2; }
-pin() { [ -n "$1" ] && echo "taskset -c $1"; }
 put() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV"; } # rep server metric value
 
 # ---------- lab (created here, removed on any exit) ----------
 SPID=""; PPID_=""; MADE_NS=""
 stop_server() {
-  [ -n "$SPID" ] || return 0
-  if kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$SPID" 2>/dev/null && { log "server $SPID ignored SIGTERM, sending SIGKILL"; kill -KILL "$SPID" 2>/dev/null; }
-  fi
-  wait "$SPID" 2>/dev/null
+  stop_pid "$SPID" 50
   SPID=""
 }
 cleanup() {
   trap - EXIT INT TERM
   [ -n "$PPID_" ] && kill -TERM "$PPID_" 2>/dev/null
   stop_server
-  for ns in $MADE_NS; do
-    # anything still running in our own namespaces was started by this run: stop it by PID
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null || echo "bench: could not delete netns $ns" >&2
-  done
-  MADE_NS=""
+  delete_made_ns
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for ns in $SRV_NS $CLI_NS; do
-  ip netns list | awk '{print $1}' | grep -qx "$ns" && die "netns $ns already exists"
-  ip netns add "$ns" || die "ip netns add $ns failed"
-  MADE_NS="$MADE_NS $ns"
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-done
+make_ns $SRV_NS $CLI_NS
 ip link add "$SRV_IF" netns "$SRV_NS" type veth peer name "$CLI_IF" netns "$CLI_NS" || die "veth failed"
 ip netns exec "$SRV_NS" ip addr add "$SRV_HOST/16" dev "$SRV_IF"
 ip netns exec "$CLI_NS" ip addr add "$CLI_ADDR/16" dev "$CLI_IF"
@@ -150,9 +132,6 @@ start_server() { # name tag
   done
   sleep 0.5
 }
-hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$SPID/status" 2>/dev/null || echo 0; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }
-rcvbuf_errs() { ip netns exec "$1" awk '/^Udp: /{n++} /^Udp: /&&n==2{print $6}' /proc/net/snmp; }
 
 # p99 FILE SECTION: 99th percentile delay (ms) from perfdhcp -x t timestamps ("sent / received: S / R")
 p99() {
@@ -167,11 +146,11 @@ perf_run() {
   local cmd=(perfdhcp -4 -g single -l "$CLI_IF" -R "$NCLIENTS" -p "$period" -W 1000000)
   [ "${4:-}" = timers ] && x=(-x t)
   echo "# ${cmd[*]} ${x[*]} -r $rate $SRV_HOST" >"$f"
-  e0=$(rcvbuf_errs "$CLI_NS"); c0=$(cpu_ticks)
+  e0=$(udp_rcvbuf_errs "$CLI_NS"); c0=$(cpu_ticks)
   $(pin "$CLI_CPU") ip netns exec "$CLI_NS" /usr/bin/time -o "$f.time" -f '%U %S %e' \
     timeout -k 2 $((period+15)) "${cmd[@]}" "${x[@]}" -r "$rate" "$SRV_HOST" >>"$f" 2>&1 &
   PPID_=$!; wait "$PPID_"; PPID_=""
-  e1=$(rcvbuf_errs "$CLI_NS"); c1=$(cpu_ticks)
+  e1=$(udp_rcvbuf_errs "$CLI_NS"); c1=$(cpu_ticks)
   echo "# client-side UDP RcvbufErrors during run: $((e1-e0))" >>"$f"
   awk -v ce=$((e1-e0)) -v p99do="$(p99 "$f" DISCOVER-OFFER)" -v p99ra="$(p99 "$f" REQUEST-ACK)" \
       -v cpu=$((c1-c0)) -v hz="$(getconf CLK_TCK)" -v p="$period" -v tf="$f.time" '

@@ -63,7 +63,8 @@ VM_IF=syd${TAG}v; UP_IF=syd${TAG}u; CORP_IF=syd${TAG}c
 OUT=${OUT:-${TMPDIR:-/tmp}/switchyard-bench-dns/$(date +%Y%m%d-%H%M%S)}
 export RUN=$OUT/run RESERVATIONS=$OUT/run/reservations CORP_HOSTS=$OUT/run/corp-hosts
 
-die() { echo "bench: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 [ "$(id -u)" = 0 ] || die "needs root (it creates network namespaces)"
 for c in dnsperf dnsmasq dig nft ip ss taskset timeout node; do
   command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh)"
@@ -75,8 +76,6 @@ done
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=""; CLI_CPU=""; }
 mkdir -p "$OUT" "$RUN"
 T0=$(date +%s)
-log() { echo "[$(date +%T)] $*" | tee -a "$OUT/bench.log" >&2; }
-pin() { [ -n "$1" ] && echo "taskset -c $1"; }
 
 # ---------- names and query files ----------
 for i in $(seq "$NRES"); do
@@ -88,38 +87,17 @@ awk '{print $2 " A"}' "$CORP_HOSTS" >"$RUN/q-cached.txt"
 
 # ---------- lab (created here, removed on any exit) ----------
 SPID=""; CPID=""; DPID=""; MADE_NS=""
-stop_pid() { # pid
-  local p=$1
-  [ -n "$p" ] || return 0
-  if kill -0 "$p" 2>/dev/null; then
-    kill -TERM "$p" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && { log "process $p ignored SIGTERM, sending SIGKILL"; kill -KILL "$p" 2>/dev/null; }
-  fi
-  wait "$p" 2>/dev/null
-}
 cleanup() {
   trap - EXIT INT TERM
   [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null
   stop_pid "$SPID"; SPID=""
   stop_pid "$CPID"; CPID=""
-  for ns in $MADE_NS; do
-    # anything still running in our own namespaces was started by this run: stop it by PID
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null || echo "bench: could not delete netns $ns" >&2
-  done
-  MADE_NS=""
+  delete_made_ns
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for ns in $VM_NS $SRV_NS $CORP_NS; do
-  ip netns list | awk '{print $1}' | grep -qx "$ns" && die "netns $ns already exists"
-  ip netns add "$ns" || die "ip netns add $ns failed"
-  MADE_NS="$MADE_NS $ns"
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-done
+make_ns $VM_NS $SRV_NS $CORP_NS
 ip link add "$SRV_IF" netns "$SRV_NS" type veth peer name "$VM_IF" netns "$VM_NS" || die "veth vm-srv failed"
 ip link add "$UP_IF" netns "$SRV_NS" type veth peer name "$CORP_IF" netns "$CORP_NS" || die "veth srv-corp failed"
 ip netns exec "$SRV_NS" ip addr add "$SRV_HOST/16" dev "$SRV_IF"
@@ -172,11 +150,9 @@ start_server() { # name [node flags] [entry script]
   wait_listening "$SRV_NS" "$SRV_HOST" "$SPID" "$1" || { stop_pid "$SPID"; SPID=""; return 1; }
   sleep 0.5
 }
-hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$SPID/status" 2>/dev/null || echo 0; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }
 
 # UDP datagrams the kernel dropped for a full socket receive buffer, in the server namespace
-srv_rcvbuf_errs() { ip netns exec "$SRV_NS" awk '/^Udp: /{n++} /^Udp: /&&n==2{print $6}' /proc/net/snmp; }
+srv_rcvbuf_errs() { udp_rcvbuf_errs "$SRV_NS"; }
 # perf FILE QUERIES ARGS... -> "sent completed lost qps avg_ms p99_ms noerror_pct cpu_pct rcvbuf_errs"
 # (p99: with -v only)
 perf() {

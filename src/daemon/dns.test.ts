@@ -11,6 +11,7 @@ import { memoryLogger } from '../log.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import { startDns } from './dns.js';
+import { freeUdpPort } from '../../test/support/ports.js';
 
 const T0 = 1_700_000_000_000;
 const config = parseConfig(
@@ -26,22 +27,6 @@ const config = parseConfig(
 `,
   't.yaml',
 );
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) =>
-    s.bind(0, '127.0.0.1', () => {
-      r();
-    }),
-  );
-  const port = s.address().port;
-  await new Promise<void>((r) =>
-    s.close(() => {
-      r();
-    }),
-  );
-  return port;
-}
 
 async function ask(port: number, name: string): Promise<ReturnType<typeof decodeMessage>> {
   const s = createSocket('udp4');
@@ -81,7 +66,7 @@ test('startDns: answers the names of the leases and reservations; a taken port i
   assert.ok('ip' in choice);
   db.offer(mac, choice.ip, T0, { hostname: 'Builder' });
   db.bind(mac, choice.ip, T0, { hostname: 'Builder' });
-  const port = await freePort();
+  const port = await freeUdpPort();
   const log = memoryLogger('debug');
   const opts = {
     config,

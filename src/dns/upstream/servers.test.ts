@@ -13,25 +13,10 @@ import { ipv4 } from '../../net/ipv4.js';
 import { RrClass, RrType } from '../message.js';
 import { serversUpstream } from './servers.js';
 import { UpstreamError } from './upstream.js';
+import { freeUdpPort } from '../../../test/support/ports.js';
 
 const LOOPBACK = ipv4('127.0.0.1');
 const BIG = 120; // 120 A records ≈ 2 KB: more than the 1232 bytes we ask for over UDP
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => {
-    s.bind(0, '127.0.0.1', () => {
-      r();
-    });
-  });
-  const port = s.address().port;
-  await new Promise<void>((r) => {
-    s.close(() => {
-      r();
-    });
-  });
-  return port;
-}
 
 const never = new AbortController().signal;
 
@@ -47,7 +32,7 @@ describe('serversUpstream against dnsmasq on loopback', () => {
       hosts,
       Array.from({ length: BIG }, (_, i) => `198.51.100.${i + 1} big.test`).join('\n') + '\n',
     );
-    port = await freePort();
+    port = await freeUdpPort();
     dnsmasq = spawn(
       'dnsmasq',
       [
@@ -102,7 +87,7 @@ describe('serversUpstream against dnsmasq on loopback', () => {
 
 describe('serversUpstream failures', () => {
   test('nobody listening: rejects after two rounds of its own try timeouts, not at the caller deadline', async () => {
-    const port = await freePort();
+    const port = await freeUdpPort();
     const up = serversUpstream({ servers: () => [LOOPBACK], port, attemptTimeoutMs: 300, description: 't' });
     const started = Date.now();
     await assert.rejects(

@@ -222,6 +222,11 @@ export class DhcpServer {
       return;
     }
     this.releasing.push([req, reply]);
+    this.drainSoon();
+  }
+
+  /** One timer at a time: the next millisecond's tokens go to the oldest waiting replies. */
+  private drainSoon(): void {
     this.releaseTimer ??= setTimeout(() => {
       this.releaseTimer = undefined;
       this.drain();
@@ -235,12 +240,7 @@ export class DhcpServer {
       this.send(req, reply);
     }
     this.releasing.splice(0, n);
-    if (this.releasing.length > 0) {
-      this.releaseTimer ??= setTimeout(() => {
-        this.releaseTimer = undefined;
-        this.drain();
-      }, 1);
-    }
+    if (this.releasing.length > 0) this.drainSoon();
   }
 
   private takeToken(): boolean {

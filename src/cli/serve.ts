@@ -8,7 +8,7 @@ import { WindowsHost } from '../host/windows/host.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { RotatingFile, type RotationLimits } from '../log-file.js';
-import { startDaemon } from '../daemon/serve.js';
+import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 
 export interface ServeFlags {
@@ -36,6 +36,22 @@ export async function serveCommand(
   const file = flags.logFile !== undefined ? new RotatingFile(flags.logFile, flags.rotation) : undefined;
   const log = createLogger(flags.logLevel, file);
   const stateDir = chooseStateDir(flags.stateDir, config.stateDir);
+  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. The handler is
+  // in place before start-up (whose sockets, DNS and keepers take a while): SIGHUP's default action would
+  // kill the daemon. One that arrives while starting is applied once start-up is done.
+  const started: { daemon?: RunningDaemon; reloadWhenStarted: boolean } = { reloadWhenStarted: false };
+  const reload = (d: RunningDaemon): void => {
+    d.reload().catch((e: unknown) => {
+      log.error(
+        { err: e instanceof Error ? e.message : String(e) },
+        'reload failed; the running config stays',
+      );
+    });
+  };
+  process.on('SIGHUP', () => {
+    if (started.daemon) reload(started.daemon);
+    else started.reloadWhenStarted = true;
+  });
   const pin = repinHost !== undefined ? await repinWslRange(config, stateDir, repinHost, log) : undefined;
   const daemon = await startDaemon({
     config,
@@ -47,15 +63,8 @@ export async function serveCommand(
     dnsPort: flags.dnsPort,
     reloadConfig: () => loadConfig(flags.config),
   });
-  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing.
-  process.on('SIGHUP', () => {
-    daemon.reload().catch((e: unknown) => {
-      log.error(
-        { err: e instanceof Error ? e.message : String(e) },
-        'reload failed; the running config stays',
-      );
-    });
-  });
+  started.daemon = daemon;
+  if (started.reloadWhenStarted) reload(daemon);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping');

@@ -1,5 +1,10 @@
 /** A DatagramTransport double: push datagrams in, read the replies that were sent (tcpip.js TestUdpSocket style). */
-import type { DatagramTransport, MessageHandler, Peer } from '../../src/dhcp/transport/transport.js';
+import type {
+  DatagramTransport,
+  MessageHandler,
+  Peer,
+  SendDone,
+} from '../../src/dhcp/transport/transport.js';
 
 export interface Sent {
   data: Uint8Array;
@@ -17,9 +22,9 @@ export class FakeTransport implements DatagramTransport {
     this.handler = handler;
   }
 
-  send(data: Uint8Array, port: number, address: string): Promise<void> {
+  send(data: Uint8Array, port: number, address: string, done?: SendDone): void {
     this.sent.push({ data: Uint8Array.from(data), port, address });
-    return Promise.resolve();
+    done?.(null);
   }
 
   close(): Promise<void> {

@@ -7,11 +7,12 @@
  *       opens the DHCP transport on IF (and, as a control, a second transport bound to IF2 on the same
  *       port, which proves that a datagram arriving on IF2 did reach this port).
  *       events: ready {description, control?} | open-failed {name, message} | message {socket, from, data}
- *       commands: send {port, address, data} | send-unbound {port, address, data} | open-again | close
+ *       commands: send {port, address, data} | send-batch {items: [{port, address, data}]} (one turn; event
+ *       sent-batch {results: [null | error code]}) | send-unbound {port, address, data} | open-again | close
  *   --mode client --bind ADDR --port N
  *       a plain dgram receiver on 0.0.0.0:N and a broadcast-enabled sender bound to ADDR.
  *       events: ready | message {socket: "client", from, data}
- *       commands: send {port, address, data} | close
+ *       commands: send {port, address, data} | burst {count, size, port, address, data} | close
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createInterface } from 'node:readline';
@@ -45,6 +46,11 @@ interface Command {
   port?: number;
   address?: string;
   data?: string;
+  /** burst: how many datagrams, and the size of each (padded with '.') */
+  count?: number;
+  size?: number;
+  /** send-batch: datagrams sent in one turn of the event loop */
+  items?: { port: number; address: string; data: string }[];
 }
 
 function parseCommand(line: string): Command | undefined {
@@ -103,11 +109,30 @@ async function server(): Promise<void> {
     if (!c) continue;
     if (c.cmd === 'send') {
       try {
-        await transport.send(Buffer.from(c.data ?? ''), c.port ?? 0, c.address ?? '');
+        await new Promise<void>((resolve, reject) => {
+          transport.send(Buffer.from(c.data ?? ''), c.port ?? 0, c.address ?? '', (err) => {
+            if (err) reject(err);
+            else resolve();
+          });
+        });
         emit({ event: 'sent' });
       } catch (err) {
         emit({ event: 'send-error', ...errorFields(err) });
       }
+    } else if (c.cmd === 'send-batch') {
+      // All sent in this turn; each result in order: null or the error code.
+      const items = c.items ?? [];
+      const results = await Promise.all(
+        items.map(
+          (it) =>
+            new Promise<string | null>((resolve) => {
+              transport.send(Buffer.from(it.data), it.port, it.address, (err) => {
+                resolve(err ? ((err as NodeJS.ErrnoException).code ?? err.message) : null);
+              });
+            }),
+        ),
+      );
+      emit({ event: 'sent-batch', results });
     } else if (c.cmd === 'send-unbound') {
       // A plain dgram socket on 0.0.0.0 (what a naive server would use), for comparison.
       const plain = createSocket({ type: 'udp4' });
@@ -171,6 +196,16 @@ async function client(): Promise<void> {
     if (c.cmd === 'send') {
       try {
         await sendPlain(sender, c);
+        emit({ event: 'sent' });
+      } catch (err) {
+        emit({ event: 'send-error', ...errorFields(err) });
+      }
+    } else if (c.cmd === 'burst') {
+      // count datagrams back to back, "<data>-<i>" padded to size bytes
+      try {
+        for (let i = 0; i < (c.count ?? 0); i++) {
+          await sendPlain(sender, { ...c, data: `${c.data ?? ''}-${i}`.padEnd(c.size ?? 0, '.') });
+        }
         emit({ event: 'sent' });
       } catch (err) {
         emit({ event: 'send-error', ...errorFields(err) });

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../../errors.js';
-import type { BoundUdpSocket, TransportOptions } from './transport.js';
+import type { BoundUdpSocket, TransportOptions } from './types.js';
 
 /** The native helper's interface (native/bindtodevice.c). */
 export interface BindToDeviceAddon {

@@ -19,7 +19,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { EnvironmentError } from '../../errors.js';
-import type { BoundUdpSocket, TransportOptions } from './transport.js';
+import type { BoundUdpSocket, TransportOptions } from './types.js';
 
 function describeBindError(
   err: unknown,

@@ -65,7 +65,7 @@ describe('real client shapes get a full DORA', () => {
       const offer = onWire(d.bytes, ctx).reply!;
       assert.equal(getMessageType(offer.options), MessageType.OFFER);
       for (const code of ALWAYS) assert.ok(offer.options.has(code), `OFFER has option ${code}`);
-      const prl = getParameterRequestList(d.msg.options) ?? [];
+      const prl = [...(getParameterRequestList(d.msg.options) ?? [])];
       const keys = [...offer.options.keys()];
       const requestedInReply = prl.filter(
         (c) => offer.options.has(c) && c !== Opt.SERVER_ID && c !== Opt.MESSAGE_TYPE,

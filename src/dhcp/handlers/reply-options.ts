@@ -127,6 +127,8 @@ function scopeBytes(scope: Scope): ScopeBytes {
   return b;
 }
 
+const NOTHING_ASKED = new Uint8Array(0);
+
 export const leaseOptions: Handler = (ex, { scope, db }) => {
   const r = ex.reply;
   if (!r) return 'next';
@@ -136,7 +138,7 @@ export const leaseOptions: Handler = (ex, { scope, db }) => {
     r.options.set(Opt.SERVER_ID, sb.serverId);
     return 'next';
   }
-  const asked = getParameterRequestList(ex.req.options) ?? [];
+  const asked = getParameterRequestList(ex.req.options) ?? NOTHING_ASKED;
   const nul = wantsNul(ex.req.options.get(Opt.HOSTNAME));
   const o = r.options;
   o.set(Opt.SERVER_ID, sb.serverId);

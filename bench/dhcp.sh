@@ -31,7 +31,8 @@
 #
 # Environment (defaults; QUICK=1 values in brackets):
 #   SERVERS ["switchyard dnsmasq kea"]  REPS [3; 1]  PERIOD [5; 4] s per sweep run  LAT_PERIOD [10; 5] s
-#   LAT_RATE [500]/s  RATES ["250 500 1000 2000 4000 8000 16000"]  BISECT [3; 2]  NCLIENTS [50000]
+#   LAT_RATE [500]/s  EFF_RATE [4000]/s (a rate in RATES: the sweep step whose server CPU per DORA is
+#   reported, a figure perfdhcp's own limits do not cap)  RATES ["250 500 1000 2000 4000 8000 16000"]  BISECT [3; 2]  NCLIENTS [50000]
 #   LEASE_SECS [3600]  MAX_LEASES [65000]  SRV_CPU [1] CLI_CPU [0] (taskset; empty = none)
 #   TIME_CAP [720; 150] s for all sweeps  STORE [1] (0: skip the store benchmark)  STARTUP_RUNS [10; 5]
 #   LATENCY [1] / SWEEP [1] / STARTUP [1] / BUILD [1] (0: skip that part)
@@ -51,7 +52,7 @@ else
   TIME_CAP=${TIME_CAP:-720}; STARTUP_RUNS=${STARTUP_RUNS:-10}
 fi
 RATES=${RATES:-"250 500 1000 2000 4000 8000 16000"}
-LAT_RATE=${LAT_RATE:-500}; NCLIENTS=${NCLIENTS:-50000}; STORE=${STORE:-1}
+LAT_RATE=${LAT_RATE:-500}; EFF_RATE=${EFF_RATE:-4000}; NCLIENTS=${NCLIENTS:-50000}; STORE=${STORE:-1}
 LATENCY=${LATENCY:-1}; SWEEP=${SWEEP:-1}; STARTUP=${STARTUP:-1}
 SRV_CPU=${SRV_CPU-1}; CLI_CPU=${CLI_CPU-0}; READY_TIMEOUT=${READY_TIMEOUT:-20}
 export LEASE_SECS=${LEASE_SECS:-3600} MAX_LEASES=${MAX_LEASES:-65000} NODE_ARGS=${NODE_ARGS:-}
@@ -140,7 +141,8 @@ p99() {
     awk '{v[NR]=$1} END{ if (!NR) {print "nan"; exit} i = int(0.99*NR); if (i < 0.99*NR) i++; if (i < 1) i = 1; print v[i] }'
 }
 # perf_run RATE PERIOD FILE [timers] -> "sent_do recv_do drops_do sent_ra recv_ra drops_ra do_avg do_p99
-#   ra_avg ra_p99 cli_rcvbuf_errs srv_cpu% cli_cpu%"
+#   ra_avg ra_p99 cli_rcvbuf_errs srv_cpu% cli_cpu% srv_cpu_us_per_dora" (the last: the server's CPU time,
+#   all threads, user + system, over the run divided by the ACKs received)
 perf_run() {
   local rate=$1 period=$2 f=$3 x=() e0 e1 c0 c1
   local cmd=(perfdhcp -4 -g single -l "$CLI_IF" -R "$NCLIENTS" -p "$period" -W 1000000)
@@ -158,10 +160,10 @@ perf_run() {
     /Statistics for: DISCOVER-OFFER/ {s="do"} /Statistics for: REQUEST-ACK/ {s="ra"}
     /Timestamps for packets: DISCOVER-OFFER/ {s="do"} /Timestamps for packets: REQUEST-ACK/ {s="ra"}
     /^sent packets:/ {sent[s]=$3} /^received packets:/ {recv[s]=$3} /^drops:/ {drops[s]=$2} /^avg delay:/ {avg[s]=$3}
-    END { printf "%d %d %s %d %d %s %s %s %s %s %d %.0f %.0f\n", sent["do"], recv["do"],
+    END { printf "%d %d %s %d %d %s %s %s %s %s %d %.0f %.0f %s\n", sent["do"], recv["do"],
           (drops["do"]==""?"nan":drops["do"]), sent["ra"], recv["ra"], (drops["ra"]==""?"nan":drops["ra"]),
           (avg["do"]==""?"nan":avg["do"]), p99do, (avg["ra"]==""?"nan":avg["ra"]), p99ra, ce,
-          cpu*100/hz/(p+1), (t[3] > 0 ? (t[1]+t[2])*100/t[3] : 0) }' "$f"
+          cpu*100/hz/(p+1), (t[3] > 0 ? (t[1]+t[2])*100/t[3] : 0), (recv["ra"] > 0 ? cpu*1e6/hz/recv["ra"] : "nan") }' "$f"
 }
 # passes RATE PERIOD sent_do recv_do drops_do sent_ra recv_ra drops_ra: 0 drops in both exchanges, and
 # perfdhcp sent >= 98 % of the DISCOVERs asked for
@@ -196,7 +198,9 @@ sweep() { # server rep
     # shellcheck disable=SC2086
     if passes "$r" "$PERIOD" $o; then ok=PASS; else ok=FAIL; fi
     step_cpu=$(echo "$o" | awk '{print $12}')
-    log "$s rep $rep @$r/s: sent_do recv_do drops_do sent_ra recv_ra drops_ra do_avg do_p99 ra_avg ra_p99 cli_rcvbuf_errs srv_cpu% cli_cpu% = $o -> $ok"
+    # the client-independent figure: CPU per DORA at one fixed rate that every server passes
+    [ "$r" = "$EFF_RATE" ] && [ "$ok" = PASS ] && put "$rep" "$s" cpu_us_per_dora "$(echo "$o" | awk '{printf "%.1f", $14}')"
+    log "$s rep $rep @$r/s: sent_do recv_do drops_do sent_ra recv_ra drops_ra do_avg do_p99 ra_avg ra_p99 cli_rcvbuf_errs srv_cpu% cli_cpu% srv_us/DORA = $o -> $ok"
     [ "$ok" = PASS ]
   }
   over_time() { [ $(( $(date +%s) - ts )) -ge $(( TIME_CAP / REPS / $(echo $SERVERS | wc -w) )) ]; }
@@ -256,7 +260,7 @@ fi
 # ---------- table + JSON ----------
 MACHINE="$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), Linux $(uname -r)"
 node "$ROOT/dist/bench/report.js" --tsv "$TSV" --store "$OUT/store.json" --startup "$OUT/startup.tsv" \
-  --servers "$SERVERS" --machine "$MACHINE" --out "$RESULTS" --lat-rate "$LAT_RATE" \
+  --servers "$SERVERS" --machine "$MACHINE" --out "$RESULTS" --lat-rate "$LAT_RATE" --eff-rate "$EFF_RATE" \
   --settings "REPS=$REPS PERIOD=${PERIOD}s LAT_PERIOD=${LAT_PERIOD}s LAT_RATE=$LAT_RATE/s NCLIENTS=$NCLIENTS LEASE_SECS=$LEASE_SECS RATES=$RATES BISECT=$BISECT$( [ "$QUICK" = 1 ] && echo ' QUICK')" \
   | tee "$OUT/summary.txt"
 echo "raw output: $OUT  (total $(( $(date +%s) - T0 )) s); JSON: $RESULTS" | tee -a "$OUT/summary.txt"

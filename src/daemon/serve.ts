@@ -234,6 +234,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
               stats: servers[i]!.stats,
             })),
             dns: dns.status(),
+            journal: journal.syncStats,
           }),
           leases: () =>
             toRows(

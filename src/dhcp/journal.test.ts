@@ -7,6 +7,7 @@ import { ipv4 } from '../net/ipv4.js';
 import { mac } from '../net/mac.js';
 import { decodeRecord, encodeRecord, Journal, parseJournal } from './journal.js';
 import type { StoredLease } from './lease-store.js';
+import { PROBES_NEEDED, SyncModeChooser, type SyncMode } from './sync-mode.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -30,6 +31,14 @@ function lease(i: number, state: StoredLease['state'] = 'bound'): StoredLease {
     clientId: i % 2 ? '01020000000001' : undefined,
     hostname: i % 3 ? `vm${i}` : undefined,
   };
+}
+
+/** A sync-mode chooser already in `mode` (three fast probes make it go inline). */
+function chooser(mode: SyncMode): SyncModeChooser {
+  const c = new SyncModeChooser();
+  if (mode === 'inline') for (let i = 0; i < PROBES_NEEDED; i++) c.recordInline(0);
+  assert.equal(c.mode, mode);
+  return c;
 }
 
 function append(j: Journal, recs: StoredLease[]): Promise<void> {
@@ -70,13 +79,59 @@ describe('lease journal', () => {
     assert.deepEqual(again.problems, []);
   });
 
-  test('group commit: appends made in one tick share one write and all complete', async () => {
-    const dir = tmp();
-    const j = new Journal(dir);
+  for (const mode of ['pool', 'inline'] as const) {
+    test(`group commit (fdatasync ${mode}): appends made in one tick share one sync and all complete`, async () => {
+      const dir = tmp();
+      const j = new Journal(dir, { syncMode: chooser(mode) });
+      await j.load();
+      const file = join(dir, 'leases.jsonl');
+      let onDiskWhenDone = 0;
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          append(j, [lease(i % 150)]).then(() => {
+            // durable before the caller hears back: the record is in the file (and synced) by now
+            if (readFileSync(file, 'utf8').split('\n').length > i) onDiskWhenDone++;
+          }),
+        ),
+      );
+      await j.close();
+      assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 200);
+      assert.equal(onDiskWhenDone, 200);
+      assert.equal(j.syncStats.syncs, 1, 'one sync for the 200 appends of one tick');
+      assert.equal(j.syncStats.inline, mode === 'inline' ? 1 : 0);
+    });
+  }
+
+  test('inline fdatasync: appends made by the callbacks go in the next turn, not in a recursion', async () => {
+    const j = new Journal(tmp(), { syncMode: chooser('inline') });
     await j.load();
-    await Promise.all(Array.from({ length: 200 }, (_, i) => append(j, [lease(i % 150)])));
+    // A turn counter bumped by setImmediate: a flush that recursed into the next batch would run every
+    // callback in one turn (and grow the stack by a frame per batch).
+    let turn = 0;
+    let counting = true;
+    const bump = (): void => {
+      turn++;
+      if (counting) setImmediate(bump);
+    };
+    setImmediate(bump);
+    const turns: number[] = [];
+    let left = 50;
+    await new Promise<void>((resolve, reject) => {
+      const next = (): void => {
+        j.append([lease(left % 150)], (err) => {
+          if (err) return reject(err);
+          turns.push(turn);
+          if (--left === 0) resolve();
+          else next();
+        });
+      };
+      next();
+    });
+    counting = false;
     await j.close();
-    assert.equal(readFileSync(join(dir, 'leases.jsonl'), 'utf8').trim().split('\n').length, 200);
+    assert.equal(new Set(turns).size, 50, `callbacks in distinct turns: ${turns.join(',')}`);
+    assert.equal(j.syncStats.syncs, 50);
+    assert.equal(j.syncStats.inline, 50);
   });
 
   test('a torn last record is ignored and reported; every complete record is kept', async () => {
@@ -195,56 +250,59 @@ describe('lease journal', () => {
     assert.throws(() => statSync(`${file}.tmp`), /ENOENT/);
   });
 
-  test('background compaction under concurrent appends loses nothing (snapshot + carried-over tail)', async () => {
-    const dir = tmp();
-    const live = new Map<StoredLease['mac'], StoredLease>();
-    let compactions = 0;
-    let t = 0;
-    const during: Promise<void>[] = [];
-    const j = new Journal(dir, {
-      compactSlack: 100,
-      snapshot: () => {
-        compactions++;
-        const snap = [...live.values()];
-        // Changes made right after the snapshot reach the old file while the compaction writes: the tail.
-        for (let k = 0; k < 20; k++) {
-          // MACs written only here, never again: if the tail were lost, so would they be.
-          const n = compactions * 20 + k;
-          const r = {
-            ...lease(0),
-            mac: mac(
-              `02:00:00:01:${(n >> 8).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`,
-            ),
-            ip: ipv4(`10.9.${1 + (n >> 8)}.${n & 255}`),
-            updatedAt: T + ++t,
-          };
-          live.set(r.mac, r);
-          during.push(append(j, [r]));
-        }
-        return snap;
-      },
+  for (const mode of ['pool', 'inline'] as const) {
+    test(`background compaction under concurrent appends loses nothing (snapshot + carried-over tail; fdatasync ${mode})`, async () => {
+      const dir = tmp();
+      const live = new Map<StoredLease['mac'], StoredLease>();
+      let compactions = 0;
+      let t = 0;
+      const during: Promise<void>[] = [];
+      const j = new Journal(dir, {
+        compactSlack: 100,
+        syncMode: chooser(mode),
+        snapshot: () => {
+          compactions++;
+          const snap = [...live.values()];
+          // Changes made right after the snapshot reach the old file while the compaction writes: the tail.
+          for (let k = 0; k < 20; k++) {
+            // MACs written only here, never again: if the tail were lost, so would they be.
+            const n = compactions * 20 + k;
+            const r = {
+              ...lease(0),
+              mac: mac(
+                `02:00:00:01:${(n >> 8).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`,
+              ),
+              ip: ipv4(`10.9.${1 + (n >> 8)}.${n & 255}`),
+              updatedAt: T + ++t,
+            };
+            live.set(r.mac, r);
+            during.push(append(j, [r]));
+          }
+          return snap;
+        },
+      });
+      await j.load();
+      for (let burst = 0; burst < 40; burst++) {
+        await Promise.all(
+          Array.from({ length: 50 }, (_, k) => {
+            // Like the daemon: the table changes first, then the record is appended.
+            const r = { ...lease((burst * 7 + k) % 150), updatedAt: T + ++t };
+            live.set(r.mac, r);
+            return append(j, [r]);
+          }),
+        );
+      }
+      await Promise.all(during);
+      await j.close();
+      const file = join(dir, 'leases.jsonl');
+      const r = parseJournal(readFileSync(file, 'utf8'), file);
+      assert.ok(compactions >= 2, `compacted ${compactions} times`);
+      assert.ok(r.lines < 2000, `journal shorter than the 2000 appends (${r.lines} lines)`);
+      const got = new Map(r.leases.map((l) => [l.mac, l.updatedAt]));
+      assert.equal(got.size, live.size);
+      for (const [m, l] of live) assert.equal(got.get(m), l.updatedAt, `newest record of ${m} kept`);
     });
-    await j.load();
-    for (let burst = 0; burst < 40; burst++) {
-      await Promise.all(
-        Array.from({ length: 50 }, (_, k) => {
-          // Like the daemon: the table changes first, then the record is appended.
-          const r = { ...lease((burst * 7 + k) % 150), updatedAt: T + ++t };
-          live.set(r.mac, r);
-          return append(j, [r]);
-        }),
-      );
-    }
-    await Promise.all(during);
-    await j.close();
-    const file = join(dir, 'leases.jsonl');
-    const r = parseJournal(readFileSync(file, 'utf8'), file);
-    assert.ok(compactions >= 2, `compacted ${compactions} times`);
-    assert.ok(r.lines < 2000, `journal shorter than the 2000 appends (${r.lines} lines)`);
-    const got = new Map(r.leases.map((l) => [l.mac, l.updatedAt]));
-    assert.equal(got.size, live.size);
-    for (const [m, l] of live) assert.equal(got.get(m), l.updatedAt, `newest record of ${m} kept`);
-  });
+  }
 
   test('an unreadable journal line never stops loading (fuzzed lines)', () => {
     const base = encodeRecord(lease(1));

@@ -1,8 +1,9 @@
 /**
  * The lease journal: one JSON record per line, appended, never rewritten in place — human-readable and
  * crash-safe. Durability: a batch of records is written with one write() and made durable with one
- * fdatasync() before any of its callers hear back (group commit: every ACK decided while the previous
- * batch was syncing shares the next fsync). Kea's memfile appends without fsync; dnsmasq rewrites and fsyncs
+ * fdatasync() before any of its callers hear back (group commit: every ACK decided in the same turn of
+ * the event loop, or while the previous batch was syncing, shares the next fsync; sync-mode.ts decides
+ * whether that fsync runs inline or in the thread pool). Kea's memfile appends without fsync; dnsmasq rewrites and fsyncs
  * the whole file per lease (research §1.1, §1.2) — this is both durable and cheap.
  *
  * Compaction rewrites the live records to a temporary file, fsyncs it, renames it over the journal and
@@ -12,6 +13,7 @@ import {
   chmodSync,
   closeSync,
   fdatasync,
+  fdatasyncSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -23,10 +25,12 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseIpv4 } from '../net/ipv4.js';
 import { parseMac, type Mac } from '../net/mac.js';
 import type { LeaseState } from './lease.js';
 import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
+import { SyncModeChooser, type SyncMode } from './sync-mode.js';
 
 const STATES: ReadonlySet<string> = new Set<LeaseState>([
   'bound',
@@ -131,6 +135,8 @@ export interface JournalOptions {
   snapshot?: () => StoredLease[];
   /** Told about a failed background compaction (the journal goes on appending to the old file). */
   onCompactionError?: (err: Error) => void;
+  /** Where each fdatasync runs (default: chosen from how fast this disk syncs, sync-mode.ts). */
+  syncMode?: SyncModeChooser;
 }
 
 export class Journal implements LeaseStore {
@@ -151,12 +157,16 @@ export class Journal implements LeaseStore {
   private readonly slack: number;
   private readonly snapshot: (() => StoredLease[]) | undefined;
   private readonly onCompactionError: ((err: Error) => void) | undefined;
+  private readonly syncMode: SyncModeChooser;
+  private syncs = 0;
+  private inlineSyncs = 0;
 
   constructor(stateDir: string, opts: JournalOptions = {}) {
     this.path = journalPath(stateDir);
     this.slack = opts.compactSlack ?? 10_000;
     this.snapshot = opts.snapshot;
     this.onCompactionError = opts.onCompactionError;
+    this.syncMode = opts.syncMode ?? new SyncModeChooser();
   }
 
   load(): Promise<LoadResult> {
@@ -185,13 +195,27 @@ export class Journal implements LeaseStore {
     let text = '';
     for (const r of records) text += encodeRecord(r) + '\n';
     this.queue.push({ text, records: records.length, done });
-    if (!this.flushing && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
+    if (!this.flushing) this.scheduleFlush();
+  }
+
+  /** One flush per turn of the event loop: every record appended in this turn shares its sync. */
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Syncs done, and how many ran inline (for `status` and the benchmarks). */
+  get syncStats(): { syncs: number; inline: number; mode: SyncMode; fallbacks: number } {
+    return {
+      syncs: this.syncs,
+      inline: this.inlineSyncs,
+      mode: this.syncMode.mode,
+      fallbacks: this.syncMode.fallbacks,
+    };
   }
 
   /** Records waiting for their fsync (appended, not yet durable). */
@@ -205,28 +229,47 @@ export class Journal implements LeaseStore {
     const batch = this.queue;
     this.queue = [];
     const text = batch.map((p) => p.text).join('');
-    const finish = (err: Error | null): void => {
+    const finish = (err: Error | null, inline = false): void => {
       this.flushing = false;
+      this.syncs++;
       if (!err) {
         this.lines += batch.reduce((n, p) => n + p.records, 0);
         this.tail?.push(text);
       }
       for (const p of batch) p.done(err);
       if (this.idleWaiter) this.idleWaiter();
-      else if (this.queue.length > 0) this.flush();
+      else if (this.queue.length > 0) {
+        if (inline) this.scheduleFlush();
+        else this.flush();
+      }
       this.maybeCompact();
     };
-    // The write goes to the page cache here, on the loop (microseconds); only the fdatasync, the part that
-    // waits for the disk, goes to the thread pool: one hop there and back per batch instead of two.
+    // The write goes to the page cache here, on the loop (microseconds); the fdatasync, the part that
+    // waits for the disk, runs inline when this disk syncs fast, else in the thread pool (sync-mode.ts).
     try {
       writeAll(this.fd, text);
     } catch (e) {
       finish(e as Error);
       return;
     }
-    fdatasync(this.fd, (err) => {
-      finish(err);
-    });
+    if (this.syncMode.next() === 'pool') {
+      fdatasync(this.fd, (err) => {
+        finish(err);
+      });
+      return;
+    }
+    let err: Error | null = null;
+    const t0 = performance.now();
+    try {
+      fdatasyncSync(this.fd);
+    } catch (e) {
+      err = e as Error;
+    }
+    this.syncMode.recordInline(performance.now() - t0);
+    this.inlineSyncs++;
+    // Finished within this call: the next batch (appended by the callbacks) waits for the next turn
+    // rather than recursing.
+    finish(err, true);
   }
 
   private maybeCompact(): void {

@@ -27,6 +27,9 @@ switches:
       router: ${SRV_HOST}
       dnsServers: [${SRV_HOST}]
 YAML
+# The node flags the generated service definitions use (src/artifacts/serve-flags.ts), so that what is
+# measured is what runs; SERVE_FLAGS overrides them (e.g. SERVE_FLAGS= for V8's defaults).
+SERVE_FLAGS=${SERVE_FLAGS-$(node --input-type=module -e "const m = await import('$ROOT/dist/src/artifacts/serve-flags.js'); console.log(m.SERVE_NODE_FLAGS.join(' '))")}
 # NODE_ARGS: extra node flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 # shellcheck disable=SC2086
-exec node ${NODE_ARGS:-} "$ROOT/bin/switchyard.js" serve --config "$CONF" --state-dir "$STATE" --log-level warn
+exec node $SERVE_FLAGS ${NODE_ARGS:-} "$ROOT/bin/switchyard.js" serve --config "$CONF" --state-dir "$STATE" --log-level warn

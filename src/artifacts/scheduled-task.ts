@@ -34,6 +34,7 @@ import { UsageError } from '../errors.js';
 import type { BootTaskSpec } from '../model/ops.js';
 import { psString } from '../host/windows/quote.js';
 import { registerTaskStatements, TASK_NAME, TASK_PATH } from '../host/windows/task.js';
+import { SERVE_NODE_FLAGS } from './serve-flags.js';
 
 export interface TaskOptions {
   /** Absolute Windows path of node.exe, or of switchyard.exe in a single-executable build. */
@@ -83,7 +84,7 @@ function taskValue(what: string, value: string): string {
 /** The `-Argument` string of the task's action. */
 export function taskArguments(o: TaskOptions): string {
   const args = [
-    ...(o.scriptPath !== undefined ? [taskValue('the script path', o.scriptPath)] : []),
+    ...(o.scriptPath !== undefined ? [...SERVE_NODE_FLAGS, taskValue('the script path', o.scriptPath)] : []),
     'serve',
     '--config',
     taskValue('the config path', o.configPath),

@@ -19,6 +19,7 @@
  */
 import { posix } from 'node:path';
 import { InternalError } from '../errors.js';
+import { SERVE_NODE_FLAGS } from './serve-flags.js';
 
 export const UNIT_NAME = 'switchyard.service';
 export const UNIT_DIR = '/etc/systemd/system';
@@ -118,7 +119,7 @@ export function serveUnit(o: ServeUnitOptions): string {
   checkAbsolute('the config path', o.configPath);
   const caps = DAEMON_CAPABILITIES.join(' ');
   const exec = systemdCommandLine(o.nodePath, [
-    ...(o.scriptPath !== undefined ? [o.scriptPath] : []),
+    ...(o.scriptPath !== undefined ? [...SERVE_NODE_FLAGS, o.scriptPath] : []),
     'serve',
     '--config',
     o.configPath,

@@ -47,10 +47,25 @@ const STATES: ReadonlySet<string> = new Set<LeaseState>([
  * JSON.stringify, so their escaping is the same).
  */
 export function encodeRecord(r: StoredLease): string {
-  let s = `{"at":"${new Date(r.updatedAt).toISOString()}","switch":${JSON.stringify(r.switchName)},"state":"${r.state}","mac":${JSON.stringify(r.mac)},"ip":"${ipText(r.ip)}","expires":"${new Date(r.expiresAt).toISOString()}"`;
+  let s = `{"at":"${isoTime(r.updatedAt, 0)}","switch":${JSON.stringify(r.switchName)},"state":"${r.state}","mac":${JSON.stringify(r.mac)},"ip":"${ipText(r.ip)}","expires":"${isoTime(r.expiresAt, 1)}"`;
   if (r.clientId !== undefined) s += `,"clientId":${JSON.stringify(r.clientId)}`;
   if (r.hostname !== undefined) s += `,"hostname":${JSON.stringify(r.hostname)}`;
   return s + '}';
+}
+
+/**
+ * Date#toISOString, remembering the last time formatted in each of two slots ("at" and "expires"): under
+ * load most records of a batch carry the same millisecond, and the Date plus its formatting were the
+ * largest item of encodeRecord (itself 3 % of the server's CPU at 12,000 DORA/s).
+ */
+const isoMs = [NaN, NaN];
+const isoText = ['', ''];
+function isoTime(ms: number, slot: 0 | 1): string {
+  if (isoMs[slot] !== ms) {
+    isoMs[slot] = ms;
+    isoText[slot] = new Date(ms).toISOString();
+  }
+  return isoText[slot]!;
 }
 
 function ipText(ip: number): string {

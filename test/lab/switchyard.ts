@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LeaseRow } from '../../src/dhcp/lease-rows.js';
 import type { Lab, LabProcess } from './netns.js';
+import { SERVE_NODE_FLAGS } from '../../src/artifacts/serve-flags.js';
 
 /** The repository root (dist/test/lab → ../../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -54,6 +55,7 @@ export async function startServe(
   const spawn = (): LabProcess =>
     lab.spawn(lab.hostNs, [
       process.execPath,
+      ...SERVE_NODE_FLAGS,
       SWITCHYARD_BIN,
       'serve',
       '--config',

@@ -119,7 +119,10 @@ describe('lease journal', () => {
     await new Promise<void>((resolve, reject) => {
       const next = (): void => {
         j.append([lease(left % 150)], (err) => {
-          if (err) return reject(err);
+          if (err) {
+            reject(err);
+            return;
+          }
           turns.push(turn);
           if (--left === 0) resolve();
           else next();

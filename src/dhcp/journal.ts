@@ -3,8 +3,8 @@
  * crash-safe. Durability: a batch of records is written with one write() and made durable with one
  * fdatasync() before any of its callers hear back (group commit: every ACK decided in the same turn of
  * the event loop, or while the previous batch was syncing, shares the next fsync; sync-mode.ts decides
- * whether that fsync runs inline or in the thread pool). Kea's memfile appends without fsync; dnsmasq rewrites and fsyncs
- * the whole file per lease (research §1.1, §1.2) — this is both durable and cheap.
+ * whether that fsync runs inline or in the thread pool). Kea's memfile appends without fsync; dnsmasq
+ * rewrites and fsyncs the whole file per lease (research §1.1, §1.2) — this is both durable and cheap.
  *
  * Compaction rewrites the live records to a temporary file, fsyncs it, renames it over the journal and
  * fsyncs the directory, so a crash at any moment leaves either the old or the new journal whole.
@@ -246,7 +246,6 @@ export class Journal implements LeaseStore {
     const text = batch.map((p) => p.text).join('');
     const finish = (err: Error | null, inline = false): void => {
       this.flushing = false;
-      this.syncs++;
       if (!err) {
         this.lines += batch.reduce((n, p) => n + p.records, 0);
         this.tail?.push(text);
@@ -267,6 +266,7 @@ export class Journal implements LeaseStore {
       finish(e as Error);
       return;
     }
+    this.syncs++;
     if (this.syncMode.next() === 'pool') {
       fdatasync(this.fd, (err) => {
         finish(err);

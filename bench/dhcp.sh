@@ -32,9 +32,9 @@
 # Environment (defaults; QUICK=1 values in brackets):
 #   SERVERS ["switchyard dnsmasq kea"]  REPS [3; 1]  PERIOD [5; 4] s per sweep run  LAT_PERIOD [10; 5] s
 #   LAT_RATE [500]/s  EFF_RATE [4000]/s (a rate in RATES: the sweep step whose server CPU per DORA is
-#   reported, a figure perfdhcp's own limits do not cap)  RATES ["250 500 1000 2000 4000 8000 16000"]  BISECT [3; 2]  NCLIENTS [50000]
+#   reported, a figure perfdhcp's own limits do not cap)  RATES ["250 500 1000 2000 4000 8000 16000 24000"]  BISECT [3; 2]  NCLIENTS [50000]
 #   LEASE_SECS [3600]  MAX_LEASES [65000]  SRV_CPU [1] CLI_CPU [0] (taskset; empty = none)
-#   TIME_CAP [720; 150] s for all sweeps  STORE [1] (0: skip the store benchmark)  STARTUP_RUNS [10; 5]
+#   TIME_CAP [900; 150] s for all sweeps  STORE [1] (0: skip the store benchmark)  STARTUP_RUNS [10; 5]
 #   LATENCY [1] / SWEEP [1] / STARTUP [1] / BUILD [1] (0: skip that part)
 #   OUT [${TMPDIR:-/tmp}/switchyard-bench/<time>] raw perfdhcp output, server logs, results.tsv
 #   RESULTS [bench/results/<UTC date>.json]  NODE_ARGS (extra node flags for switchyard, e.g. --cpu-prof)
@@ -49,9 +49,9 @@ if [ "$QUICK" = 1 ]; then
   TIME_CAP=${TIME_CAP:-150}; STARTUP_RUNS=${STARTUP_RUNS:-5}
 else
   REPS=${REPS:-3}; PERIOD=${PERIOD:-5}; LAT_PERIOD=${LAT_PERIOD:-10}; BISECT=${BISECT:-3}
-  TIME_CAP=${TIME_CAP:-720}; STARTUP_RUNS=${STARTUP_RUNS:-10}
+  TIME_CAP=${TIME_CAP:-900}; STARTUP_RUNS=${STARTUP_RUNS:-10}
 fi
-RATES=${RATES:-"250 500 1000 2000 4000 8000 16000"}
+RATES=${RATES:-"250 500 1000 2000 4000 8000 16000 24000"}
 LAT_RATE=${LAT_RATE:-500}; EFF_RATE=${EFF_RATE:-4000}; NCLIENTS=${NCLIENTS:-50000}; STORE=${STORE:-1}
 LATENCY=${LATENCY:-1}; SWEEP=${SWEEP:-1}; STARTUP=${STARTUP:-1}
 SRV_CPU=${SRV_CPU-1}; CLI_CPU=${CLI_CPU-0}; READY_TIMEOUT=${READY_TIMEOUT:-20}

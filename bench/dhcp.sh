@@ -32,7 +32,8 @@
 # Environment (defaults; QUICK=1 values in brackets):
 #   SERVERS ["switchyard dnsmasq kea"]  REPS [3; 1]  PERIOD [5; 4] s per sweep run  LAT_PERIOD [10; 5] s
 #   LAT_RATE [500]/s  EFF_RATE [4000]/s (a rate in RATES: the sweep step whose server CPU per DORA is
-#   reported, a figure perfdhcp's own limits do not cap)  RATES ["250 500 1000 2000 4000 8000 16000 24000"]  BISECT [3; 2]  NCLIENTS [50000]
+#   reported, a figure perfdhcp's own limits do not cap)  RATES ["250 500 1000 2000 4000 8000 16000 24000"]
+#   BISECT [3; 2]  NCLIENTS [50000]
 #   LEASE_SECS [3600]  MAX_LEASES [65000]  SRV_CPU [1] CLI_CPU [0] (taskset; empty = none)
 #   TIME_CAP [900; 150] s for all sweeps  STORE [1] (0: skip the store benchmark)  STARTUP_RUNS [10; 5]
 #   LATENCY [1] / SWEEP [1] / STARTUP [1] / BUILD [1] (0: skip that part)

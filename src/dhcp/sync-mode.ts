@@ -5,8 +5,9 @@
  * Why not always the pool: each trip there and back costs a futex wake, an eventfd write and read and two
  * context switches, on the same core when the daemon is pinned to one. With a disk whose fdatasync takes
  * ~60 µs, at 4,000 DORA/s that was one trip per ACK (strace, 2 s: 6,329 fdatasync, 29,653 futex), and
- * doing the fdatasync inline cut the server's CPU per DORA by about a quarter at 12,000 DORA/s
- * (77 → 58 µs; 163 → 139 µs at 4,000/s; bench/dhcp.sh, 2026-11-24).
+ * doing every fdatasync inline cut the server's CPU per DORA by about a quarter at 12,000 DORA/s
+ * (77 → 58 µs; 163 → 139 µs at 4,000/s; bench/dhcp.sh quick runs, 2026-11-24; with the probing below:
+ * 61-65 and 141-144 µs).
  * Why not always inline: while it runs nothing else does (OFFERs, DNS, the control socket), and a disk
  * that takes milliseconds to sync (a busy laptop disk; Windows' FlushFileBuffers is often 1-10 ms) would
  * stall them all that long, every time.

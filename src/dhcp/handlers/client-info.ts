@@ -12,7 +12,8 @@ export function clientInfo(req: DhcpMessage): ClientInfo {
   const fqdn = getFqdn(req.options);
   const name = fqdn?.name || getString(req.options, Opt.HOSTNAME);
   return {
-    clientId: cid ? Buffer.from(cid).toString('hex') : undefined,
+    // a Buffer view of the option's bytes, not a copy of them
+    clientId: cid ? Buffer.from(cid.buffer, cid.byteOffset, cid.length).toString('hex') : undefined,
     hostname: name ? name.split('.')[0]!.slice(0, 63) || undefined : undefined,
   };
 }

@@ -6,10 +6,16 @@ import type { Exchange } from './exchange.js';
 
 const EMPTY_SNAME = new Uint8Array(64);
 const EMPTY_FILE = new Uint8Array(128);
+/**
+ * Option 53's value for each message type, made once: shared by every reply and never written to (the
+ * encoder copies option values), like reply-options.ts's per-scope bytes. One Uint8Array.of per reply was
+ * 15 MB of the 490 MB allocated by 20,000 DORAs (bench/hotpath.ts).
+ */
+const TYPE_BYTES = Array.from({ length: 256 }, (_, t) => u8(t));
 
 export function newReply(req: DhcpMessage, type: number, yiaddr: Ipv4, ciaddr: Ipv4 = ZERO_IP): DhcpMessage {
   const options = new Map<number, Uint8Array>();
-  options.set(Opt.MESSAGE_TYPE, u8(type));
+  options.set(Opt.MESSAGE_TYPE, TYPE_BYTES[type & 255]!);
   return {
     op: BOOTREPLY,
     htype: req.htype,

@@ -88,6 +88,7 @@ fi
 command -v node >/dev/null || die "node not found"
 for s in $SERVERS; do [ -x "$BENCH/servers/$s.sh" ] || die "no server wrapper bench/servers/$s.sh"; done
 [ "${BUILD:-1}" = 0 ] || (cd "$ROOT" && npm run -s build >/dev/null) || die "build failed (npm run build)"
+export_serve_flags "$ROOT"
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=""; CLI_CPU=""; }
 mkdir -p "$OUT" "$RUN" "$(dirname "$RESULTS")"
 : >"$TSV"

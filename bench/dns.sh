@@ -73,6 +73,7 @@ for s in $SERVERS; do
   case $s in switchyard|dnsmasq) ;; *) echo "bench: unknown server '$s' (switchyard, dnsmasq)" >&2; exit 2 ;; esac
 done
 [[ " $SERVERS " == *" switchyard "* ]] && { [ -f "$ROOT/dist/src/cli/main.bundle.mjs" ] || (cd "$ROOT" && npm run -s build) || die "build failed"; }
+[[ " $SERVERS " == *" switchyard "* ]] && export_serve_flags "$ROOT"
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=""; CLI_CPU=""; }
 mkdir -p "$OUT" "$RUN"
 T0=$(date +%s)

@@ -3,6 +3,17 @@
 # The sourcing script sets OUT (its output folder) before calling log, and MADE_NS="" before make_ns.
 
 die() { echo "bench: $*" >&2; exit 1; }
+
+# export_serve_flags ROOT: SERVE_FLAGS = the node flags switchyard's service definitions start `serve` with
+# (src/artifacts/serve-flags.ts, read once from the build), so that what is measured is what runs; the
+# launchers in bench/servers and bench/dns put them on node's command line. A SERVE_FLAGS already set wins
+# (SERVE_FLAGS= for V8's defaults).
+export_serve_flags() {
+  [ -n "${SERVE_FLAGS+set}" ] || SERVE_FLAGS=$(node --input-type=module \
+    -e "const m = await import('$1/dist/src/artifacts/serve-flags.js'); console.log(m.SERVE_NODE_FLAGS.join(' '))") ||
+    die "cannot read the serve flags from $1/dist (npm run build)"
+  export SERVE_FLAGS
+}
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/bench.log" >&2; }
 pin() { [ -n "$1" ] && echo "taskset -c $1"; }
 

@@ -2,7 +2,7 @@
 # Start `switchyard serve` in the foreground (exec: its PID is the server's PID); run inside the
 # server namespace by bench/dhcp.sh. Generates a config for the benchmark pool; fresh state dir.
 # Environment (set by bench/dhcp.sh): SRV_IF SUBNET SRV_HOST POOL_START POOL_END LEASE_SECS
-#   MAX_LEASES RELAY_NET RUN  (RUN: scratch dir for config + state)
+#   MAX_LEASES RELAY_NET RUN SERVE_FLAGS  (RUN: scratch dir for config + state)
 set -e
 RUN=${RUN:?RUN not set}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,9 +27,7 @@ switches:
       router: ${SRV_HOST}
       dnsServers: [${SRV_HOST}]
 YAML
-# The node flags the generated service definitions use (src/artifacts/serve-flags.ts), so that what is
-# measured is what runs; SERVE_FLAGS overrides them (e.g. SERVE_FLAGS= for V8's defaults).
-SERVE_FLAGS=${SERVE_FLAGS-$(node --input-type=module -e "const m = await import('$ROOT/dist/src/artifacts/serve-flags.js'); console.log(m.SERVE_NODE_FLAGS.join(' '))")}
-# NODE_ARGS: extra node flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+# SERVE_FLAGS: the service definitions' node flags (bench/lib.sh export_serve_flags); NODE_ARGS: extra node
+# flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 # shellcheck disable=SC2086
-exec node $SERVE_FLAGS ${NODE_ARGS:-} "$ROOT/bin/switchyard.js" serve --config "$CONF" --state-dir "$STATE" --log-level warn
+exec node ${SERVE_FLAGS:-} ${NODE_ARGS:-} "$ROOT/bin/switchyard.js" serve --config "$CONF" --state-dir "$STATE" --log-level warn

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     const liveDir = join(root, 'load-live');
     const mixedDir = join(root, 'load-mixed');
     let live = '';
-    for (let i = 0; i < LOAD_LIVE; i++) live += encodeRecord(record(i, 0)) + '\n';
+    for (let i = 0; i < LOAD_LIVE; i++) live += encodeRecord(record(i, 0), 'bench') + '\n';
     const j0 = new Journal(liveDir);
     await j0.load(); // creates the directory
     await j0.close();
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     let mixed = '';
     // every client written three times (two superseded records each), interleaved as a busy server would
     for (let v = 0; v < 3; v++)
-      for (let i = 0; i < LOAD_LIVE; i++) mixed += encodeRecord(record(i, v)) + '\n';
+      for (let i = 0; i < LOAD_LIVE; i++) mixed += encodeRecord(record(i, v), 'bench') + '\n';
     const j1 = new Journal(mixedDir);
     await j1.load();
     await j1.close();

@@ -129,11 +129,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       );
     },
     snapshot: () =>
-      scopes.flatMap((s, i) =>
-        dbs[i]!.all()
-          .filter((l) => l.state !== 'offered')
-          .map((l): StoredLease => ({ ...l, switchName: s.switchName })),
-      ),
+      scopes.map((s, i) => ({
+        switchName: s.switchName,
+        leases: dbs[i]!.all().filter((l) => l.state !== 'offered'),
+      })),
   });
   const loaded = await journal.load();
   for (const p of loaded.problems) log.warn({ journal: journal.path }, p);

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ipv4 } from '../net/ipv4.js';
 import { mac } from '../net/mac.js';
-import { decodeRecord, encodeRecord, Journal, parseJournal } from './journal.js';
+import {
+  decodeRecord,
+  ENCODE_CHUNK,
+  encodeRecord,
+  Journal,
+  parseJournal,
+  type LiveLeases,
+} from './journal.js';
 import type { StoredLease } from './lease-store.js';
 import { PROBES_NEEDED, SyncModeChooser, type SyncMode } from './sync-mode.js';
 
@@ -33,6 +40,15 @@ function lease(i: number, state: StoredLease['state'] = 'bound'): StoredLease {
   };
 }
 
+function encode(r: StoredLease): string {
+  return encodeRecord(r, r.switchName);
+}
+
+/** The journal's snapshot of one switch's records (every test lease is on switch "lab"). */
+function onLab(leases: readonly StoredLease[]): LiveLeases[] {
+  return [{ switchName: 'lab', leases }];
+}
+
 /** A sync-mode chooser already in `mode` (three fast probes make it go inline). */
 function chooser(mode: SyncMode): SyncModeChooser {
   const c = new SyncModeChooser();
@@ -53,7 +69,7 @@ function append(j: Journal, recs: StoredLease[]): Promise<void> {
 describe('lease journal', () => {
   test('a record round-trips through its one-line, human-readable form', () => {
     const r = lease(3);
-    const line = encodeRecord(r);
+    const line = encode(r);
     assert.doesNotMatch(line, /\n/);
     assert.match(line, /"ip":"10\.9\.0\.103"/);
     assert.match(line, /"expires":"2026-11-24T01:00:00\.000Z"/);
@@ -167,10 +183,10 @@ describe('lease journal', () => {
 
   test('corrupt records in the middle are reported with their line and skipped', () => {
     const text = [
-      encodeRecord(lease(1)),
+      encode(lease(1)),
       '{"switch":"lab","state":"bound","mac":"zz"}',
       'garbage',
-      encodeRecord(lease(2)),
+      encode(lease(2)),
       '',
     ].join('\n');
     const r = parseJournal(text, 'j');
@@ -202,8 +218,8 @@ describe('lease journal', () => {
           ...(r.clientId !== undefined ? { clientId: r.clientId } : {}),
           ...(r.hostname !== undefined ? { hostname: r.hostname } : {}),
         });
-        assert.equal(encodeRecord(r), reference);
-        assert.deepEqual(decodeRecord(encodeRecord(r)), r);
+        assert.equal(encode(r), reference);
+        assert.deepEqual(decodeRecord(encode(r)), r);
       }
     }
   });
@@ -216,7 +232,7 @@ describe('lease journal', () => {
       compactSlack: 10,
       snapshot: () => {
         snapshots++;
-        return [...live];
+        return onLab([...live]);
       },
     });
     await j.load();
@@ -234,10 +250,48 @@ describe('lease journal', () => {
     assert.equal(readFileSync(j.path, 'utf8').trim().split('\n').length, 40);
   });
 
+  test('a compaction larger than one write chunk keeps every record of every switch', async () => {
+    const dir = tmp();
+    const many = (sw: string, n: number, net: number): StoredLease[] =>
+      Array.from({ length: n }, (_, i) => ({
+        ...lease(0),
+        switchName: sw,
+        mac: mac(
+          `02:00:00:0${net}:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+        ),
+        ip: ipv4(`10.${net}.${i >> 8}.${i & 255}`),
+        updatedAt: T + i,
+      }));
+    // 2.5 and 1.5 chunks, so both a full chunk and a partial last one are written
+    const lab = many('lab', ENCODE_CHUNK * 2.5, 1);
+    const dev = many('dev', ENCODE_CHUNK * 1.5, 2);
+    const j = new Journal(dir, {
+      compactSlack: 10,
+      snapshot: () => [
+        { switchName: 'lab', leases: lab },
+        { switchName: 'dev', leases: dev },
+      ],
+    });
+    await j.load();
+    // Three superseded versions of every record, then the trigger (lines > 2 × live + slack) fires.
+    for (let v = 0; v < 3; v++)
+      await append(
+        j,
+        [...lab, ...dev].map((r) => ({ ...r, updatedAt: r.updatedAt - 1000 + v })),
+      );
+    await j.close();
+    const file = join(dir, 'leases.jsonl');
+    const text = readFileSync(file, 'utf8');
+    assert.equal(text.split('\n').length - 1, lab.length + dev.length, 'only the live records are left');
+    const r = parseJournal(text, file);
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.leases, [...lab, ...dev]);
+  });
+
   test('compaction rewrites to the live records atomically and appending goes on', async () => {
     const dir = tmp();
     let live: StoredLease[] = [];
-    const j = new Journal(dir, { compactSlack: 50, snapshot: () => live });
+    const j = new Journal(dir, { compactSlack: 50, snapshot: () => onLab(live) });
     await j.load();
     for (let i = 0; i < 120; i++) {
       const r = { ...lease(i % 5), updatedAt: T + i };
@@ -281,7 +335,7 @@ describe('lease journal', () => {
             live.set(r.mac, r);
             during.push(append(j, [r]));
           }
-          return snap;
+          return onLab(snap);
         },
       });
       await j.load();
@@ -308,7 +362,7 @@ describe('lease journal', () => {
   }
 
   test('an unreadable journal line never stops loading (fuzzed lines)', () => {
-    const base = encodeRecord(lease(1));
+    const base = encode(lease(1));
     let seed = 7;
     const rnd = (n: number): number => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;

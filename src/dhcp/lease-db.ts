@@ -260,6 +260,9 @@ export class LeaseDb {
   ): Lease {
     this.changes++;
     const prev = this.byMac.get(mac);
+    // The same text as the map's key, which a Map keeps from the first set: one string per client, not
+    // one per record (each packet decodes its own).
+    if (prev) mac = prev.mac;
     if (prev && prev.ip !== ip && this.byIp.get(prev.ip) === prev) {
       this.byIp.delete(prev.ip);
       if (!this.reservedByIp.has(prev.ip)) this.pool.free(prev.ip);

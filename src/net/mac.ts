@@ -24,15 +24,23 @@ export function mac(text: string): Mac {
   return m;
 }
 
-/** Formats the first six bytes of a DHCP chaddr; a fast path used per packet. */
+const HEX_CODES = Array.from(HEX, (c) => c.charCodeAt(0));
+/** Scratch for macFromBytes: the colons stay, the digits are written per call. */
+const MAC_CODES: number[] = Array.from({ length: 17 }, () => 0x3a);
+
+/**
+ * Formats the first six bytes of a DHCP chaddr; a fast path used per packet. Made with one
+ * String.fromCharCode, which gives a flat string: built up with `+=`, V8 makes every step past 13
+ * characters a ConsString node, and the lease table keeps the MAC of every client (about 100 bytes each
+ * instead of 32 in a heap snapshot).
+ */
 export function macFromBytes(buf: Uint8Array, offset: number): Mac {
-  let s = '';
   for (let i = 0; i < 6; i++) {
     const b = buf[offset + i]!;
-    if (i > 0) s += ':';
-    s += HEX[b >>> 4]! + HEX[b & 15]!;
+    MAC_CODES[3 * i] = HEX_CODES[b >>> 4]!;
+    MAC_CODES[3 * i + 1] = HEX_CODES[b & 15]!;
   }
-  return s as Mac;
+  return String.fromCharCode(...MAC_CODES) as Mac;
 }
 
 export function macToBytes(m: Mac): Uint8Array {

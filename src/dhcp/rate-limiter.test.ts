@@ -25,3 +25,18 @@ test('a MAC over budget stays limited even while others are evicted', () => {
     );
   assert.equal(rl.allow(bad, 2), false);
 });
+
+test('a window that ended restarts with a full budget, and one that has not keeps counting', () => {
+  const rl = new RateLimiter(2, 1000, 100);
+  const m = mac('02:00:00:00:00:07');
+  assert.deepEqual(
+    [0, 10, 20].map((t) => rl.allow(m, t)),
+    [true, true, false],
+  );
+  assert.equal(rl.allow(m, 999), false, 'still the window that started at 0');
+  assert.deepEqual(
+    [1000, 1500, 1600].map((t) => rl.allow(m, t)),
+    [true, true, false],
+  );
+  assert.equal(rl.tracked, 1);
+});

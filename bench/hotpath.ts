@@ -12,7 +12,8 @@ import { parseConfig } from '../src/config/load.js';
 import { STANDARD_PORTS } from '../src/dhcp/destination.js';
 import { policyContext } from '../src/dhcp/handlers/exchange.js';
 import { LeaseDb } from '../src/dhcp/lease-db.js';
-import type { LeaseStore, LoadResult, StoredLease } from '../src/dhcp/lease-store.js';
+import type { Lease } from '../src/dhcp/lease.js';
+import type { LeaseStore, LoadResult } from '../src/dhcp/lease-store.js';
 import { resolveScope } from '../src/dhcp/scope.js';
 import { DhcpServer } from '../src/dhcp/server.js';
 import type { DatagramTransport, MessageHandler } from '../src/dhcp/transport/transport.js';
@@ -47,7 +48,7 @@ class InstantStore implements LeaseStore {
   load(): Promise<LoadResult> {
     return Promise.resolve({ leases: [], problems: [] });
   }
-  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
+  append(_switchName: string, records: readonly Lease[], done: (err: Error | null) => void): void {
     this.records += records.length;
     done(null);
   }

@@ -50,7 +50,7 @@ function record(i: number, version: number): StoredLease {
 
 function append(j: Journal, r: StoredLease): Promise<void> {
   return new Promise((resolve, reject) => {
-    j.append([r], (err) => {
+    j.append(r.switchName, [r], (err) => {
       if (err) reject(err);
       else resolve();
     });

@@ -59,7 +59,7 @@ function chooser(mode: SyncMode): SyncModeChooser {
 
 function append(j: Journal, recs: StoredLease[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    j.append(recs, (err) => {
+    j.append(recs[0]!.switchName, recs, (err) => {
       if (err) reject(err);
       else resolve();
     });
@@ -134,7 +134,7 @@ describe('lease journal', () => {
     let left = 50;
     await new Promise<void>((resolve, reject) => {
       const next = (): void => {
-        j.append([lease(left % 150)], (err) => {
+        j.append('lab', [lease(left % 150)], (err) => {
           if (err) {
             reject(err);
             return;

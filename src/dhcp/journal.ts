@@ -217,9 +217,9 @@ export class Journal implements LeaseStore {
     return Promise.resolve({ leases: parsed.leases, problems: parsed.problems });
   }
 
-  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
+  append(switchName: string, records: readonly Lease[], done: (err: Error | null) => void): void {
     let text = '';
-    for (const r of records) text += encodeRecord(r, r.switchName) + '\n';
+    for (const r of records) text += encodeRecord(r, switchName) + '\n';
     this.queue.push({ text, records: records.length, done });
     if (!this.flushing) this.scheduleFlush();
   }

@@ -2,6 +2,10 @@
  * The lease store port: the daemon's only way to make leases durable. `append` calls back only once the
  * records are on stable storage (fsync), so a reply sent from the callback never promises a lease that a
  * crash could lose. Implementations: the journal file (journal.ts) and memory (tests).
+ *
+ * `append` takes the switch's name beside the lease table's own records rather than a copy of each record
+ * with the name added: that copy, made per ACK and held until the fsync, was the largest item of the
+ * daemon's old-generation garbage (13 of 54 MB in an allocation profile at 12,000 DORA/s).
  */
 import type { Lease } from './lease.js';
 
@@ -18,7 +22,7 @@ export interface LoadResult {
 
 export interface LeaseStore {
   load(): Promise<LoadResult>;
-  append(records: readonly StoredLease[], done: (err: Error | null) => void): void;
+  append(switchName: string, records: readonly Lease[], done: (err: Error | null) => void): void;
   close(): Promise<void>;
 }
 
@@ -32,8 +36,8 @@ export class MemoryLeaseStore implements LeaseStore {
     }
     return Promise.resolve({ leases: [...last.values()], problems: [] });
   }
-  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
-    this.records.push(...records.map((r) => ({ ...r })));
+  append(switchName: string, records: readonly Lease[], done: (err: Error | null) => void): void {
+    this.records.push(...records.map((r) => ({ ...r, switchName })));
     queueMicrotask(() => {
       done(null);
     });

@@ -10,7 +10,8 @@ import { decode } from './wire.js';
 import { STANDARD_PORTS } from './destination.js';
 import { policyContext } from './handlers/exchange.js';
 import { LeaseDb } from './lease-db.js';
-import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
+import type { Lease } from './lease.js';
+import type { LeaseStore, LoadResult } from './lease-store.js';
 import { resolveScope } from './scope.js';
 import { DhcpServer, MAX_INFLIGHT } from './server.js';
 
@@ -20,7 +21,7 @@ class StuckStore implements LeaseStore {
   load(): Promise<LoadResult> {
     return Promise.resolve({ leases: [], problems: [] });
   }
-  append(records: readonly StoredLease[]): void {
+  append(_switchName: string, records: readonly Lease[]): void {
     this.waiting += records.length;
   }
   close(): Promise<void> {
@@ -107,7 +108,7 @@ class GateStore implements LeaseStore {
   load(): Promise<LoadResult> {
     return Promise.resolve({ leases: [], problems: [] });
   }
-  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
+  append(_switchName: string, records: readonly Lease[], done: (err: Error | null) => void): void {
     this.waiting += records.length;
     this.callbacks.push(done);
   }

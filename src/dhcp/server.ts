@@ -13,7 +13,7 @@ import type { Exchange, LeaseEvent, PolicyContext } from './handlers/exchange.js
 import type { ConflictProbe } from './probe/conflict-probe.js';
 import { messageTypeName, type DhcpMessage } from './message.js';
 import { replyMaxSize } from './options.js';
-import type { LeaseStore, StoredLease } from './lease-store.js';
+import type { LeaseStore } from './lease-store.js';
 import type { DatagramTransport, Peer } from './transport/transport.js';
 import { decode, encode } from './wire.js';
 
@@ -203,10 +203,8 @@ export class DhcpServer {
       else this.stats.dropped++;
       return;
     }
-    const switchName = ctx.scope.switchName;
-    const records: StoredLease[] = ex.commit.map((l) => ({ ...l, switchName }));
     this.inflight++;
-    this.d.store.append(records, (err) => {
+    this.d.store.append(ctx.scope.switchName, ex.commit, (err) => {
       this.inflight--;
       if (err) {
         // Not durable, so not promised: the client will retry, and the error is loud.

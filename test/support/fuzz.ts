@@ -10,7 +10,8 @@ import { memoryLogger } from '../../src/log.js';
 import { STANDARD_PORTS } from '../../src/dhcp/destination.js';
 import { LeaseDb } from '../../src/dhcp/lease-db.js';
 import { policyContext } from '../../src/dhcp/handlers/exchange.js';
-import type { LeaseStore, LoadResult, StoredLease } from '../../src/dhcp/lease-store.js';
+import type { Lease } from '../../src/dhcp/lease.js';
+import type { LeaseStore, LoadResult } from '../../src/dhcp/lease-store.js';
 import { Opt } from '../../src/dhcp/message.js';
 import { getMessageType } from '../../src/dhcp/options.js';
 import { resolveScope } from '../../src/dhcp/scope.js';
@@ -26,7 +27,7 @@ class SyncStore implements LeaseStore {
   load(): Promise<LoadResult> {
     return Promise.resolve({ leases: [], problems: [] });
   }
-  append(records: readonly StoredLease[], done: (err: Error | null) => void): void {
+  append(_switchName: string, records: readonly Lease[], done: (err: Error | null) => void): void {
     this.appended += records.length;
     done(null);
   }

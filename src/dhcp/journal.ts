@@ -145,9 +145,10 @@ interface Pending {
 
 /**
  * One switch's live records for a compaction: the lease table's own objects, not copies (a copy of every
- * lease with its switch name was 5 MB of garbage per compaction at 50,000 leases). The table replaces a
- * record rather than changing it, so these stay as they were while the compaction writes them; the one
- * exception, expiry marking a bound record expired, writes what a reload would make of it anyway.
+ * lease with its switch name was 5 MB of garbage per compaction at 50,000 leases). A record the table
+ * changes in place while the compaction writes (an ACK, a renewal, an expiry) is written as it is by then:
+ * newer than the snapshot, and the same change also reaches the carried-over tail, so the file still ends
+ * with the newest record of every MAC.
  */
 export interface LiveLeases {
   switchName: string;

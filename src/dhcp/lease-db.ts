@@ -275,17 +275,30 @@ export class LeaseDb {
     const replaced = this.byIp.get(ip);
     if (replaced?.state === 'declined' && this.pool.has(ip)) this.quarantined--;
     if (state === 'declined' && this.pool.has(ip)) this.quarantined++;
-    const lease: Lease = {
-      mac,
-      ip,
-      state,
-      expiresAt,
-      clientId: info.clientId ?? prev?.clientId,
-      hostname: info.hostname ?? prev?.hostname,
-      updatedAt: now,
-    };
-    if (byMac) this.byMac.set(mac, lease);
-    this.byIp.set(ip, lease);
+    let lease: Lease;
+    if (byMac && prev && prev.ip === ip && this.byIp.get(ip) === prev) {
+      // The client's own record at the same address (OFFER → ACK, a renewal): changed in place. A new
+      // object per change became old-generation garbage at once (V8 allocates this site's objects in old
+      // space, as most live long): half of the lease table's garbage under load.
+      prev.state = state;
+      prev.expiresAt = expiresAt;
+      prev.clientId = info.clientId ?? prev.clientId;
+      prev.hostname = info.hostname ?? prev.hostname;
+      prev.updatedAt = now;
+      lease = prev;
+    } else {
+      lease = {
+        mac,
+        ip,
+        state,
+        expiresAt,
+        clientId: info.clientId ?? prev?.clientId,
+        hostname: info.hostname ?? prev?.hostname,
+        updatedAt: now,
+      };
+      if (byMac) this.byMac.set(mac, lease);
+      this.byIp.set(ip, lease);
+    }
     if (state === 'released' || state === 'expired') {
       if (!this.reservedByIp.has(ip)) this.pool.free(ip);
     } else this.pool.take(ip);

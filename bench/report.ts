@@ -36,6 +36,9 @@ const METRICS = [
   ['do_p99_ms', 'DISCOVER-OFFER p99 ms @LAT', 'lower'],
   ['ra_avg_ms', 'REQUEST-ACK avg ms @LAT', 'lower'],
   ['ra_p99_ms', 'REQUEST-ACK p99 ms @LAT', 'lower'],
+  // the same rate on a fresh server, first WARM s (the warm-up before the run above)
+  ['do_p99_cold_ms', '  DISCOVER-OFFER p99, first WARM s', 'lower'],
+  ['ra_p99_cold_ms', '  REQUEST-ACK p99, first WARM s', 'lower'],
   ['lat_lost_pct', 'lost % @LAT', 'lower'],
   ['lat_cpu_pct', 'server CPU % @LAT', 'lower'],
   ['rss_lat_kb', 'RSS kB after the LAT run', 'lower'],
@@ -117,14 +120,16 @@ const targets = [
 
 const lat = arg('lat-rate') ?? '500';
 const eff = arg('eff-rate') ?? '4000';
-const label = (l: string): string => l.replace('@LAT', `@${lat}/s`).replace('@EFF', `@${eff}/s`);
+const warm = arg('warmup') ?? '3';
+const label = (l: string): string =>
+  l.replace('@LAT', `@${lat}/s`).replace('@EFF', `@${eff}/s`).replace('WARM', warm);
 function cell(f: Figure | undefined): string {
   if (!f || !Number.isFinite(f.median)) return 'n/a';
   const v = f.median >= 100 ? f.median.toFixed(0) : f.median.toFixed(f.median >= 10 ? 1 : 2);
   return (f.atLeast ? '≥' : '') + v;
 }
 const fx = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
-const w0 = 32;
+const w0 = 36;
 const w = 13;
 const out: string[] = [];
 out.push('');

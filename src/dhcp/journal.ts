@@ -374,22 +374,6 @@ export class Journal implements LeaseStore {
     this.lines = lines;
   }
 
-  /** Rewrites the journal to exactly `live` now (synchronously): temp file, fsync, rename, fsync the directory. */
-  compact(live: readonly StoredLease[]): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      let text = '';
-      for (const r of live) text += encodeRecord(r, r.switchName) + '\n';
-      writeAll(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    this.swapIn(tmp, live.length);
-    this.liveAtCompaction = live.length;
-  }
-
   async close(): Promise<void> {
     while (this.flushing || this.queue.length > 0 || this.scheduled || this.compaction) {
       if (this.compaction) await this.compaction;

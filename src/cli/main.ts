@@ -2,6 +2,8 @@
  * The CLI entry: parses flags (commander), runs a verb, and is the only place that maps errors to exit
  * codes — 0 success, 1 failure at run time, 2 bad usage or bad config (nothing was changed).
  */
+// First: for `serve`, SIGHUP is remembered from here on instead of ending the process (early-sighup.ts).
+import './early-sighup.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';

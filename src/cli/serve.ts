@@ -10,6 +10,7 @@ import { createLogger, type LogLevel } from '../log.js';
 import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
+import { takeEarlySighup } from './early-sighup.js';
 
 export interface ServeFlags {
   config: string;
@@ -31,15 +32,21 @@ export async function serveCommand(
   flags: ServeFlags,
   repinHost: Host | undefined = process.platform === 'win32' ? new WindowsHost() : undefined,
 ): Promise<void> {
+  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. The handler is
+  // in place before the config is read and the daemon starts (its sockets, DNS and keepers take a while):
+  // SIGHUP's default action would kill the daemon. One that arrives before the daemon has started, here or
+  // while the CLI was still loading (early-sighup.ts), is applied once it has.
+  const started: { daemon?: RunningDaemon; reloadWhenStarted: boolean } = { reloadWhenStarted: false };
+  process.on('SIGHUP', () => {
+    if (started.daemon) reload(started.daemon);
+    else started.reloadWhenStarted = true;
+  });
+  if (takeEarlySighup()) started.reloadWhenStarted = true;
   const config = await loadConfig(flags.config);
   if (flags.logFile !== undefined) mkdirSync(dirname(flags.logFile), { recursive: true });
   const file = flags.logFile !== undefined ? new RotatingFile(flags.logFile, flags.rotation) : undefined;
   const log = createLogger(flags.logLevel, file);
   const stateDir = chooseStateDir(flags.stateDir, config.stateDir);
-  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. The handler is
-  // in place before start-up (whose sockets, DNS and keepers take a while): SIGHUP's default action would
-  // kill the daemon. One that arrives while starting is applied once start-up is done.
-  const started: { daemon?: RunningDaemon; reloadWhenStarted: boolean } = { reloadWhenStarted: false };
   const reload = (d: RunningDaemon): void => {
     d.reload().catch((e: unknown) => {
       log.error(
@@ -48,10 +55,6 @@ export async function serveCommand(
       );
     });
   };
-  process.on('SIGHUP', () => {
-    if (started.daemon) reload(started.daemon);
-    else started.reloadWhenStarted = true;
-  });
   const pin = repinHost !== undefined ? await repinWslRange(config, stateDir, repinHost, log) : undefined;
   const daemon = await startDaemon({
     config,

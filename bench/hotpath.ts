@@ -5,6 +5,9 @@
  * the network and of other processes' noise (CPU time, not wall time). For profiling:
  *
  *   node --cpu-prof dist/bench/hotpath.js [CLIENTS] [ROUNDS]
+ *
+ * With `node --expose-gc` it also prints the heap that survives a full collection per lease (the lease
+ * table's own size; 296 bytes on 2026-11-24).
  */
 import { performance } from 'node:perf_hooks';
 import { dhclient } from '../test/support/client-packets.js';

@@ -3,8 +3,8 @@
  * is told durations, and never sees the clock or the file.
  *
  * Why not always the pool: each trip there and back costs a futex wake, an eventfd write and read and two
- * context switches, on the same core when the daemon is pinned to one. With a disk whose fdatasync takes
- * ~60 µs, at 4,000 DORA/s that was one trip per ACK (strace, 2 s: 6,329 fdatasync, 29,653 futex), and
+ * context switches, on the same core when the daemon is pinned to one. With a fast disk (this VM's: p50
+ * 0.18-0.21 ms), at 4,000 DORA/s that was one trip per ACK (strace, 2 s: 6,329 fdatasync, 29,653 futex), and
  * doing every fdatasync inline cut the server's CPU per DORA by about a quarter at 12,000 DORA/s
  * (77 → 58 µs; 163 → 139 µs at 4,000/s; bench/dhcp.sh quick runs, 2026-11-24; with the probing below:
  * 61-65 and 141-144 µs).

@@ -1,6 +1,6 @@
 /**
- * The DHCP transport's shapes, apart from the code that opens sockets (transport.ts, linux.ts, windows.ts,
- * batch.ts), so that those modules depend on this one and not on each other.
+ * The DHCP transport's shapes, apart from the code that opens sockets (transport.ts, linux.ts, windows.ts),
+ * so that those modules depend on this one and not on each other.
  */
 import type { Socket } from 'node:dgram';
 
@@ -25,8 +25,8 @@ export interface DatagramTransport {
   /**
    * Sends one datagram; the caller must not change `data` afterwards (dgram reads it when it sends).
    * `done`, if given, is called once: with null when the kernel has taken it, or with the system error
-   * (e.g. ENETUNREACH) or because the transport is closed. A callback rather than a promise: the batched
-   * Linux transport sends from a microtask, and a promise per reply would be two more objects per packet.
+   * (e.g. ENETUNREACH) or because the transport is closed. A callback rather than a promise: a promise
+   * per reply was two more objects per packet on the hot path, and the server only logs failures.
    */
   send(data: Uint8Array, port: number, address: string, done?: SendDone): void;
   /** Closes the socket; idempotent. */

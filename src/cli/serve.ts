@@ -10,7 +10,7 @@ import { createLogger, type LogLevel } from '../log.js';
 import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
-import { takeEarlySighup } from './early-sighup.js';
+import { rememberSighup, takeEarlySighup } from './early-sighup.js';
 
 export interface ServeFlags {
   config: string;
@@ -32,16 +32,10 @@ export async function serveCommand(
   flags: ServeFlags,
   repinHost: Host | undefined = process.platform === 'win32' ? new WindowsHost() : undefined,
 ): Promise<void> {
-  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. The handler is
-  // in place before the config is read and the daemon starts (its sockets, DNS and keepers take a while):
-  // SIGHUP's default action would kill the daemon. One that arrives before the daemon has started, here or
-  // while the CLI was still loading (early-sighup.ts), is applied once it has.
-  const started: { daemon?: RunningDaemon; reloadWhenStarted: boolean } = { reloadWhenStarted: false };
-  process.on('SIGHUP', () => {
-    if (started.daemon) reload(started.daemon);
-    else started.reloadWhenStarted = true;
-  });
-  if (takeEarlySighup()) started.reloadWhenStarted = true;
+  // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. Until the
+  // daemon has started (reading the config, opening sockets, DNS and keepers take a while) a SIGHUP is only
+  // remembered (early-sighup.ts; SIGHUP's default action would kill the daemon), and applied once it has.
+  rememberSighup();
   const config = await loadConfig(flags.config);
   if (flags.logFile !== undefined) mkdirSync(dirname(flags.logFile), { recursive: true });
   const file = flags.logFile !== undefined ? new RotatingFile(flags.logFile, flags.rotation) : undefined;
@@ -66,8 +60,10 @@ export async function serveCommand(
     dnsPort: flags.dnsPort,
     reloadConfig: () => loadConfig(flags.config),
   });
-  started.daemon = daemon;
-  if (started.reloadWhenStarted) reload(daemon);
+  process.on('SIGHUP', () => {
+    reload(daemon);
+  });
+  if (takeEarlySighup()) reload(daemon);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping');

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encodeRecord, Journal } from '../src/dhcp/journal.js';
+import { encodeRecord, Journal, type LiveLeases } from '../src/dhcp/journal.js';
 import type { StoredLease } from '../src/dhcp/lease-store.js';
 import { asIpv4, ipv4 } from '../src/net/ipv4.js';
 import { mac } from '../src/net/mac.js';
@@ -254,10 +254,10 @@ async function main(): Promise<void> {
     const compactions: { ms: number; before: number; after: number; reloadMs: number; leases: number }[] = [];
     for (let k = 0; k < 3; k++) {
       writeFileSync(join(mixedDir, 'leases.jsonl'), mixedText);
-      let live: StoredLease[] = [];
-      const j2 = new Journal(mixedDir, { snapshot: () => [{ switchName: 'bench', leases: live }] });
-      ({ leases: live } = await j2.load());
-      const leases = live;
+      const live: LiveLeases[] = [];
+      const j2 = new Journal(mixedDir, { snapshot: () => live });
+      const { leases } = await j2.load();
+      live.push({ switchName: 'bench', leases });
       const before = statSync(j2.path).size;
       const t = performance.now();
       await append(j2, leases[0]!); // 300k lines > 2 × 100k live + 10k slack: this flush starts the compaction

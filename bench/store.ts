@@ -16,6 +16,7 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encodeRecord, Journal, type LiveLeases } from '../src/dhcp/journal.js';
+import { LeaseSlots } from '../src/dhcp/lease-slots.js';
 import type { StoredLease } from '../src/dhcp/lease-store.js';
 import { asIpv4, ipv4 } from '../src/net/ipv4.js';
 import { mac } from '../src/net/mac.js';
@@ -254,10 +255,14 @@ async function main(): Promise<void> {
     const compactions: { ms: number; before: number; after: number; reloadMs: number; leases: number }[] = [];
     for (let k = 0; k < 3; k++) {
       writeFileSync(join(mixedDir, 'leases.jsonl'), mixedText);
-      const live: LiveLeases[] = [];
-      const j2 = new Journal(mixedDir, { snapshot: () => live });
+      // The daemon's table keeps its records in LeaseSlots and hands the compaction a copy of them.
+      const table = new LeaseSlots();
+      let order = new Int32Array(0);
+      const j2 = new Journal(mixedDir, {
+        snapshot: (): LiveLeases[] => [{ switchName: 'bench', leases: table.snapshot(order) }],
+      });
       const { leases } = await j2.load();
-      live.push({ switchName: 'bench', leases });
+      order = Int32Array.from(leases, (l) => table.add(l));
       const before = statSync(j2.path).size;
       const t = performance.now();
       await append(j2, leases[0]!); // 300k lines > 2 × 100k live + 10k slack: this flush starts the compaction

@@ -131,7 +131,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     snapshot: () =>
       scopes.map((s, i) => ({
         switchName: s.switchName,
-        leases: dbs[i]!.all().filter((l) => l.state !== 'offered'),
+        leases: dbs[i]!.snapshot(),
       })),
   });
   const loaded = await journal.load();

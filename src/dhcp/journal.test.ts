@@ -46,7 +46,12 @@ function encode(r: StoredLease): string {
 
 /** The journal's snapshot of one switch's records (every test lease is on switch "lab"). */
 function onLab(leases: readonly StoredLease[]): LiveLeases[] {
-  return [{ switchName: 'lab', leases }];
+  return [{ switchName: 'lab', leases: asSnapshot(leases) }];
+}
+
+/** An array as the lease table's snapshot. */
+function asSnapshot(leases: readonly StoredLease[]): LiveLeases['leases'] {
+  return { count: leases.length, records: () => leases };
 }
 
 /** A sync-mode chooser already in `mode` (three fast probes make it go inline). */
@@ -268,8 +273,8 @@ describe('lease journal', () => {
     const j = new Journal(dir, {
       compactSlack: 10,
       snapshot: () => [
-        { switchName: 'lab', leases: lab },
-        { switchName: 'dev', leases: dev },
+        { switchName: 'lab', leases: asSnapshot(lab) },
+        { switchName: 'dev', leases: asSnapshot(dev) },
       ],
     });
     await j.load();

@@ -144,15 +144,13 @@ interface Pending {
 }
 
 /**
- * One switch's live records for a compaction: the lease table's own objects, not copies (a copy of every
- * lease with its switch name was 5 MB of garbage per compaction at 50,000 leases). A record the table
- * changes in place while the compaction writes (an ACK, a renewal, an expiry) is written as it is by then:
- * newer than the snapshot, and the same change also reaches the carried-over tail, so the file still ends
- * with the newest record of every MAC.
+ * One switch's live records for a compaction, as they were when it began (the lease table's compact copy,
+ * lease-slots.ts: a Lease object per record at a time, not 50,000 at once). What changes after the snapshot
+ * reaches the carried-over tail, so the file still ends with the newest record of every MAC.
  */
 export interface LiveLeases {
   switchName: string;
-  leases: readonly Lease[];
+  leases: { readonly count: number; records(): Iterable<Lease> };
 }
 
 export interface JournalOptions {
@@ -318,7 +316,7 @@ export class Journal implements LeaseStore {
     this.tail = [];
     try {
       const live = snapshot();
-      const count = live.reduce((n, s) => n + s.leases.length, 0);
+      const count = live.reduce((n, s) => n + s.leases.count, 0);
       if (this.lines <= 2 * count + this.slack) {
         // The trigger counts from the live records at the last compaction, which a growing table outdates
         // (a fresh daemon has 0, so it rewrote its whole journal at 10,001 new leases, holding replies back
@@ -397,7 +395,7 @@ async function writeChunked(fh: FileHandle, live: readonly LiveLeases[]): Promis
   let text = '';
   let n = 0;
   for (const { switchName, leases } of live) {
-    for (const r of leases) {
+    for (const r of leases.records()) {
       text += encodeRecord(r, switchName) + '\n';
       if (++n % ENCODE_CHUNK === 0) {
         // writeFile on an open handle writes from the current position, all of it (short writes retried)

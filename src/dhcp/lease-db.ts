@@ -9,8 +9,10 @@
  */
 import { contains, type Ipv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
+import { AddressIndex } from './address-index.js';
 import { AddressPool } from './address-pool.js';
 import type { Lease, LeaseState } from './lease.js';
+import { IN_IP, IN_MAC, LeaseSlots, type LeaseSnapshot, type Slot } from './lease-slots.js';
 import type { Reservation, Scope } from './scope.js';
 
 /** Expired and released records are remembered this long so a returning client gets its address back. */
@@ -34,8 +36,10 @@ export const PROBE_MAC = '00:00:00:00:00:00' as Mac;
 export class LeaseDb {
   private readonly scope: Scope;
   readonly pool: AddressPool;
-  private readonly byMac = new Map<Mac, Lease>();
-  private readonly byIp = new Map<Ipv4, Lease>();
+  /** The records (lease-slots.ts), found by MAC and by address. */
+  private readonly slots = new LeaseSlots();
+  private readonly byMac = new Map<Mac, Slot>();
+  private readonly byIp: AddressIndex;
   private reservedByMac = new Map<Mac, Reservation>();
   private reservedByIp = new Map<Ipv4, Reservation>();
   private lastSweep = 0;
@@ -47,6 +51,7 @@ export class LeaseDb {
   constructor(scope: Scope) {
     this.scope = scope;
     this.pool = new AddressPool(scope.pool.start, scope.pool.end);
+    this.byIp = new AddressIndex(scope.subnet);
     this.setReservations(scope.reservations);
   }
 
@@ -74,17 +79,23 @@ export class LeaseDb {
   }
 
   leaseOf(mac: Mac): Lease | undefined {
-    return this.byMac.get(mac);
+    const s = this.byMac.get(mac);
+    return s === undefined ? undefined : this.slots.lease(s);
   }
 
   /** The lease that currently occupies ip (offered, bound or declined and not yet run out). */
   holderOf(ip: Ipv4, now: number): Lease | undefined {
-    const l = this.byIp.get(ip);
-    return l && isActive(l, now) ? l : undefined;
+    const s = this.holderSlot(ip, now);
+    return s === undefined ? undefined : this.slots.lease(s);
+  }
+
+  private holderSlot(ip: Ipv4, now: number): Slot | undefined {
+    const s = this.byIp.get(ip);
+    return s !== undefined && this.slots.isActive(s, now) ? s : undefined;
   }
 
   private isHeld(ip: Ipv4, now: number): boolean {
-    return this.holderOf(ip, now) !== undefined;
+    return this.holderSlot(ip, now) !== undefined;
   }
 
   /** Why `mac` may not have `ip` now, or undefined if it may (dynamic addresses must be in the pool). */
@@ -96,9 +107,10 @@ export class LeaseDb {
     if (own && own.ip !== ip) return { why: 'has-reservation', reserved: own.ip };
     const res = this.reservedByIp.get(ip);
     if (res && res.mac !== mac) return { why: 'reserved', for: res.mac };
-    const holder = this.holderOf(ip, now);
-    if (holder && holder.state === 'declined') return { why: 'declined' };
-    if (holder && holder.mac !== mac) return { why: 'in-use', by: holder.mac };
+    const holder = this.holderSlot(ip, now);
+    if (holder !== undefined && this.slots.isDeclined(holder)) return { why: 'declined' };
+    if (holder !== undefined && this.slots.mac(holder) !== mac)
+      return { why: 'in-use', by: this.slots.mac(holder) };
     if (!res && !this.pool.has(ip)) return { why: 'outside-pool' };
     return undefined;
   }
@@ -113,9 +125,15 @@ export class LeaseDb {
     const own = this.reservedByMac.get(mac);
     if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
     const prev = this.byMac.get(mac);
-    const holds = prev !== undefined && isActive(prev, now) && prev.state !== 'declined';
-    if (!own && prev && prev.state !== 'declined' && this.check(mac, prev.ip, now) === undefined) {
-      if (holds || this.roomForOne(now)) return { ip: prev.ip, fresh: false };
+    const sl = this.slots;
+    const holds = prev !== undefined && sl.isActive(prev, now) && !sl.isDeclined(prev);
+    if (
+      !own &&
+      prev !== undefined &&
+      !sl.isDeclined(prev) &&
+      this.check(mac, sl.ip(prev), now) === undefined
+    ) {
+      if (holds || this.roomForOne(now)) return { ip: sl.ip(prev), fresh: false };
     }
     if (!holds && !this.roomForOne(now)) return { refused: 'lease-cap' };
     if (!own && requested !== undefined && this.check(mac, requested, now) === undefined) {
@@ -150,16 +168,17 @@ export class LeaseDb {
     ip: Ipv4,
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
-  ): Lease {
+  ): void {
     const prev = this.byMac.get(mac);
-    if (prev && prev.state === 'bound' && prev.ip === ip && isActive(prev, now)) return prev; // already bound: keep it
-    return this.put(mac, ip, 'offered', now + this.scope.offerHoldMs, now, info);
+    const sl = this.slots;
+    if (prev !== undefined && sl.isBound(prev) && sl.ip(prev) === ip && sl.isActive(prev, now)) return; // already bound: keep it
+    this.put(mac, ip, 'offered', now + this.scope.offerHoldMs, now, info);
   }
 
   /** An OFFER was refused in favour of another server (REQUEST with a foreign server id). */
   withdrawOffer(mac: Mac): void {
-    const l = this.byMac.get(mac);
-    if (l && l.state === 'offered') this.drop(l);
+    const s = this.byMac.get(mac);
+    if (s !== undefined && this.slots.isOffered(s)) this.drop(s);
   }
 
   bind(
@@ -168,28 +187,33 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): Lease {
-    return this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
+    return this.slots.lease(this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info));
   }
 
   release(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
-    const l = this.byMac.get(mac);
-    if (!l || l.ip !== ip || (l.state !== 'bound' && l.state !== 'offered')) return undefined;
-    return this.put(mac, ip, 'released', now, now, l);
+    const s = this.byMac.get(mac);
+    const sl = this.slots;
+    if (s === undefined || sl.ip(s) !== ip || !(sl.isBound(s) || sl.isOffered(s))) return undefined;
+    // put keeps the record's client-id and hostname (the client's own record).
+    return sl.lease(this.put(mac, ip, 'released', now, now, {}));
   }
 
   decline(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
-    const l = this.byMac.get(mac);
-    if (!l || l.ip !== ip) return undefined;
-    this.byMac.delete(mac);
+    const s = this.byMac.get(mac);
+    if (s === undefined || this.slots.ip(s) !== ip) return undefined;
+    const l = this.slots.lease(s);
+    this.unsetMac(mac);
     // The quarantine record is keyed by the address, under the declining MAC (kept for the log).
-    return this.put(mac, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
+    return this.slots.lease(
+      this.put(mac, ip, 'declined', now + this.scope.declineProbationMs, now, l, false),
+    );
   }
 
   /** Someone on the switch already uses `ip` (the conflict probe said so): keep it out of offers for the probation time. */
-  quarantine(ip: Ipv4, now: number): Lease {
+  quarantine(ip: Ipv4, now: number): void {
     const offered = this.byIp.get(ip);
-    if (offered && offered.state === 'offered') this.drop(offered);
-    return this.put(PROBE_MAC, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
+    if (offered !== undefined && this.slots.isOffered(offered)) this.drop(offered);
+    this.put(PROBE_MAC, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
   }
 
   /** Restores a persisted record at start-up; returns why it was not restored, if it was not. */
@@ -208,9 +232,9 @@ export class LeaseDb {
       if (why) return describe(why);
     } else {
       const other = this.byIp.get(l.ip);
-      if (other && other.mac !== l.mac) {
+      if (other !== undefined && this.slots.mac(other) !== l.mac) {
         // Someone else holds the address now: remember this client's history without the address.
-        this.byMac.set(l.mac, { ...l, state });
+        this.setMac(l.mac, this.slots.add({ ...l, state }));
         return undefined;
       }
     }
@@ -222,18 +246,19 @@ export class LeaseDb {
   expire(now: number): Lease[] {
     this.lastSweep = now;
     const expired: Lease[] = [];
-    for (const l of this.byIp.values()) {
-      if (isActive(l, now)) continue;
-      if (l.state === 'bound') {
-        l.state = 'expired';
+    const sl = this.slots;
+    this.byIp.forEach((s, ip) => {
+      if (sl.isActive(s, now)) return;
+      if (sl.isBound(s)) {
+        sl.markExpired(s);
         this.changes++;
-        expired.push(l);
+        expired.push(sl.lease(s));
       }
-      if (l.state === 'offered' || l.state === 'declined') this.drop(l);
-      else if (!this.reservedByIp.has(l.ip)) this.pool.free(l.ip);
-    }
-    for (const l of this.byMac.values())
-      if (!isActive(l, now) && now - l.expiresAt > REMEMBER_MS) this.drop(l);
+      if (sl.isOffered(s) || sl.isDeclined(s)) this.drop(s);
+      else if (!this.reservedByIp.has(ip)) this.pool.free(ip);
+    });
+    for (const s of this.byMac.values())
+      if (!sl.isActive(s, now) && now - sl.expiresAt(s) > REMEMBER_MS) this.drop(s);
     return expired;
   }
 
@@ -242,13 +267,30 @@ export class LeaseDb {
     return this.changes;
   }
 
-  /** Every record (for the lease table, the journal's compaction and tests). */
+  /** Every record, as copies (for the lease table, the DNS names and tests): by MAC, then those only at an address. */
   all(): Lease[] {
-    const out = new Set<Lease>(this.byMac.values());
-    for (const l of this.byIp.values()) out.add(l);
-    return [...out];
+    const out: Lease[] = [];
+    for (const s of this.ordered(true)) out.push(this.slots.lease(s));
+    return out;
   }
 
+  /** The records worth persisting (all but offers), copied now for a compaction to write at its pace. */
+  snapshot(): LeaseSnapshot {
+    return this.slots.snapshot(Int32Array.from(this.ordered(false)));
+  }
+
+  /** Each record's slot once, in all()'s order; offers only if asked. */
+  private ordered(offers: boolean): Slot[] {
+    const sl = this.slots;
+    const out: Slot[] = [];
+    for (const s of this.byMac.values()) if (offers || !sl.isOffered(s)) out.push(s);
+    this.byIp.forEach((s) => {
+      if (!sl.isReferencedBy(s, IN_MAC) && (offers || !sl.isOffered(s))) out.push(s);
+    });
+    return out;
+  }
+
+  /** Makes `mac`'s record at `ip` say `state`; returns its slot. */
   private put(
     mac: Mac,
     ip: Ipv4,
@@ -257,67 +299,100 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
     byMac = true,
-  ): Lease {
+  ): Slot {
     this.changes++;
+    const sl = this.slots;
     const prev = this.byMac.get(mac);
     // The same text as the map's key, which a Map keeps from the first set: one string per client, not
     // one per record (each packet decodes its own).
-    if (prev) mac = prev.mac;
-    if (prev && prev.ip !== ip && this.byIp.get(prev.ip) === prev) {
-      this.byIp.delete(prev.ip);
-      if (!this.reservedByIp.has(prev.ip)) this.pool.free(prev.ip);
+    if (prev !== undefined) mac = sl.mac(prev);
+    const prevIp = prev === undefined ? undefined : sl.ip(prev);
+    if (prev !== undefined && prevIp !== ip && this.byIp.get(prevIp!) === prev) {
+      this.unsetIp(prevIp!);
+      if (!this.reservedByIp.has(prevIp!)) this.pool.free(prevIp!);
     }
     const displaced = this.byIp.get(ip);
-    if (displaced && displaced.mac !== mac && this.byMac.get(displaced.mac) === displaced) {
+    if (displaced !== undefined) {
+      const dm = sl.mac(displaced);
       // The address's previous (inactive) holder keeps its record for history, but no longer owns the address.
-      if (displaced.state === 'offered' || displaced.state === 'declined') this.byMac.delete(displaced.mac);
+      if (
+        dm !== mac &&
+        this.byMac.get(dm) === displaced &&
+        (sl.isOffered(displaced) || sl.isDeclined(displaced))
+      )
+        this.unsetMac(dm);
+      if (sl.isDeclined(displaced) && this.pool.has(ip)) this.quarantined--;
     }
-    const replaced = this.byIp.get(ip);
-    if (replaced?.state === 'declined' && this.pool.has(ip)) this.quarantined--;
     if (state === 'declined' && this.pool.has(ip)) this.quarantined++;
-    let lease: Lease;
-    if (byMac && prev && prev.ip === ip && this.byIp.get(ip) === prev) {
-      // The client's own record at the same address (OFFER → ACK, a renewal): changed in place. A new
-      // object per change became old-generation garbage at once (V8 allocates this site's objects in old
-      // space, as most live long): half of the lease table's garbage under load.
-      prev.state = state;
-      prev.expiresAt = expiresAt;
-      prev.clientId = info.clientId ?? prev.clientId;
-      prev.hostname = info.hostname ?? prev.hostname;
-      prev.updatedAt = now;
-      lease = prev;
+    let s: Slot;
+    if (byMac && prev !== undefined && prevIp === ip && displaced === prev) {
+      // The client's own record at the same address (OFFER → ACK, a renewal): changed in place.
+      sl.update(prev, state, expiresAt, now, info.clientId, info.hostname);
+      s = prev;
     } else {
-      lease = {
+      s = sl.add({
         mac,
         ip,
         state,
         expiresAt,
-        clientId: info.clientId ?? prev?.clientId,
-        hostname: info.hostname ?? prev?.hostname,
+        clientId: info.clientId ?? (prev === undefined ? undefined : sl.clientId(prev)),
+        hostname: info.hostname ?? (prev === undefined ? undefined : sl.hostname(prev)),
         updatedAt: now,
-      };
-      if (byMac) this.byMac.set(mac, lease);
-      this.byIp.set(ip, lease);
+      });
+      if (byMac) this.setMac(mac, s);
+      this.setIp(ip, s);
     }
     if (state === 'released' || state === 'expired') {
       if (!this.reservedByIp.has(ip)) this.pool.free(ip);
     } else this.pool.take(ip);
-    return lease;
+    return s;
   }
 
-  private drop(l: Lease): void {
+  private drop(s: Slot): void {
     this.changes++;
-    if (this.byMac.get(l.mac) === l) this.byMac.delete(l.mac);
-    if (this.byIp.get(l.ip) === l) {
-      if (l.state === 'declined' && this.pool.has(l.ip)) this.quarantined--;
-      this.byIp.delete(l.ip);
-      if (!this.reservedByIp.has(l.ip)) this.pool.free(l.ip);
+    const sl = this.slots;
+    const mac = sl.mac(s);
+    const ip = sl.ip(s);
+    const declined = sl.isDeclined(s);
+    if (this.byMac.get(mac) === s) this.unsetMac(mac);
+    if (this.byIp.get(ip) === s) {
+      if (declined && this.pool.has(ip)) this.quarantined--;
+      this.unsetIp(ip);
+      if (!this.reservedByIp.has(ip)) this.pool.free(ip);
     }
   }
-}
 
-function isActive(l: Lease, now: number): boolean {
-  return (l.state === 'bound' || l.state === 'offered' || l.state === 'declined') && l.expiresAt > now;
+  // The indexes' entries and the slots' references change together: a slot is reused once neither
+  // index refers to it.
+  private setMac(mac: Mac, s: Slot): void {
+    const old = this.byMac.get(mac);
+    if (old === s) return;
+    this.byMac.set(mac, s);
+    this.slots.ref(s, IN_MAC);
+    if (old !== undefined) this.slots.unref(old, IN_MAC);
+  }
+
+  private unsetMac(mac: Mac): void {
+    const old = this.byMac.get(mac);
+    if (old === undefined) return;
+    this.byMac.delete(mac);
+    this.slots.unref(old, IN_MAC);
+  }
+
+  private setIp(ip: Ipv4, s: Slot): void {
+    const old = this.byIp.get(ip);
+    if (old === s) return;
+    this.byIp.set(ip, s);
+    this.slots.ref(s, IN_IP);
+    if (old !== undefined) this.slots.unref(old, IN_IP);
+  }
+
+  private unsetIp(ip: Ipv4): void {
+    const old = this.byIp.get(ip);
+    if (old === undefined) return;
+    this.byIp.delete(ip);
+    this.slots.unref(old, IN_IP);
+  }
 }
 
 export function describe(u: Unavailable): string {

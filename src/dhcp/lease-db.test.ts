@@ -156,7 +156,7 @@ describe('LeaseDb', () => {
   for (const prefix of [24, 8] as const) {
     test(`pool, indexes and snapshot agree after any sequence of steps (/${prefix})`, () => {
       fc.assert(
-        fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        fc.property(fc.array(step, { maxLength: 60, size: 'max' }), (steps) => {
           const db = new LeaseDb(scope(prefix));
           let now = T0;
           for (const s of steps) {

@@ -8,11 +8,12 @@
  * (systemd #9609, chef/bento #1421 — research §2.2).
  */
 import { contains, type Ipv4 } from '../net/ipv4.js';
-import type { Mac } from '../net/mac.js';
+import { macToNumber, type Mac } from '../net/mac.js';
 import { AddressIndex } from './address-index.js';
 import { AddressPool } from './address-pool.js';
 import type { Lease, LeaseState } from './lease.js';
 import { IN_IP, IN_MAC, LeaseSlots, type LeaseSnapshot, type Slot } from './lease-slots.js';
+import { MacIndex } from './mac-index.js';
 import type { Reservation, Scope } from './scope.js';
 
 /** Expired and released records are remembered this long so a returning client gets its address back. */
@@ -36,9 +37,9 @@ export const PROBE_MAC = '00:00:00:00:00:00' as Mac;
 export class LeaseDb {
   private readonly scope: Scope;
   readonly pool: AddressPool;
-  /** The records (lease-slots.ts), found by MAC and by address. */
+  /** The records (lease-slots.ts), found by MAC (as a number, macToNumber) and by address. */
   private readonly slots = new LeaseSlots();
-  private readonly byMac = new Map<Mac, Slot>();
+  private readonly byMac = new MacIndex();
   private readonly byIp: AddressIndex;
   private reservedByMac = new Map<Mac, Reservation>();
   private reservedByIp = new Map<Ipv4, Reservation>();
@@ -79,8 +80,8 @@ export class LeaseDb {
   }
 
   leaseOf(mac: Mac): Lease | undefined {
-    const s = this.byMac.get(mac);
-    return s === undefined ? undefined : this.slots.lease(s);
+    const s = this.byMac.get(macToNumber(mac));
+    return s === undefined ? undefined : this.slots.lease(s, mac);
   }
 
   /** The lease that currently occupies ip (offered, bound or declined and not yet run out). */
@@ -100,6 +101,11 @@ export class LeaseDb {
 
   /** Why `mac` may not have `ip` now, or undefined if it may (dynamic addresses must be in the pool). */
   check(mac: Mac, ip: Ipv4, now: number): Unavailable | undefined {
+    return this.checkKeyed(mac, macToNumber(mac), ip, now);
+  }
+
+  /** check, with the MAC's number already worked out. */
+  private checkKeyed(mac: Mac, key: number, ip: Ipv4, now: number): Unavailable | undefined {
     const s = this.scope;
     if (!contains(s.subnet, ip)) return { why: 'outside-subnet' };
     if (ip === s.host || ip === s.subnet.network || ip === s.broadcast) return { why: 'not-assignable' };
@@ -109,7 +115,7 @@ export class LeaseDb {
     if (res && res.mac !== mac) return { why: 'reserved', for: res.mac };
     const holder = this.holderSlot(ip, now);
     if (holder !== undefined && this.slots.isDeclined(holder)) return { why: 'declined' };
-    if (holder !== undefined && this.slots.mac(holder) !== mac)
+    if (holder !== undefined && this.slots.macKey(holder) !== key)
       return { why: 'in-use', by: this.slots.mac(holder) };
     if (!res && !this.pool.has(ip)) return { why: 'outside-pool' };
     return undefined;
@@ -122,21 +128,22 @@ export class LeaseDb {
    * taken from its holder to make room.
    */
   choose(mac: Mac, requested: Ipv4 | undefined, now: number): Choice {
+    const key = macToNumber(mac);
     const own = this.reservedByMac.get(mac);
-    if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
-    const prev = this.byMac.get(mac);
+    if (own && this.checkKeyed(mac, key, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
+    const prev = this.byMac.get(key);
     const sl = this.slots;
     const holds = prev !== undefined && sl.isActive(prev, now) && !sl.isDeclined(prev);
     if (
       !own &&
       prev !== undefined &&
       !sl.isDeclined(prev) &&
-      this.check(mac, sl.ip(prev), now) === undefined
+      this.checkKeyed(mac, key, sl.ip(prev), now) === undefined
     ) {
       if (holds || this.roomForOne(now)) return { ip: sl.ip(prev), fresh: false };
     }
     if (!holds && !this.roomForOne(now)) return { refused: 'lease-cap' };
-    if (!own && requested !== undefined && this.check(mac, requested, now) === undefined) {
+    if (!own && requested !== undefined && this.checkKeyed(mac, key, requested, now) === undefined) {
       return { ip: requested, fresh: true };
     }
     const ip = this.nextFree(now);
@@ -169,15 +176,16 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): void {
-    const prev = this.byMac.get(mac);
+    const key = macToNumber(mac);
+    const prev = this.byMac.get(key);
     const sl = this.slots;
     if (prev !== undefined && sl.isBound(prev) && sl.ip(prev) === ip && sl.isActive(prev, now)) return; // already bound: keep it
-    this.put(mac, ip, 'offered', now + this.scope.offerHoldMs, now, info);
+    this.put(mac, key, ip, 'offered', now + this.scope.offerHoldMs, now, info);
   }
 
   /** An OFFER was refused in favour of another server (REQUEST with a foreign server id). */
   withdrawOffer(mac: Mac): void {
-    const s = this.byMac.get(mac);
+    const s = this.byMac.get(macToNumber(mac));
     if (s !== undefined && this.slots.isOffered(s)) this.drop(s);
   }
 
@@ -187,33 +195,36 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): Lease {
-    return this.slots.lease(this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info));
+    const s = this.put(mac, macToNumber(mac), ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
+    return this.slots.lease(s, mac);
   }
 
   release(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
-    const s = this.byMac.get(mac);
+    const key = macToNumber(mac);
+    const s = this.byMac.get(key);
     const sl = this.slots;
     if (s === undefined || sl.ip(s) !== ip || !(sl.isBound(s) || sl.isOffered(s))) return undefined;
     // put keeps the record's client-id and hostname (the client's own record).
-    return sl.lease(this.put(mac, ip, 'released', now, now, {}));
+    return sl.lease(this.put(mac, key, ip, 'released', now, now, {}), mac);
   }
 
   decline(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
-    const s = this.byMac.get(mac);
+    const key = macToNumber(mac);
+    const s = this.byMac.get(key);
     if (s === undefined || this.slots.ip(s) !== ip) return undefined;
-    const l = this.slots.lease(s);
-    this.unsetMac(mac);
+    const l = this.slots.lease(s, mac);
+    this.unsetMac(key);
     // The quarantine record is keyed by the address, under the declining MAC (kept for the log).
-    return this.slots.lease(
-      this.put(mac, ip, 'declined', now + this.scope.declineProbationMs, now, l, false),
-    );
+    const q = this.put(mac, key, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
+    return this.slots.lease(q, mac);
   }
 
   /** Someone on the switch already uses `ip` (the conflict probe said so): keep it out of offers for the probation time. */
   quarantine(ip: Ipv4, now: number): void {
     const offered = this.byIp.get(ip);
     if (offered !== undefined && this.slots.isOffered(offered)) this.drop(offered);
-    this.put(PROBE_MAC, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
+    const key = macToNumber(PROBE_MAC);
+    this.put(PROBE_MAC, key, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
   }
 
   /** Restores a persisted record at start-up; returns why it was not restored, if it was not. */
@@ -222,7 +233,7 @@ export class LeaseDb {
     if (l.state === 'declined') {
       if (l.expiresAt <= now) return 'quarantine over';
       if (!this.pool.has(l.ip)) return 'address no longer in the pool';
-      this.put(l.mac, l.ip, 'declined', l.expiresAt, l.updatedAt, l, false);
+      this.put(l.mac, macToNumber(l.mac), l.ip, 'declined', l.expiresAt, l.updatedAt, l, false);
       return undefined;
     }
     const state: LeaseState = l.state === 'bound' && l.expiresAt <= now ? 'expired' : l.state;
@@ -232,13 +243,14 @@ export class LeaseDb {
       if (why) return describe(why);
     } else {
       const other = this.byIp.get(l.ip);
-      if (other !== undefined && this.slots.mac(other) !== l.mac) {
+      const key = macToNumber(l.mac);
+      if (other !== undefined && this.slots.macKey(other) !== key) {
         // Someone else holds the address now: remember this client's history without the address.
-        this.setMac(l.mac, this.slots.add({ ...l, state }));
+        this.setMac(key, this.slots.add({ ...l, state }, key));
         return undefined;
       }
     }
-    this.put(l.mac, l.ip, state, l.expiresAt, l.updatedAt, l);
+    this.put(l.mac, macToNumber(l.mac), l.ip, state, l.expiresAt, l.updatedAt, l);
     return undefined;
   }
 
@@ -257,8 +269,9 @@ export class LeaseDb {
       if (sl.isOffered(s) || sl.isDeclined(s)) this.drop(s);
       else if (!this.reservedByIp.has(ip)) this.pool.free(ip);
     });
-    for (const s of this.byMac.values())
+    sl.forEach(IN_MAC, (s) => {
       if (!sl.isActive(s, now) && now - sl.expiresAt(s) > REMEMBER_MS) this.drop(s);
+    });
     return expired;
   }
 
@@ -267,7 +280,7 @@ export class LeaseDb {
     return this.changes;
   }
 
-  /** Every record, as copies (for the lease table, the DNS names and tests): by MAC, then those only at an address. */
+  /** Every record, as copies (for the lease table, the DNS names and tests), in snapshot() order. */
   all(): Lease[] {
     const out: Lease[] = [];
     for (const s of this.ordered(true)) out.push(this.slots.lease(s));
@@ -279,20 +292,27 @@ export class LeaseDb {
     return this.slots.snapshot(Int32Array.from(this.ordered(false)));
   }
 
-  /** Each record's slot once, in all()'s order; offers only if asked. */
+  /**
+   * Each record's slot once (offers only if asked): first the quarantines, which are known by address
+   * only, then the clients' own records. A journal keeps the last record per MAC, and a client that
+   * declined an address and has a record of its own again must keep that one across a reload.
+   */
   private ordered(offers: boolean): Slot[] {
     const sl = this.slots;
     const out: Slot[] = [];
-    for (const s of this.byMac.values()) if (offers || !sl.isOffered(s)) out.push(s);
-    this.byIp.forEach((s) => {
+    sl.forEach(IN_IP, (s) => {
       if (!sl.isReferencedBy(s, IN_MAC) && (offers || !sl.isOffered(s))) out.push(s);
+    });
+    sl.forEach(IN_MAC, (s) => {
+      if (offers || !sl.isOffered(s)) out.push(s);
     });
     return out;
   }
 
-  /** Makes `mac`'s record at `ip` say `state`; returns its slot. */
+  /** Makes `mac`'s record at `ip` say `state`; returns its slot. `key` is macToNumber(mac). */
   private put(
     mac: Mac,
+    key: number,
     ip: Ipv4,
     state: LeaseState,
     expiresAt: number,
@@ -302,10 +322,7 @@ export class LeaseDb {
   ): Slot {
     this.changes++;
     const sl = this.slots;
-    const prev = this.byMac.get(mac);
-    // The same text as the map's key, which a Map keeps from the first set: one string per client, not
-    // one per record (each packet decodes its own).
-    if (prev !== undefined) mac = sl.mac(prev);
+    const prev = this.byMac.get(key);
     const prevIp = prev === undefined ? undefined : sl.ip(prev);
     if (prev !== undefined && prevIp !== ip && this.byIp.get(prevIp!) === prev) {
       this.unsetIp(prevIp!);
@@ -313,14 +330,14 @@ export class LeaseDb {
     }
     const displaced = this.byIp.get(ip);
     if (displaced !== undefined) {
-      const dm = sl.mac(displaced);
+      const dk = sl.macKey(displaced);
       // The address's previous (inactive) holder keeps its record for history, but no longer owns the address.
       if (
-        dm !== mac &&
-        this.byMac.get(dm) === displaced &&
+        dk !== key &&
+        this.byMac.get(dk) === displaced &&
         (sl.isOffered(displaced) || sl.isDeclined(displaced))
       )
-        this.unsetMac(dm);
+        this.unsetMac(dk);
       if (sl.isDeclined(displaced) && this.pool.has(ip)) this.quarantined--;
     }
     if (state === 'declined' && this.pool.has(ip)) this.quarantined++;
@@ -330,7 +347,7 @@ export class LeaseDb {
       sl.update(prev, state, expiresAt, now, info.clientId, info.hostname);
       s = prev;
     } else {
-      s = sl.add({
+      const fields = {
         mac,
         ip,
         state,
@@ -338,8 +355,9 @@ export class LeaseDb {
         clientId: info.clientId ?? (prev === undefined ? undefined : sl.clientId(prev)),
         hostname: info.hostname ?? (prev === undefined ? undefined : sl.hostname(prev)),
         updatedAt: now,
-      });
-      if (byMac) this.setMac(mac, s);
+      };
+      s = sl.add(fields, key);
+      if (byMac) this.setMac(key, s);
       this.setIp(ip, s);
     }
     if (state === 'released' || state === 'expired') {
@@ -351,10 +369,10 @@ export class LeaseDb {
   private drop(s: Slot): void {
     this.changes++;
     const sl = this.slots;
-    const mac = sl.mac(s);
+    const key = sl.macKey(s);
     const ip = sl.ip(s);
     const declined = sl.isDeclined(s);
-    if (this.byMac.get(mac) === s) this.unsetMac(mac);
+    if (this.byMac.get(key) === s) this.unsetMac(key);
     if (this.byIp.get(ip) === s) {
       if (declined && this.pool.has(ip)) this.quarantined--;
       this.unsetIp(ip);
@@ -364,18 +382,18 @@ export class LeaseDb {
 
   // The indexes' entries and the slots' references change together: a slot is reused once neither
   // index refers to it.
-  private setMac(mac: Mac, s: Slot): void {
-    const old = this.byMac.get(mac);
+  private setMac(key: number, s: Slot): void {
+    const old = this.byMac.get(key);
     if (old === s) return;
-    this.byMac.set(mac, s);
+    this.byMac.set(key, s);
     this.slots.ref(s, IN_MAC);
     if (old !== undefined) this.slots.unref(old, IN_MAC);
   }
 
-  private unsetMac(mac: Mac): void {
-    const old = this.byMac.get(mac);
+  private unsetMac(key: number): void {
+    const old = this.byMac.get(key);
     if (old === undefined) return;
-    this.byMac.delete(mac);
+    this.byMac.delete(key);
     this.slots.unref(old, IN_MAC);
   }
 

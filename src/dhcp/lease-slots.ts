@@ -1,18 +1,19 @@
 /**
  * The lease records of one scope, stored by column: a record is a slot number, and its fields live in
- * typed arrays (address, state, the two times) and three plain arrays (MAC, client-id, hostname).
+ * typed arrays (MAC as a 48-bit number, address, state, the two times); client-ids and hostnames, which
+ * most records of a big table lack, in two sparse Maps.
  *
  * Why not one object per record: as objects, a record cost about 300 bytes of V8 heap at 50,000 leases
- * (the object, its two times boxed as heap numbers, its entries in two Maps; `node --expose-gc
- * dist/bench/hotpath.js`), and the daemon's peak memory under a flood is mostly that table. Here a record
- * is 21 bytes of typed arrays, three array slots and the MAC text, which the by-MAC Map shares as its key.
+ * (the object, its two times boxed as heap numbers, the MAC string, its entries in two Maps;
+ * `node --expose-gc dist/bench/hotpath.js`), and that table is most of the daemon's heap under a flood.
+ * Here it is 31 bytes outside the heap, plus the two indexes (mac-index.ts, address-index.ts).
  *
  * A slot is referenced from the by-MAC index, the by-address index or both (`IN_MAC`, `IN_IP`); it is
- * reused once neither refers to it. Lease objects are made on demand (`lease`), for callers outside the
+ * reused once neither refers to it. Lease objects are made on demand (`lease`) for callers outside the
  * table: they are copies, and never change afterwards.
  */
 import type { Ipv4 } from '../net/ipv4.js';
-import type { Mac } from '../net/mac.js';
+import { macFromNumber, macToNumber, type Mac } from '../net/mac.js';
 import type { Lease, LeaseState } from './lease.js';
 
 export type Slot = number;
@@ -34,24 +35,22 @@ export const IN_MAC = 1;
 export const IN_IP = 2;
 
 const FIRST_CAPACITY = 64;
+const HEX = '0123456789abcdef';
 
 /**
- * Kept instead of a client-id that is hardware type 1 followed by the MAC (RFC 2132 §9.14), the form
- * Windows and perfdhcp send, and rebuilt when read: 32 bytes less per such client.
+ * Whether the client-id (hex) is hardware type 1 followed by the MAC's digits (RFC 2132 §9.14), the form
+ * Windows and perfdhcp send. Such a client-id is not kept, only a bit that says so, and is rebuilt when
+ * read.
  */
-const HW_CLIENT_ID = '=mac';
-
-/** Whether `cid` (hex) is "01" + the MAC's digits. */
-function isHwClientId(cid: string, mac: Mac): boolean {
+function isHardwareClientId(cid: string, macKey: number): boolean {
   if (cid.length !== 14 || cid.charCodeAt(0) !== 48 || cid.charCodeAt(1) !== 49) return false;
-  for (let i = 0, j = 2; j < 14; i += 3, j += 2)
-    if (cid.charCodeAt(j) !== mac.charCodeAt(i) || cid.charCodeAt(j + 1) !== mac.charCodeAt(i + 1))
-      return false;
+  let n = macKey;
+  for (let j = 13; j >= 2; j--) {
+    const d = n % 16;
+    n = (n - d) / 16;
+    if (cid.charCodeAt(j) !== HEX.charCodeAt(d)) return false;
+  }
   return true;
-}
-
-function packClientId(cid: string | undefined, mac: Mac): string | undefined {
-  return cid !== undefined && isHwClientId(cid, mac) ? HW_CLIENT_ID : cid;
 }
 
 export interface RecordFields {
@@ -65,41 +64,43 @@ export interface RecordFields {
 }
 
 export class LeaseSlots {
+  private macs = new Float64Array(FIRST_CAPACITY);
   private ips = new Uint32Array(FIRST_CAPACITY);
   private states = new Uint8Array(FIRST_CAPACITY);
   private refs = new Uint8Array(FIRST_CAPACITY);
+  /** 1: the client-id is hardware type 1 + the MAC (not in `clientIds`). */
+  private hwClientId = new Uint8Array(FIRST_CAPACITY);
   private expires = new Float64Array(FIRST_CAPACITY);
   private updated = new Float64Array(FIRST_CAPACITY);
-  private readonly macs: (Mac | undefined)[] = [];
-  private readonly clientIds: (string | undefined)[] = [];
-  private readonly hostnames: (string | undefined)[] = [];
+  private readonly clientIds = new Map<Slot, string>();
+  private readonly hostnames = new Map<Slot, string>();
   private readonly freed: Slot[] = [];
-  /** Slots handed out so far (free ones included): every slot below it has its array entries. */
+  /** Slots handed out so far, free ones included. */
   private high = 0;
 
-  /** A new record, not yet referenced by either index. */
-  add(f: RecordFields): Slot {
+  /** A new record, not yet referenced by either index; `macKey` is macToNumber(f.mac), if known. */
+  add(f: RecordFields, macKey = macToNumber(f.mac)): Slot {
     let s = this.freed.pop();
     if (s === undefined) {
       s = this.high++;
       if (s === this.ips.length) this.grow();
-      this.macs.push(f.mac);
-      this.clientIds.push(packClientId(f.clientId, f.mac));
-      this.hostnames.push(f.hostname);
-    } else {
-      this.macs[s] = f.mac;
-      this.clientIds[s] = packClientId(f.clientId, f.mac);
-      this.hostnames[s] = f.hostname;
     }
+    this.macs[s] = macKey;
     this.ips[s] = f.ip;
     this.states[s] = CODES[f.state];
     this.refs[s] = 0;
+    this.hwClientId[s] = 0;
     this.expires[s] = f.expiresAt;
     this.updated[s] = f.updatedAt;
+    this.setClientId(s, f.clientId);
+    if (f.hostname !== undefined) this.hostnames.set(s, f.hostname);
     return s;
   }
 
-  /** Changes a record in place (the client's own record at the same address: OFFER → ACK, a renewal). */
+  /**
+   * Changes a record in place (the client's own record at the same address: OFFER → ACK, a renewal); a
+   * client-id or hostname left undefined stays as it was.
+   */
   update(
     s: Slot,
     state: LeaseState,
@@ -111,8 +112,19 @@ export class LeaseSlots {
     this.states[s] = CODES[state];
     this.expires[s] = expiresAt;
     this.updated[s] = updatedAt;
-    if (clientId !== undefined) this.clientIds[s] = packClientId(clientId, this.macs[s]!);
-    if (hostname !== undefined) this.hostnames[s] = hostname;
+    if (clientId !== undefined) this.setClientId(s, clientId);
+    if (hostname !== undefined) this.hostnames.set(s, hostname);
+  }
+
+  private setClientId(s: Slot, cid: string | undefined): void {
+    if (cid !== undefined && isHardwareClientId(cid, this.macs[s]!)) {
+      this.hwClientId[s] = 1;
+      this.clientIds.delete(s);
+    } else {
+      this.hwClientId[s] = 0;
+      if (cid === undefined) this.clientIds.delete(s);
+      else this.clientIds.set(s, cid);
+    }
   }
 
   /** Marks the record expired (its time ran out while bound). */
@@ -129,19 +141,32 @@ export class LeaseSlots {
     const left = this.refs[s]! & ~from;
     this.refs[s] = left;
     if (left === 0) {
-      this.macs[s] = undefined;
-      this.clientIds[s] = undefined;
-      this.hostnames[s] = undefined;
+      this.clientIds.delete(s);
+      this.hostnames.delete(s);
       this.freed.push(s);
     }
   }
 
+  /** Whether `s` is referenced by any index in `from` (IN_MAC, IN_IP or both). */
   isReferencedBy(s: Slot, from: number): boolean {
     return (this.refs[s]! & from) !== 0;
   }
 
-  mac(s: Slot): Mac {
+  /**
+   * Calls fn for every record referenced by an index in `from`, in slot order; a record dropped meanwhile
+   * is skipped (no record may be added meanwhile).
+   */
+  forEach(from: number, fn: (s: Slot) => void): void {
+    for (let s = 0; s < this.high; s++) if ((this.refs[s]! & from) !== 0) fn(s);
+  }
+
+  /** The MAC as a number (macToNumber): what the by-MAC index is keyed by. */
+  macKey(s: Slot): number {
     return this.macs[s]!;
+  }
+
+  mac(s: Slot): Mac {
+    return macFromNumber(this.macs[s]!);
   }
 
   ip(s: Slot): Ipv4 {
@@ -153,12 +178,12 @@ export class LeaseSlots {
   }
 
   clientId(s: Slot): string | undefined {
-    const c = this.clientIds[s];
-    return c === HW_CLIENT_ID ? `01${this.macs[s]!.replaceAll(':', '')}` : c;
+    if (this.hwClientId[s] === 0) return this.clientIds.get(s);
+    return `01${this.macs[s]!.toString(16).padStart(12, '0')}`;
   }
 
   hostname(s: Slot): string | undefined {
-    return this.hostnames[s];
+    return this.hostnames.get(s);
   }
 
   expiresAt(s: Slot): number {
@@ -183,41 +208,46 @@ export class LeaseSlots {
     return (st === BOUND || st === OFFERED || st === DECLINED) && this.expires[s]! > now;
   }
 
-  /** The record as a Lease object (a copy). */
-  lease(s: Slot): Lease {
+  /** The record as a Lease object (a copy); `mac` is its MAC's text, if the caller has it at hand. */
+  lease(s: Slot, mac: Mac = this.mac(s)): Lease {
     return {
-      mac: this.macs[s]!,
+      mac,
       ip: this.ips[s]! as Ipv4,
       state: STATES[this.states[s]!]!,
       expiresAt: this.expires[s]!,
       clientId: this.clientId(s),
-      hostname: this.hostnames[s],
+      hostname: this.hostnames.get(s),
       updatedAt: this.updated[s]!,
     };
   }
 
   /**
-   * A copy of the given records' fields, taken now, read as Lease objects one at a time later: a
-   * compaction writes it over many event-loop turns while the table goes on changing, and holds 21 bytes
-   * and three references per record meanwhile instead of a Lease object each.
+   * A copy of the given records, taken now, read as Lease objects one at a time later: a compaction writes
+   * it over many event-loop turns while the table goes on changing, and meanwhile holds 31 bytes per
+   * record instead of a Lease object each.
    */
   snapshot(order: Int32Array): LeaseSnapshot {
     const n = order.length;
     const copy = new LeaseSlots();
+    copy.macs = new Float64Array(n);
     copy.ips = new Uint32Array(n);
     copy.states = new Uint8Array(n);
     copy.refs = new Uint8Array(n);
+    copy.hwClientId = new Uint8Array(n);
     copy.expires = new Float64Array(n);
     copy.updated = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const s = order[i]!;
+      copy.macs[i] = this.macs[s]!;
       copy.ips[i] = this.ips[s]!;
       copy.states[i] = this.states[s]!;
+      copy.hwClientId[i] = this.hwClientId[s]!;
       copy.expires[i] = this.expires[s]!;
       copy.updated[i] = this.updated[s]!;
-      copy.macs.push(this.macs[s]);
-      copy.clientIds.push(this.clientIds[s]); // packed or not, as here: the copy has the same MAC
-      copy.hostnames.push(this.hostnames[s]);
+      const cid = this.clientIds.get(s);
+      if (cid !== undefined) copy.clientIds.set(i, cid);
+      const name = this.hostnames.get(s);
+      if (name !== undefined) copy.hostnames.set(i, name);
     }
     copy.high = n;
     return {
@@ -230,22 +260,19 @@ export class LeaseSlots {
 
   private grow(): void {
     const cap = this.ips.length * 2;
-    const ips = new Uint32Array(cap);
-    ips.set(this.ips);
-    this.ips = ips;
-    const states = new Uint8Array(cap);
-    states.set(this.states);
-    this.states = states;
-    const refs = new Uint8Array(cap);
-    refs.set(this.refs);
-    this.refs = refs;
-    const expires = new Float64Array(cap);
-    expires.set(this.expires);
-    this.expires = expires;
-    const updated = new Float64Array(cap);
-    updated.set(this.updated);
-    this.updated = updated;
+    this.macs = grown(this.macs, new Float64Array(cap));
+    this.ips = grown(this.ips, new Uint32Array(cap));
+    this.states = grown(this.states, new Uint8Array(cap));
+    this.refs = grown(this.refs, new Uint8Array(cap));
+    this.hwClientId = grown(this.hwClientId, new Uint8Array(cap));
+    this.expires = grown(this.expires, new Float64Array(cap));
+    this.updated = grown(this.updated, new Float64Array(cap));
   }
+}
+
+function grown<T extends Float64Array | Uint32Array | Uint8Array>(old: T, bigger: T): T {
+  bigger.set(old);
+  return bigger;
 }
 
 /** Records copied at one moment; `records()` may be iterated once or more. */

@@ -43,6 +43,30 @@ export function macFromBytes(buf: Uint8Array, offset: number): Mac {
   return String.fromCharCode(...MAC_CODES) as Mac;
 }
 
+/** A hex digit's value from its character code (either case). */
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+
+/** The MAC as a 48-bit integer (exact in a double): a compact key for the lease table. */
+export function macToNumber(m: Mac): number {
+  let n = 0;
+  for (let i = 0; i < 17; i += 3)
+    n = n * 256 + hexValue(m.charCodeAt(i)) * 16 + hexValue(m.charCodeAt(i + 1));
+  return n;
+}
+
+/** The inverse of macToNumber, as one flat string (see macFromBytes). */
+export function macFromNumber(n: number): Mac {
+  for (let i = 5; i >= 0; i--) {
+    const b = n % 256;
+    n = (n - b) / 256;
+    MAC_CODES[3 * i] = HEX_CODES[b >>> 4]!;
+    MAC_CODES[3 * i + 1] = HEX_CODES[b & 15]!;
+  }
+  return String.fromCharCode(...MAC_CODES) as Mac;
+}
+
 export function macToBytes(m: Mac): Uint8Array {
   return Uint8Array.from(m.split(':').map((h) => parseInt(h, 16)));
 }

@@ -25,6 +25,9 @@ const result = await esbuild.build({
     js: "import { createRequire as __sy_cr } from 'node:module'; const require = __sy_cr(import.meta.url);",
   },
   legalComments: 'none',
+  // Whitespace only (names stay, so stack traces still name functions): V8 keeps the whole source in
+  // every process's heap for lazy compilation, 1.72 MB as written, 1.26 MB without the indentation.
+  minifyWhitespace: true,
   logLevel: 'warning',
 });
 if (result.errors.length > 0) {

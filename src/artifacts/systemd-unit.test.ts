@@ -15,7 +15,7 @@ describe('serveUnit', () => {
     const unit = serveUnit(BASE);
     assert.match(
       unit,
-      /^ExecStart=\/usr\/bin\/node "--max-semi-space-size=2" "--heap-growing-percent=30" "\/opt\/switchyard\/bin\/switchyard.js" "serve" "--config" "\/etc\/switchyard.yaml" "--state-dir" "\/var\/lib\/switchyard"$/m,
+      /^ExecStart=\/usr\/bin\/node "--max-semi-space-size=2" "--heap-growing-percent=30" "--v8-pool-size=1" "\/opt\/switchyard\/bin\/switchyard.js" "serve" "--config" "\/etc\/switchyard.yaml" "--state-dir" "\/var\/lib\/switchyard"$/m,
     );
     assert.match(unit, /^Restart=on-failure$/m);
     assert.match(unit, /^Wants=network-online.target$/m);

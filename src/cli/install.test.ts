@@ -107,7 +107,7 @@ describe('install on Windows: --print', () => {
     assert.match(e.text(), /-Execute 'C:\\node\\node\.exe'/);
     assert.match(
       e.text(),
-      /-Argument '"--max-semi-space-size=2" "--heap-growing-percent=30" "C:\\sy\\bin\\switchyard\.js" "serve" .*"--log-file" "C:\\ProgramData\\switchyard\\switchyard\.log"'/,
+      /-Argument '"--max-semi-space-size=2" "--heap-growing-percent=30" "--v8-pool-size=1" "C:\\sy\\bin\\switchyard\.js" "serve" .*"--log-file" "C:\\ProgramData\\switchyard\\switchyard\.log"'/,
     );
   });
 

@@ -1,11 +1,11 @@
 /**
- * The MAC index against a Map under random sets and deletes: growth, runs that wrap around the end of the
+ * The key index against a Map under random sets and deletes: growth, runs that wrap around the end of the
  * table, and the backward shift that fills a deleted entry's hole.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { MacIndex } from './mac-index.js';
+import { KeyIndex } from './key-index.js';
 
 const KEY = fc.oneof(
   fc.integer({ min: 0, max: 300 }), // dense: many share a home in a small table
@@ -14,16 +14,16 @@ const KEY = fc.oneof(
 );
 const OP = fc.oneof(fc.record({ set: KEY, slot: fc.nat(1_000_000) }), fc.record({ del: KEY }));
 
-function agree(index: MacIndex, model: Map<number, number>, probe: readonly number[]): void {
+function agree(index: KeyIndex, model: Map<number, number>, probe: readonly number[]): void {
   assert.equal(index.size, model.size);
   for (const k of probe) assert.equal(index.get(k), model.get(k), `key ${k}`);
 }
 
-describe('MacIndex', () => {
+describe('KeyIndex', () => {
   test('answers as a Map does after any sequence of sets and deletes', () => {
     fc.assert(
       fc.property(fc.array(OP, { minLength: 20, maxLength: 400, size: 'max' }), (ops) => {
-        const index = new MacIndex();
+        const index = new KeyIndex();
         const model = new Map<number, number>();
         const seen: number[] = [];
         for (const op of ops) {
@@ -44,7 +44,7 @@ describe('MacIndex', () => {
   });
 
   test('100,000 clients in, every other one out, and the rest still found', () => {
-    const index = new MacIndex();
+    const index = new KeyIndex();
     const model = new Map<number, number>();
     const mac = (i: number): number => 0x020000000000 + i * 7919;
     for (let i = 0; i < 100_000; i++) {

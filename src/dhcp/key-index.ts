@@ -1,22 +1,33 @@
 /**
- * MAC (as a 48-bit number, net/mac.ts) → record slot: an open-addressing hash table with linear probing
- * in two typed arrays, kept at most half full. At 50,000 clients it is 1.5 MB outside V8's heap; a
- * Map<string, number> was about 1.8 MB of heap plus a 40-byte MAC string per client, and each time it
- * grew it left its old table behind in the large-object space until the next full collection.
+ * Integer key (a MAC as a 48-bit number, net/mac.ts; an IPv4 address) → slot: an open-addressing hash
+ * table with linear probing in two typed arrays, kept at most half full. For the lease table's 50,000
+ * clients it is 1.5 MB outside V8's heap; a Map<string, number> was about 1.8 MB of heap plus a 40-byte
+ * MAC string per client, and each time it grew it left its old table behind in the large-object space
+ * until the next full collection.
  *
  * Deletion shifts the entries after the hole back instead of leaving tombstones (Knuth, TAOCP vol. 3,
  * 6.4 Algorithm R), so lookups never slow down as clients come and go.
  */
-import type { Slot } from './lease-slots.js';
+/** A position in the owner's columns. */
+export type Slot = number;
 
 const FIRST_CAPACITY = 64;
 
-export class MacIndex {
-  private keys = new Float64Array(FIRST_CAPACITY);
+export class KeyIndex {
+  private keys: Float64Array;
   /** slot + 1; 0 = empty */
-  private slots = new Int32Array(FIRST_CAPACITY);
-  private mask = FIRST_CAPACITY - 1;
+  private slots: Int32Array;
+  private mask: number;
   private count = 0;
+
+  /** `expected`: the entries expected (more are made room for), so that the table is not rebuilt to grow. */
+  constructor(expected = FIRST_CAPACITY / 2) {
+    let capacity = FIRST_CAPACITY;
+    while (capacity < expected * 2) capacity *= 2;
+    this.keys = new Float64Array(capacity);
+    this.slots = new Int32Array(capacity);
+    this.mask = capacity - 1;
+  }
 
   get size(): number {
     return this.count;
@@ -73,7 +84,7 @@ export class MacIndex {
   }
 }
 
-/** Mixes a 48-bit key into 32 bits (both halves through a multiply, then a final avalanche step). */
+/** Mixes a key (an integer below 2^53) into 32 bits (both halves through a multiply, then a final avalanche step). */
 function hash(key: number): number {
   const lo = key >>> 0;
   const hi = (key / 4294967296) >>> 0;

@@ -13,7 +13,7 @@ import { AddressIndex } from './address-index.js';
 import { AddressPool } from './address-pool.js';
 import type { Lease, LeaseState } from './lease.js';
 import { IN_IP, IN_MAC, LeaseSlots, type LeaseSnapshot, type Slot } from './lease-slots.js';
-import { MacIndex } from './mac-index.js';
+import { KeyIndex } from './key-index.js';
 import type { Reservation, Scope } from './scope.js';
 
 /** Expired and released records are remembered this long so a returning client gets its address back. */
@@ -38,8 +38,8 @@ export class LeaseDb {
   private readonly scope: Scope;
   readonly pool: AddressPool;
   /** The records (lease-slots.ts), found by MAC (as a number, macToNumber) and by address. */
-  private readonly slots = new LeaseSlots();
-  private readonly byMac = new MacIndex();
+  private readonly slots: LeaseSlots;
+  private readonly byMac: KeyIndex;
   private readonly byIp: AddressIndex;
   private reservedByMac = new Map<Mac, Reservation>();
   private reservedByIp = new Map<Ipv4, Reservation>();
@@ -53,6 +53,10 @@ export class LeaseDb {
     this.scope = scope;
     this.pool = new AddressPool(scope.pool.start, scope.pool.end);
     this.byIp = new AddressIndex(scope.subnet);
+    // Sized for the dynamic leases the scope allows at once (its pool or dhcp.maxLeases, whichever is less).
+    const expected = Math.min(this.pool.size, scope.maxLeases) + scope.reservations.length;
+    this.slots = new LeaseSlots(expected);
+    this.byMac = new KeyIndex(expected);
     this.setReservations(scope.reservations);
   }
 

@@ -6,7 +6,7 @@
  * Why not one object per record: as objects, a record cost about 300 bytes of V8 heap at 50,000 leases
  * (the object, its two times boxed as heap numbers, the MAC string, its entries in two Maps;
  * `node --expose-gc dist/bench/hotpath.js`), and that table is most of the daemon's heap under a flood.
- * Here it is 31 bytes outside the heap, plus the two indexes (mac-index.ts, address-index.ts).
+ * Here it is 31 bytes outside the heap, plus the two indexes (key-index.ts, address-index.ts).
  *
  * A slot is referenced from the by-MAC index, the by-address index or both (`IN_MAC`, `IN_IP`); it is
  * reused once neither refers to it. Lease objects are made on demand (`lease`) for callers outside the
@@ -14,9 +14,10 @@
  */
 import type { Ipv4 } from '../net/ipv4.js';
 import { macFromNumber, macToNumber, type Mac } from '../net/mac.js';
+import type { Slot } from './key-index.js';
 import type { Lease, LeaseState } from './lease.js';
 
-export type Slot = number;
+export type { Slot };
 
 const STATES: readonly LeaseState[] = ['offered', 'bound', 'released', 'expired', 'declined'];
 const CODES: Readonly<Record<LeaseState, number>> = {
@@ -64,19 +65,35 @@ export interface RecordFields {
 }
 
 export class LeaseSlots {
-  private macs = new Float64Array(FIRST_CAPACITY);
-  private ips = new Uint32Array(FIRST_CAPACITY);
-  private states = new Uint8Array(FIRST_CAPACITY);
-  private refs = new Uint8Array(FIRST_CAPACITY);
+  private macs: Float64Array;
+  private ips: Uint32Array;
+  private states: Uint8Array;
+  private refs: Uint8Array;
   /** 1: the client-id is hardware type 1 + the MAC (not in `clientIds`). */
-  private hwClientId = new Uint8Array(FIRST_CAPACITY);
-  private expires = new Float64Array(FIRST_CAPACITY);
-  private updated = new Float64Array(FIRST_CAPACITY);
+  private hwClientId: Uint8Array;
+  private expires: Float64Array;
+  private updated: Float64Array;
   private readonly clientIds = new Map<Slot, string>();
   private readonly hostnames = new Map<Slot, string>();
   private readonly freed: Slot[] = [];
   /** Slots handed out so far, free ones included. */
   private high = 0;
+
+  /**
+   * `capacity`: the records expected (more are made room for). Sized up front, the columns are never
+   * copied to grow, which under a flood briefly held both copies; and pages of a large zeroed array that
+   * are never written are never made resident.
+   */
+  constructor(capacity = FIRST_CAPACITY) {
+    const n = Math.max(1, capacity);
+    this.macs = new Float64Array(n);
+    this.ips = new Uint32Array(n);
+    this.states = new Uint8Array(n);
+    this.refs = new Uint8Array(n);
+    this.hwClientId = new Uint8Array(n);
+    this.expires = new Float64Array(n);
+    this.updated = new Float64Array(n);
+  }
 
   /** A new record, not yet referenced by either index; `macKey` is macToNumber(f.mac), if known. */
   add(f: RecordFields, macKey = macToNumber(f.mac)): Slot {
@@ -228,14 +245,7 @@ export class LeaseSlots {
    */
   snapshot(order: Int32Array): LeaseSnapshot {
     const n = order.length;
-    const copy = new LeaseSlots();
-    copy.macs = new Float64Array(n);
-    copy.ips = new Uint32Array(n);
-    copy.states = new Uint8Array(n);
-    copy.refs = new Uint8Array(n);
-    copy.hwClientId = new Uint8Array(n);
-    copy.expires = new Float64Array(n);
-    copy.updated = new Float64Array(n);
+    const copy = new LeaseSlots(n);
     for (let i = 0; i < n; i++) {
       const s = order[i]!;
       copy.macs[i] = this.macs[s]!;

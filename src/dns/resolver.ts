@@ -77,7 +77,7 @@ export class Resolver {
   private readonly deps: ResolverDeps;
   private readonly limits: ResolverLimits;
   private readonly cache: AnswerCache;
-  private readonly rate: RateLimiter<Ipv4>;
+  private readonly rate: RateLimiter;
   private readonly pending = new Map<string, Promise<Answer>>();
   private readonly perClient = new Map<Ipv4, number>();
   private refusalWindow = { start: 0, count: 0 };
@@ -96,7 +96,7 @@ export class Resolver {
     this.deps = deps;
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     this.cache = new AnswerCache(this.limits.cache);
-    this.rate = new RateLimiter<Ipv4>(this.limits.queriesPerWindow, this.limits.windowMs, 4096);
+    this.rate = new RateLimiter(this.limits.queriesPerWindow, this.limits.windowMs, 4096);
   }
 
   get cacheSize(): number {

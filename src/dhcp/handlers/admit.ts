@@ -1,5 +1,6 @@
 /** First in the chain: is this a request we should look at at all? */
 import { contains, formatIpv4, ZERO_IP } from '../../net/ipv4.js';
+import { macToNumber } from '../../net/mac.js';
 import { BOOTREQUEST } from '../message.js';
 import type { Handler } from './exchange.js';
 import { drop } from './reply.js';
@@ -23,5 +24,7 @@ export const admit: Handler = (ex, { scope }) => {
 /** Per-MAC budget (dhcp.rateLimit); reserved machines are exempt so a flood never starves them. */
 export const throttle: Handler = (ex, { db, limiter }) => {
   if (db.reservationOf(ex.mac)) return 'next';
-  return limiter.allow(ex.mac, ex.now) ? 'next' : drop(ex, 'over its rate limit (dhcp.rateLimit)');
+  return limiter.allow(macToNumber(ex.mac), ex.now)
+    ? 'next'
+    : drop(ex, 'over its rate limit (dhcp.rateLimit)');
 };

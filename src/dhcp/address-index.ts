@@ -6,12 +6,12 @@
  * subnets go to a Map.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
-import type { Slot } from './lease-slots.js';
+import type { Slot, SlotIndex } from './key-index.js';
 
 /** Widest subnet indexed densely. */
 const DENSE_MAX_PREFIX_BITS = 16;
 
-export class AddressIndex {
+export class AddressIndex implements SlotIndex<Ipv4> {
   private readonly base: number;
   /** slot + 1 per address offset; 0 = none */
   private readonly dense: Int32Array;

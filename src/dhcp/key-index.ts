@@ -11,9 +11,16 @@
 /** A position in the owner's columns. */
 export type Slot = number;
 
+/** Key → slot, as the lease table's indexes (this one, by MAC; address-index.ts) offer it. */
+export interface SlotIndex<K extends number = number> {
+  get(key: K): Slot | undefined;
+  set(key: K, s: Slot): void;
+  delete(key: K): void;
+}
+
 const FIRST_CAPACITY = 64;
 
-export class KeyIndex {
+export class KeyIndex implements SlotIndex {
   private keys: Float64Array;
   /** slot + 1; 0 = empty */
   private slots: Int32Array;

@@ -217,7 +217,7 @@ export class LeaseDb {
     const s = this.byMac.get(key);
     if (s === undefined || this.slots.ip(s) !== ip) return undefined;
     const l = this.slots.lease(s, mac);
-    this.unsetMac(key);
+    this.slots.unlink(this.byMac, key, IN_MAC);
     // The quarantine record is keyed by the address, under the declining MAC (kept for the log).
     const q = this.put(mac, key, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
     return this.slots.lease(q, mac);
@@ -250,7 +250,7 @@ export class LeaseDb {
       const key = macToNumber(l.mac);
       if (other !== undefined && this.slots.macKey(other) !== key) {
         // Someone else holds the address now: remember this client's history without the address.
-        this.setMac(key, this.slots.add({ ...l, state }, key));
+        this.slots.link(this.byMac, key, this.slots.add({ ...l, state }, key), IN_MAC);
         return undefined;
       }
     }
@@ -329,7 +329,7 @@ export class LeaseDb {
     const prev = this.byMac.get(key);
     const prevIp = prev === undefined ? undefined : sl.ip(prev);
     if (prev !== undefined && prevIp !== ip && this.byIp.get(prevIp!) === prev) {
-      this.unsetIp(prevIp!);
+      sl.unlink(this.byIp, prevIp!, IN_IP);
       if (!this.reservedByIp.has(prevIp!)) this.pool.free(prevIp!);
     }
     const displaced = this.byIp.get(ip);
@@ -341,7 +341,7 @@ export class LeaseDb {
         this.byMac.get(dk) === displaced &&
         (sl.isOffered(displaced) || sl.isDeclined(displaced))
       )
-        this.unsetMac(dk);
+        sl.unlink(this.byMac, dk, IN_MAC);
       if (sl.isDeclined(displaced) && this.pool.has(ip)) this.quarantined--;
     }
     if (state === 'declined' && this.pool.has(ip)) this.quarantined++;
@@ -361,8 +361,8 @@ export class LeaseDb {
         updatedAt: now,
       };
       s = sl.add(fields, key);
-      if (byMac) this.setMac(key, s);
-      this.setIp(ip, s);
+      if (byMac) sl.link(this.byMac, key, s, IN_MAC);
+      sl.link(this.byIp, ip, s, IN_IP);
     }
     if (state === 'released' || state === 'expired') {
       if (!this.reservedByIp.has(ip)) this.pool.free(ip);
@@ -376,44 +376,12 @@ export class LeaseDb {
     const key = sl.macKey(s);
     const ip = sl.ip(s);
     const declined = sl.isDeclined(s);
-    if (this.byMac.get(key) === s) this.unsetMac(key);
+    if (this.byMac.get(key) === s) sl.unlink(this.byMac, key, IN_MAC);
     if (this.byIp.get(ip) === s) {
       if (declined && this.pool.has(ip)) this.quarantined--;
-      this.unsetIp(ip);
+      sl.unlink(this.byIp, ip, IN_IP);
       if (!this.reservedByIp.has(ip)) this.pool.free(ip);
     }
-  }
-
-  // The indexes' entries and the slots' references change together: a slot is reused once neither
-  // index refers to it.
-  private setMac(key: number, s: Slot): void {
-    const old = this.byMac.get(key);
-    if (old === s) return;
-    this.byMac.set(key, s);
-    this.slots.ref(s, IN_MAC);
-    if (old !== undefined) this.slots.unref(old, IN_MAC);
-  }
-
-  private unsetMac(key: number): void {
-    const old = this.byMac.get(key);
-    if (old === undefined) return;
-    this.byMac.delete(key);
-    this.slots.unref(old, IN_MAC);
-  }
-
-  private setIp(ip: Ipv4, s: Slot): void {
-    const old = this.byIp.get(ip);
-    if (old === s) return;
-    this.byIp.set(ip, s);
-    this.slots.ref(s, IN_IP);
-    if (old !== undefined) this.slots.unref(old, IN_IP);
-  }
-
-  private unsetIp(ip: Ipv4): void {
-    const old = this.byIp.get(ip);
-    if (old === undefined) return;
-    this.byIp.delete(ip);
-    this.slots.unref(old, IN_IP);
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import type { Ipv4 } from '../net/ipv4.js';
 import { macFromNumber, macToNumber, type Mac } from '../net/mac.js';
-import type { Slot } from './key-index.js';
+import type { Slot, SlotIndex } from './key-index.js';
 import type { Lease, LeaseState } from './lease.js';
 
 export type { Slot };
@@ -149,12 +149,28 @@ export class LeaseSlots {
     this.states[s] = CODES.expired;
   }
 
-  ref(s: Slot, from: number): void {
+  /**
+   * Points `key` in `index` at `s`: the index's entries and the slots' references change together, `from`
+   * (IN_MAC or IN_IP) saying which index this is. The slot the key pointed at before loses that reference.
+   */
+  link<K extends number>(index: SlotIndex<K>, key: K, s: Slot, from: number): void {
+    const old = index.get(key);
+    if (old === s) return;
+    index.set(key, s);
     this.refs[s]! |= from;
+    if (old !== undefined) this.unref(old, from);
+  }
+
+  /** Removes `key` from `index`; its slot loses the reference `from`. */
+  unlink<K extends number>(index: SlotIndex<K>, key: K, from: number): void {
+    const old = index.get(key);
+    if (old === undefined) return;
+    index.delete(key);
+    this.unref(old, from);
   }
 
   /** Drops one index's reference; the slot is free for reuse once neither index refers to it. */
-  unref(s: Slot, from: number): void {
+  private unref(s: Slot, from: number): void {
     const left = this.refs[s]! & ~from;
     this.refs[s] = left;
     if (left === 0) {

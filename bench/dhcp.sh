@@ -13,7 +13,11 @@
 # attached to the host namespace, so no packet can leave the lab). perfdhcp runs in the client namespace as
 # a relay agent: it sends from $CLI_ADDR with giaddr=$CLI_ADDR and counts the replies sent back to giaddr:67.
 # Every server gets the same pool ($POOL_START-$POOL_END), lease time ($LEASE_SECS), lease cap ($MAX_LEASES)
-# and client count (perfdhcp -R $NCLIENTS); each perfdhcp run starts a fresh server with empty lease state
+# and client count (perfdhcp -R $NCLIENTS), and same replies: each sends the options perfdhcp asks for that
+# switchyard answers (1 subnet mask, 3 router, 6 DNS server, 15 domain name, 28 broadcast) plus 51, 54, 58/59
+# and 61, so that the client, whose CPU is the limit near the top rates, parses the same per reply (Kea
+# answered with 7 options and switchyard with 11 before 2026-11-24 15:20); each perfdhcp run starts a
+# fresh server with empty lease state
 # (bench/servers/<name>.sh, exec'd so that its PID is the server's PID). Server and client are pinned to
 # different CPUs. Repetitions are interleaved (rep 1 of every server, then rep 2, ...) so that a machine
 # that drifts affects all alike.
@@ -61,7 +65,7 @@ LATENCY=${LATENCY:-1}; SWEEP=${SWEEP:-1}; STARTUP=${STARTUP:-1}
 SRV_CPU=${SRV_CPU-1}; CLI_CPU=${CLI_CPU-0}; READY_TIMEOUT=${READY_TIMEOUT:-20}
 export LEASE_SECS=${LEASE_SECS:-3600} MAX_LEASES=${MAX_LEASES:-65000} NODE_ARGS=${NODE_ARGS:-}
 export SUBNET=10.77.0.0/16 SRV_HOST=10.77.0.1 POOL_START=10.77.1.0 POOL_END=10.77.255.254
-export POOL_MASK=255.255.0.0 RELAY_NET=10.77.0.0/24
+export POOL_MASK=255.255.0.0 BROADCAST=10.77.255.255 RELAY_NET=10.77.0.0/24
 CLI_ADDR=10.77.0.2
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 RESULTS=${RESULTS:-$BENCH/results/$STAMP.json}

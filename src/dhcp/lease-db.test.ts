@@ -185,6 +185,23 @@ describe('LeaseDb', () => {
     }
   });
 
+  test('a client that declined an address and got another: its own record comes last in the snapshot', () => {
+    // The journal keeps the last record per MAC, so the order decides what a compaction + reload restores.
+    const db = new LeaseDb(scope(24));
+    const a = MACS[0]!;
+    db.bind(a, IPS[0]!, T0, {});
+    db.decline(a, IPS[0]!, T0 + 1);
+    db.bind(a, IPS[1]!, T0 + 2, {});
+    const records = [...db.snapshot().records()].filter((l) => l.mac === a);
+    assert.deepEqual(
+      records.map((l) => [l.state, l.ip]),
+      [
+        ['declined', IPS[0]],
+        ['bound', IPS[1]],
+      ],
+    );
+  });
+
   test('a slot freed by one client and reused by another leaves the first client’s copy as it was', () => {
     const db = new LeaseDb(scope(24));
     const [a, b] = [MACS[0]!, MACS[1]!];

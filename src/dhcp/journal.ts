@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseIpv4 } from '../net/ipv4.js';
 import { parseMac, type Mac } from '../net/mac.js';
-import type { Lease, LeaseState } from './lease.js';
+import type { Lease, LeaseSnapshot, LeaseState } from './lease.js';
 import type { LeaseStore, LoadResult, StoredLease } from './lease-store.js';
 import { SyncModeChooser, type SyncMode } from './sync-mode.js';
 
@@ -150,7 +150,7 @@ interface Pending {
  */
 export interface LiveLeases {
   switchName: string;
-  leases: { readonly count: number; records(): Iterable<Lease> };
+  leases: LeaseSnapshot;
 }
 
 export interface JournalOptions {

@@ -11,8 +11,8 @@ import { contains, type Ipv4 } from '../net/ipv4.js';
 import { macToNumber, type Mac } from '../net/mac.js';
 import { AddressIndex } from './address-index.js';
 import { AddressPool } from './address-pool.js';
-import type { Lease, LeaseState } from './lease.js';
-import { IN_IP, IN_MAC, LeaseSlots, type LeaseSnapshot, type Slot } from './lease-slots.js';
+import type { Lease, LeaseSnapshot, LeaseState } from './lease.js';
+import { IN_IP, IN_MAC, LeaseSlots, type Slot } from './lease-slots.js';
 import { KeyIndex } from './key-index.js';
 import type { Reservation, Scope } from './scope.js';
 
@@ -48,6 +48,9 @@ export class LeaseDb {
   private reservedInPool = 0;
   private quarantined = 0;
   private changes = 0;
+  /** keyOf's last answer: one exchange asks about the same MAC (the same string) several times. */
+  private lastMac: Mac | undefined;
+  private lastKey = 0;
 
   constructor(scope: Scope) {
     this.scope = scope;
@@ -84,8 +87,17 @@ export class LeaseDb {
   }
 
   leaseOf(mac: Mac): Lease | undefined {
-    const s = this.byMac.get(macToNumber(mac));
+    const s = this.byMac.get(this.keyOf(mac));
     return s === undefined ? undefined : this.slots.lease(s, mac);
+  }
+
+  /** The MAC as the by-MAC index's key (macToNumber), worked out once for a run of calls about one MAC. */
+  private keyOf(mac: Mac): number {
+    if (mac !== this.lastMac) {
+      this.lastKey = macToNumber(mac);
+      this.lastMac = mac;
+    }
+    return this.lastKey;
   }
 
   /** The lease that currently occupies ip (offered, bound or declined and not yet run out). */
@@ -105,11 +117,6 @@ export class LeaseDb {
 
   /** Why `mac` may not have `ip` now, or undefined if it may (dynamic addresses must be in the pool). */
   check(mac: Mac, ip: Ipv4, now: number): Unavailable | undefined {
-    return this.checkKeyed(mac, macToNumber(mac), ip, now);
-  }
-
-  /** check, with the MAC's number already worked out. */
-  private checkKeyed(mac: Mac, key: number, ip: Ipv4, now: number): Unavailable | undefined {
     const s = this.scope;
     if (!contains(s.subnet, ip)) return { why: 'outside-subnet' };
     if (ip === s.host || ip === s.subnet.network || ip === s.broadcast) return { why: 'not-assignable' };
@@ -119,7 +126,7 @@ export class LeaseDb {
     if (res && res.mac !== mac) return { why: 'reserved', for: res.mac };
     const holder = this.holderSlot(ip, now);
     if (holder !== undefined && this.slots.isDeclined(holder)) return { why: 'declined' };
-    if (holder !== undefined && this.slots.macKey(holder) !== key)
+    if (holder !== undefined && this.slots.macKey(holder) !== this.keyOf(mac))
       return { why: 'in-use', by: this.slots.mac(holder) };
     if (!res && !this.pool.has(ip)) return { why: 'outside-pool' };
     return undefined;
@@ -132,9 +139,9 @@ export class LeaseDb {
    * taken from its holder to make room.
    */
   choose(mac: Mac, requested: Ipv4 | undefined, now: number): Choice {
-    const key = macToNumber(mac);
+    const key = this.keyOf(mac);
     const own = this.reservedByMac.get(mac);
-    if (own && this.checkKeyed(mac, key, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
+    if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
     const prev = this.byMac.get(key);
     const sl = this.slots;
     const holds = prev !== undefined && sl.isActive(prev, now) && !sl.isDeclined(prev);
@@ -142,12 +149,12 @@ export class LeaseDb {
       !own &&
       prev !== undefined &&
       !sl.isDeclined(prev) &&
-      this.checkKeyed(mac, key, sl.ip(prev), now) === undefined
+      this.check(mac, sl.ip(prev), now) === undefined
     ) {
       if (holds || this.roomForOne(now)) return { ip: sl.ip(prev), fresh: false };
     }
     if (!holds && !this.roomForOne(now)) return { refused: 'lease-cap' };
-    if (!own && requested !== undefined && this.checkKeyed(mac, key, requested, now) === undefined) {
+    if (!own && requested !== undefined && this.check(mac, requested, now) === undefined) {
       return { ip: requested, fresh: true };
     }
     const ip = this.nextFree(now);
@@ -180,16 +187,16 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): void {
-    const key = macToNumber(mac);
+    const key = this.keyOf(mac);
     const prev = this.byMac.get(key);
     const sl = this.slots;
     if (prev !== undefined && sl.isBound(prev) && sl.ip(prev) === ip && sl.isActive(prev, now)) return; // already bound: keep it
-    this.put(mac, key, ip, 'offered', now + this.scope.offerHoldMs, now, info);
+    this.put(mac, ip, 'offered', now + this.scope.offerHoldMs, now, info);
   }
 
   /** An OFFER was refused in favour of another server (REQUEST with a foreign server id). */
   withdrawOffer(mac: Mac): void {
-    const s = this.byMac.get(macToNumber(mac));
+    const s = this.byMac.get(this.keyOf(mac));
     if (s !== undefined && this.slots.isOffered(s)) this.drop(s);
   }
 
@@ -199,27 +206,27 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): Lease {
-    const s = this.put(mac, macToNumber(mac), ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
+    const s = this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
     return this.slots.lease(s, mac);
   }
 
   release(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
-    const key = macToNumber(mac);
+    const key = this.keyOf(mac);
     const s = this.byMac.get(key);
     const sl = this.slots;
     if (s === undefined || sl.ip(s) !== ip || !(sl.isBound(s) || sl.isOffered(s))) return undefined;
     // put keeps the record's client-id and hostname (the client's own record).
-    return sl.lease(this.put(mac, key, ip, 'released', now, now, {}), mac);
+    return sl.lease(this.put(mac, ip, 'released', now, now, {}), mac);
   }
 
   decline(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
-    const key = macToNumber(mac);
+    const key = this.keyOf(mac);
     const s = this.byMac.get(key);
     if (s === undefined || this.slots.ip(s) !== ip) return undefined;
     const l = this.slots.lease(s, mac);
     this.slots.unlink(this.byMac, key, IN_MAC);
     // The quarantine record is keyed by the address, under the declining MAC (kept for the log).
-    const q = this.put(mac, key, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
+    const q = this.put(mac, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
     return this.slots.lease(q, mac);
   }
 
@@ -227,8 +234,7 @@ export class LeaseDb {
   quarantine(ip: Ipv4, now: number): void {
     const offered = this.byIp.get(ip);
     if (offered !== undefined && this.slots.isOffered(offered)) this.drop(offered);
-    const key = macToNumber(PROBE_MAC);
-    this.put(PROBE_MAC, key, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
+    this.put(PROBE_MAC, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
   }
 
   /** Restores a persisted record at start-up; returns why it was not restored, if it was not. */
@@ -237,7 +243,7 @@ export class LeaseDb {
     if (l.state === 'declined') {
       if (l.expiresAt <= now) return 'quarantine over';
       if (!this.pool.has(l.ip)) return 'address no longer in the pool';
-      this.put(l.mac, macToNumber(l.mac), l.ip, 'declined', l.expiresAt, l.updatedAt, l, false);
+      this.put(l.mac, l.ip, 'declined', l.expiresAt, l.updatedAt, l, false);
       return undefined;
     }
     const state: LeaseState = l.state === 'bound' && l.expiresAt <= now ? 'expired' : l.state;
@@ -247,14 +253,14 @@ export class LeaseDb {
       if (why) return describe(why);
     } else {
       const other = this.byIp.get(l.ip);
-      const key = macToNumber(l.mac);
+      const key = this.keyOf(l.mac);
       if (other !== undefined && this.slots.macKey(other) !== key) {
         // Someone else holds the address now: remember this client's history without the address.
         this.slots.link(this.byMac, key, this.slots.add({ ...l, state }, key), IN_MAC);
         return undefined;
       }
     }
-    this.put(l.mac, macToNumber(l.mac), l.ip, state, l.expiresAt, l.updatedAt, l);
+    this.put(l.mac, l.ip, state, l.expiresAt, l.updatedAt, l);
     return undefined;
   }
 
@@ -313,10 +319,9 @@ export class LeaseDb {
     return out;
   }
 
-  /** Makes `mac`'s record at `ip` say `state`; returns its slot. `key` is macToNumber(mac). */
+  /** Makes `mac`'s record at `ip` say `state`; returns its slot. */
   private put(
     mac: Mac,
-    key: number,
     ip: Ipv4,
     state: LeaseState,
     expiresAt: number,
@@ -326,6 +331,7 @@ export class LeaseDb {
   ): Slot {
     this.changes++;
     const sl = this.slots;
+    const key = this.keyOf(mac);
     const prev = this.byMac.get(key);
     const prevIp = prev === undefined ? undefined : sl.ip(prev);
     if (prev !== undefined && prevIp !== ip && this.byIp.get(prevIp!) === prev) {

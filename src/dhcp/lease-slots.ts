@@ -15,7 +15,7 @@
 import type { Ipv4 } from '../net/ipv4.js';
 import { macFromNumber, macToNumber, type Mac } from '../net/mac.js';
 import type { Slot, SlotIndex } from './key-index.js';
-import type { Lease, LeaseState } from './lease.js';
+import type { Lease, LeaseSnapshot, LeaseState } from './lease.js';
 
 export type { Slot };
 
@@ -54,16 +54,6 @@ function isHardwareClientId(cid: string, macKey: number): boolean {
   return true;
 }
 
-export interface RecordFields {
-  mac: Mac;
-  ip: Ipv4;
-  state: LeaseState;
-  expiresAt: number;
-  updatedAt: number;
-  clientId: string | undefined;
-  hostname: string | undefined;
-}
-
 export class LeaseSlots {
   private macs: Float64Array;
   private ips: Uint32Array;
@@ -96,7 +86,7 @@ export class LeaseSlots {
   }
 
   /** A new record, not yet referenced by either index; `macKey` is macToNumber(f.mac), if known. */
-  add(f: RecordFields, macKey = macToNumber(f.mac)): Slot {
+  add(f: Lease, macKey = macToNumber(f.mac)): Slot {
     let s = this.freed.pop();
     if (s === undefined) {
       s = this.high++;
@@ -299,10 +289,4 @@ export class LeaseSlots {
 function grown<T extends Float64Array | Uint32Array | Uint8Array>(old: T, bigger: T): T {
   bigger.set(old);
   return bigger;
-}
-
-/** Records copied at one moment; `records()` may be iterated once or more. */
-export interface LeaseSnapshot {
-  readonly count: number;
-  records(): Iterable<Lease>;
 }

@@ -3,10 +3,10 @@
  * records are on stable storage (fsync), so a reply sent from the callback never promises a lease that a
  * crash could lose. Implementations: the journal file (journal.ts) and memory (tests).
  *
- * `append` takes the switch's name beside the lease table's own records rather than a copy of each record
- * with the name added: that copy, made per ACK and held until the fsync, was the largest item of the
- * daemon's old-generation garbage (13 of 54 MB in an allocation profile at 12,000 DORA/s). The table
- * changes those records later, so a store copies (or encodes) what it keeps during the call.
+ * `append` takes the switch's name beside the records rather than a copy of each record with the name
+ * added: that copy, made per ACK and held until the fsync, was the largest item of the
+ * daemon's old-generation garbage (13 of 54 MB in an allocation profile at 12,000 DORA/s). The records
+ * belong to the caller, so a store copies (or encodes) what it keeps during the call.
  */
 import type { Lease } from './lease.js';
 

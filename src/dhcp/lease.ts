@@ -22,3 +22,12 @@ export interface Lease {
   /** ms since the epoch of the last change */
   updatedAt: number;
 }
+
+/**
+ * Records as they were at one moment, read one Lease at a time (`records()` may be iterated more than
+ * once): what the lease table hands the journal's compaction, which writes it over many event-loop turns.
+ */
+export interface LeaseSnapshot {
+  readonly count: number;
+  records(): Iterable<Lease>;
+}

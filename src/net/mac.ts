@@ -35,12 +35,14 @@ const MAC_CODES: number[] = Array.from({ length: 17 }, () => 0x3a);
  * instead of 32 in a heap snapshot).
  */
 export function macFromBytes(buf: Uint8Array, offset: number): Mac {
-  for (let i = 0; i < 6; i++) {
-    const b = buf[offset + i]!;
-    MAC_CODES[3 * i] = HEX_CODES[b >>> 4]!;
-    MAC_CODES[3 * i + 1] = HEX_CODES[b & 15]!;
-  }
+  for (let i = 0; i < 6; i++) putByte(i, buf[offset + i]!);
   return String.fromCharCode(...MAC_CODES) as Mac;
+}
+
+/** Writes byte `i` of a MAC as two hex digits into MAC_CODES. */
+function putByte(i: number, b: number): void {
+  MAC_CODES[3 * i] = HEX_CODES[b >>> 4]!;
+  MAC_CODES[3 * i + 1] = HEX_CODES[b & 15]!;
 }
 
 /** A hex digit's value from its character code (either case). */
@@ -61,8 +63,7 @@ export function macFromNumber(n: number): Mac {
   for (let i = 5; i >= 0; i--) {
     const b = n % 256;
     n = (n - b) / 256;
-    MAC_CODES[3 * i] = HEX_CODES[b >>> 4]!;
-    MAC_CODES[3 * i + 1] = HEX_CODES[b & 15]!;
+    putByte(i, b);
   }
   return String.fromCharCode(...MAC_CODES) as Mac;
 }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLab, labSkipReason, sleep, waitUntil, type Lab } from './netns.js';
-import { SWITCHYARD_BIN, writeConfig } from './switchyard.js';
+import { serveArgv, writeConfig } from './switchyard.js';
 
 const skip = labSkipReason();
 
@@ -30,21 +30,17 @@ describe('serve --log-file', { skip: skip ?? false }, () => {
     );
     const logDir = join(lab.workDir, 'logs');
     const log = join(logDir, 'switchyard.log');
-    const p = lab.spawn(lab.hostNs, [
-      process.execPath,
-      SWITCHYARD_BIN,
-      'serve',
-      '--config',
-      config,
-      '--state-dir',
-      join(lab.workDir, 'state'),
-      '--log-file',
-      log,
-      '--log-max-size',
-      '1k',
-      '--log-files',
-      '3',
-    ]);
+    const p = lab.spawn(
+      lab.hostNs,
+      serveArgv(config, join(lab.workDir, 'state'), [
+        '--log-file',
+        log,
+        '--log-max-size',
+        '1k',
+        '--log-files',
+        '3',
+      ]),
+    );
     const all = (): string =>
       ['switchyard.log.2', 'switchyard.log.1', 'switchyard.log']
         .map((n) => join(logDir, n))

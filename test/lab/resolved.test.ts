@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLab, labSkipReason, sleep, waitUntil, type Lab, type LabProcess } from './netns.js';
-import { SWITCHYARD_BIN, writeConfig } from './switchyard.js';
+import { serveArgv, SWITCHYARD_BIN, writeConfig } from './switchyard.js';
 
 const ROOT = process.env.SWITCHYARD_LAB_RESOLVED ?? '/var/cache/switchyard-lab/systemd-resolved';
 const RESOLVED = join(ROOT, 'lib/systemd/systemd-resolved');
@@ -195,21 +195,7 @@ forwarding: false
   });
 
   test('resolved stopped: doctor says so, plan has no dns-link; restarted: the daemon puts the link back', async () => {
-    const serve = lab.spawn(
-      lab.hostNs,
-      [
-        process.execPath,
-        SWITCHYARD_BIN,
-        'serve',
-        '--config',
-        cfg,
-        '--state-dir',
-        state,
-        '--log-level',
-        'info',
-      ],
-      { env },
-    );
+    const serve = lab.spawn(lab.hostNs, serveArgv(cfg, state, ['--log-level', 'info']), { env });
     await serve.waitForOutput(/"msg":"serving DHCP"/, 15_000);
     await resolved.stop();
     const d = await cli('doctor', '--json', '--config', cfg, '--state-dir', state);

@@ -10,7 +10,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLab, labSkipReason, sleep, waitUntil, type Lab } from './netns.js';
-import { SWITCHYARD_BIN } from './switchyard.js';
+import { serveArgv } from './switchyard.js';
 
 const skip = labSkipReason();
 
@@ -52,15 +52,7 @@ describe('serve and an early SIGHUP', { skip: skip ?? false }, () => {
     const yaml = `switches:\n  - name: ${sw.ifname}\n    subnet: 10.79.0.0/24\n    host: 10.79.0.1\n`;
     const fifo = join(lab.workDir, 'switchyard.yaml');
     execFileSync('mkfifo', [fifo]);
-    const p = lab.spawn(lab.hostNs, [
-      process.execPath,
-      SWITCHYARD_BIN,
-      'serve',
-      '--config',
-      fifo,
-      '--state-dir',
-      join(lab.workDir, 'state'),
-    ]);
+    const p = lab.spawn(lab.hostNs, serveArgv(fifo, join(lab.workDir, 'state')));
     // serve is now loading, then blocked reading the FIFO: nothing it could have done yet is a start.
     await sleep(1_500);
     assert.equal(p.signal('SIGHUP'), true, `serve ended before the SIGHUP: ${p.output()}`);

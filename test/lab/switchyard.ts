@@ -44,6 +44,21 @@ export function runCli(args: readonly string[]): Promise<{ code: number; stdout:
   });
 }
 
+/** The command line of `switchyard serve` as the service definitions run it (SERVE_NODE_FLAGS first). */
+export function serveArgv(configPath: string, stateDir: string, extraArgs: readonly string[] = []): string[] {
+  return [
+    process.execPath,
+    ...SERVE_NODE_FLAGS,
+    SWITCHYARD_BIN,
+    'serve',
+    '--config',
+    configPath,
+    '--state-dir',
+    stateDir,
+    ...extraArgs,
+  ];
+}
+
 /** Starts `switchyard serve` in the lab's host namespace and waits until it serves (bounded). */
 export async function startServe(
   lab: Lab,
@@ -53,19 +68,10 @@ export async function startServe(
   let configPath = writeConfig(lab, yaml);
   const stateDir = join(lab.workDir, 'state');
   const spawn = (): LabProcess =>
-    lab.spawn(lab.hostNs, [
-      process.execPath,
-      ...SERVE_NODE_FLAGS,
-      SWITCHYARD_BIN,
-      'serve',
-      '--config',
-      configPath,
-      '--state-dir',
-      stateDir,
-      '--log-level',
-      opts.logLevel ?? 'debug',
-      ...(opts.extraArgs ?? []),
-    ]);
+    lab.spawn(
+      lab.hostNs,
+      serveArgv(configPath, stateDir, ['--log-level', opts.logLevel ?? 'debug', ...(opts.extraArgs ?? [])]),
+    );
   const ready = async (p: LabProcess): Promise<void> => {
     const exited = p.exited.then((e) => {
       throw new Error(`switchyard serve exited (${String(e.code ?? e.signal)}):\n${p.output()}`);

@@ -1,7 +1,8 @@
 /**
  * `switchyard plan --json` against the simulated Windows host, as one process: the same config loading and
- * plan command as the CLI's `plan` verb, with test/fakes/sim-windows-host.ts standing in for PowerShell (a
- * laptop with Wi-Fi, a default route and WSL up, nothing of switchyard's yet). `npm run bench` times this
+ * plan command as the CLI's `plan` verb, with the observation script run in pwsh against the simulated
+ * Windows (test/windows-sim; a laptop with Wi-Fi, a default route and WSL up, nothing of switchyard's yet),
+ * so the figure includes one PowerShell start. `npm run bench` times this
  * whole process from the outside (start-up included); it prints the plan like `switchyard plan --json`.
  *
  * Run: node dist/bench/plan-sim.js CONFIG STATE_DIR
@@ -9,7 +10,7 @@
 import { planCommand } from '../src/cli/plan-apply.js';
 import { loadConfig } from '../src/config/load.js';
 import { cidr, ipv4 } from '../src/net/ipv4.js';
-import { SimWindowsHost } from '../test/fakes/sim-windows-host.js';
+import { SimWindowsHost } from '../test/windows-sim/host.js';
 
 const [configFile, stateDir] = process.argv.slice(2);
 if (configFile === undefined || stateDir === undefined) {

@@ -48,7 +48,8 @@ export function windowsScript(config: Config, version: string): string {
       continue;
     }
     body.push(`  # ${c.action} ${c.resource} ${c.key}: ${c.detail.replace(/\r?\n/g, ' ')}`);
-    for (const op of c.ops) body.push(renderOpPs(op).replace(/^/gm, '  '));
+    // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
+    for (const op of c.ops) body.push(renderOpPs(op));
   }
   body.push(`  Out-Marked 'JSON' ([ordered]@{ converged = $true })`);
   const header = [

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
+import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { EnvironmentError } from '../errors.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import { nothingOurs } from '../model/desired.js';
@@ -146,11 +146,12 @@ const WIN_CONFIG = (nat: boolean): string =>
   'wsl:\n  subnet: 10.21.0.0/20\n';
 
 /**
- * Everything the sim host holds that switchyard could change (its op log, timing knobs and the counter it
- * numbers new NRPT rule GUIDs with left out: Windows' GUIDs are not state either).
+ * Everything the sim host holds that switchyard could change, in the model's terms (its op log, timing
+ * knobs, its folder, run counters and the raw state with its id counters left out: Windows' GUIDs and
+ * interface indexes are not state either).
  */
 function state(h: SimWindowsHost): unknown {
-  const skip = new Set(['log', 'adapterDelay', 'guids']);
+  const skip = new Set(['log', 'adapterDelay', 'state', 'stats', 'dir', 'session']);
   const fields = Object.entries(h).filter(([k]) => !skip.has(k));
   return structuredClone(Object.fromEntries(fields));
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
+import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { parseConfig } from '../config/load.js';
 import type { DaemonReply } from '../daemon/control/client.js';
 import type { Method } from '../daemon/control/protocol.js';

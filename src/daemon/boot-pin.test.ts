@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
+import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { parseConfig } from '../config/load.js';
 import { memoryLogger } from '../log.js';
 import { ORIGINALS_FILE } from '../model/originals.js';

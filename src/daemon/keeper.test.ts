@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
+import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { fixedClock } from '../clock.js';
 import {
   createForwardingKeeper,

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
+import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { parseConfig } from '../config/load.js';
 import { planAddresses } from '../model/address-plan.js';
 import { desiredHost, type DesiredHost } from '../model/desired.js';

@@ -150,9 +150,8 @@ export class WindowsHost implements Host {
 
   async execute(ops: readonly Op[], onStep?: (op: Op, index: number) => void): Promise<ExecuteResult> {
     if (ops.length === 0) return { done: 0 };
-    const script = wrapScript(
-      `${renderOpsPs(ops).replace(/^/gm, '  ')}\n  Out-Marked 'JSON' ([ordered]@{ done = ${ops.length} })`,
-    );
+    // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
+    const script = wrapScript(`${renderOpsPs(ops)}\nOut-Marked 'JSON' ([ordered]@{ done = ${ops.length} })`);
     const outcome = await runElevated(script, this.options);
     // The step markers say how far it got: every step before the last marker completed.
     const steps = [...outcome.run.stdout.matchAll(/<<<SWITCHYARD-STEP (\d+)/g)].map((m) => Number(m[1]));

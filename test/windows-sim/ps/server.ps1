@@ -1,0 +1,72 @@
+# A long-lived simulated PowerShell for the test suite: one pwsh start (about a second) instead of one per
+# script. Reads one JSON request per line on stdin — { "script": PATH, "env": { NAME: VALUE } } — and runs
+# the script in a fresh runspace (nothing carries over from one script to the next: functions, variables,
+# modules, language mode), after boot.ps1, as run.ps1 would in a process of its own; answers one JSON line
+# { "code", "stdout", "stderr" } on the real stdout.
+# - [Console]::Out/Error are redirected to buffers while a script runs: that is where the generated scripts
+#   write their markers, as a real process's stdout.
+# - `exit N` reaches the host as SetShouldExit(N), which this host records as the exit code.
+# - A terminating error that escapes the script is exit code 1 and its text on stderr, as pwsh -File does.
+# Child processes the script starts (the elevated run's Start-Process) are real pwsh processes (run.ps1).
+$ErrorActionPreference = 'Stop'
+Add-Type -TypeDefinition @'
+using System;
+using System.Globalization;
+using System.Management.Automation.Host;
+public class SimScriptHost : PSHost {
+  private readonly Guid id = Guid.NewGuid();
+  public int? ExitCode;
+  public override string Name { get { return "ConsoleHost"; } }
+  public override Version Version { get { return new Version(7, 6); } }
+  public override Guid InstanceId { get { return id; } }
+  public override PSHostUserInterface UI { get { return null; } }
+  public override CultureInfo CurrentCulture { get { return CultureInfo.CurrentCulture; } }
+  public override CultureInfo CurrentUICulture { get { return CultureInfo.CurrentUICulture; } }
+  public override void EnterNestedPrompt() { }
+  public override void ExitNestedPrompt() { }
+  public override void NotifyBeginApplication() { }
+  public override void NotifyEndApplication() { }
+  public override void SetShouldExit(int exitCode) { ExitCode = exitCode; }
+}
+'@
+$env:SWITCHYARD_SIM_PSVERSION = $PSVersionTable.PSVersion.ToString()
+$protocol = [Console]::Out
+$realError = [Console]::Error
+$boot = Join-Path $PSScriptRoot 'boot.ps1'
+$protocol.WriteLine('{"ready":true}')
+$protocol.Flush()
+while ($null -ne ($line = [Console]::In.ReadLine())) {
+  $req = ConvertFrom-Json -InputObject $line
+  foreach ($p in $req.env.PSObject.Properties) { [Environment]::SetEnvironmentVariable($p.Name, [string]$p.Value) }
+  $out = [IO.StringWriter]::new()
+  $err = [IO.StringWriter]::new()
+  $code = 0
+  $h = [SimScriptHost]::new()
+  $rs = [runspacefactory]::CreateRunspace($h, [initialsessionstate]::CreateDefault2())
+  $ps = $null
+  [Console]::SetOut($out)
+  [Console]::SetError($err)
+  try {
+    $rs.Open()
+    $ps = [powershell]::Create()
+    $ps.Runspace = $rs
+    $q = "'" + ($req.script -replace "'", "''") + "'"
+    [void]$ps.AddScript(". '$boot'`n`$global:LASTEXITCODE = 0`n. $q")
+    $results = $ps.Invoke()
+    if ($results.Count -gt 0) { $out.Write(($results | Out-String)) }
+    foreach ($e in $ps.Streams.Error) { $err.WriteLine($e.ToString()) }
+  } catch {
+    $x = $_.Exception
+    while ($x -is [System.Management.Automation.MethodInvocationException] -and $x.InnerException) { $x = $x.InnerException }
+    $err.WriteLine($x.Message)
+    $code = 1
+  } finally {
+    [Console]::SetOut($protocol)
+    [Console]::SetError($realError)
+    if ($ps) { $ps.Dispose() }
+    $rs.Dispose()
+  }
+  if ($null -ne $h.ExitCode) { $code = $h.ExitCode }
+  $protocol.WriteLine((ConvertTo-Json -Compress -InputObject ([ordered]@{ code = $code; stdout = $out.ToString(); stderr = $err.ToString() })))
+  $protocol.Flush()
+}

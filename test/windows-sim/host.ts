@@ -253,8 +253,8 @@ export class SimWindowsHost implements Host {
     if (this.lxss.natNetwork !== undefined) lxss.NatNetwork = this.lxss.natNetwork;
     if (this.lxss.natGateway !== undefined) lxss.NatGatewayIpAddress = this.lxss.natGateway;
     s.registry.HKLM[LXSS] = lxss;
-    const { [NRPT_GPO]: _gpo, ...hklm } = s.registry.HKLM;
-    s.registry.HKLM = this.nrptGroupPolicy ? { ...hklm, [NRPT_GPO]: {} } : hklm;
+    s.registry.HKLM = Object.fromEntries(Object.entries(s.registry.HKLM).filter(([key]) => key !== NRPT_GPO));
+    if (this.nrptGroupPolicy) s.registry.HKLM[NRPT_GPO] = {};
     const account = this.session.account;
     const hkcu = (s.registry.HKCU[account] ??= {});
     const user: Record<string, unknown> = { ...(hkcu[LXSS] ?? {}) };

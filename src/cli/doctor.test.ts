@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
+
+/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
+const PWSH = { skip: pwshMissing() };
 import { parseConfig } from '../config/load.js';
 import type { DaemonReply } from '../daemon/control/client.js';
 import { readPinned, writePinned } from '../model/pinned.js';
@@ -95,7 +99,7 @@ async function failures(s: Setup): Promise<JsonCheck[]> {
   return failed;
 }
 
-describe('doctor on the simulated Windows host', () => {
+describe('doctor on the simulated Windows host', PWSH, () => {
   test('converged: all green, exit 0', async () => {
     const s = await converged();
     const r = await doctor(s);

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
+
+/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
+const PWSH = { skip: pwshMissing() };
 import { EnvironmentError } from '../errors.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import { nothingOurs } from '../model/desired.js';
@@ -194,7 +198,7 @@ async function installOn(
   return { stateDir, out: e.text() };
 }
 
-describe('install → uninstall on the simulated Windows host', () => {
+describe('install → uninstall on the simulated Windows host', PWSH, () => {
   for (const o of [
     { name: 'with switchyard NAT, WSL registry values present', foreignNat: false, registry: true },
     {

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
+
+/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
+const PWSH = { skip: pwshMissing() };
 import { parseConfig } from '../config/load.js';
 import type { DaemonReply } from '../daemon/control/client.js';
 import type { Method } from '../daemon/control/protocol.js';
@@ -46,7 +50,7 @@ async function convergedHost(): Promise<{ host: SimWindowsHost; stateDir: string
 }
 
 describe('status', () => {
-  test('a converged host with a running daemon', async () => {
+  test('a converged host with a running daemon', PWSH, async () => {
     const { host, stateDir } = await convergedHost();
     host.adapters.find((a) => a.name === WSL)!.forwarding = false;
     const probes = daemonProbe({
@@ -114,7 +118,7 @@ describe('status', () => {
     });
   });
 
-  test('a bare host: switch missing, ranges not pinned yet, daemon down', async () => {
+  test('a bare host: switch missing, ranges not pinned yet, daemon down', PWSH, async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sy-status-'));
     dirs.push(stateDir);
     const host = new SimWindowsHost();

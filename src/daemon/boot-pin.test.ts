@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
+
+/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
+const PWSH = { skip: pwshMissing() };
 import { parseConfig } from '../config/load.js';
 import { memoryLogger } from '../log.js';
 import { ORIGINALS_FILE } from '../model/originals.js';
@@ -26,7 +30,7 @@ function host(): SimWindowsHost {
   return h;
 }
 
-describe('repinWslRange (serve at boot, before WSL starts)', () => {
+describe('repinWslRange (serve at boot, before WSL starts)', PWSH, () => {
   test('WSL fell back to another range: drift reported with the fix, the pin re-asserted, the old value saved', async () => {
     const h = host();
     h.wslFallsBack('172.31.0.0/20', '172.31.0.1');
@@ -76,7 +80,7 @@ describe('repinWslRange (serve at boot, before WSL starts)', () => {
   });
 });
 
-describe('WSL drift while serving (the keeper on the simulated host)', () => {
+describe('WSL drift while serving (the keeper on the simulated host)', PWSH, () => {
   test('reported once per new range, with the fix; back to pinned is said once', async () => {
     const h = host();
     const log = memoryLogger('info');

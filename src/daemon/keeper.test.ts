@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
+
+/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
+const PWSH = { skip: pwshMissing() };
 import { fixedClock } from '../clock.js';
 import {
   createForwardingKeeper,
@@ -139,7 +143,7 @@ describe('forwarding keeper (Linux /proc backend)', () => {
   });
 });
 
-describe('forwarding keeper (Host backend, Windows)', () => {
+describe('forwarding keeper (Host backend, Windows)', PWSH, () => {
   test('finds whichever WSL adapter exists and re-enables it through setForwarding', async () => {
     const host = new SimWindowsHost();
     host.addAdapter('vEthernet (Lab)', [], true);

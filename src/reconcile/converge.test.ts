@@ -6,6 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
+
+/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
+const PWSH = { skip: pwshMissing() };
 import { parseConfig } from '../config/load.js';
 import { planAddresses } from '../model/address-plan.js';
 import { desiredHost, type DesiredHost } from '../model/desired.js';
@@ -78,7 +82,7 @@ async function expectEmptyPlanAfterApply(h: SimWindowsHost): Promise<void> {
   assert.deepEqual(again.changes, [], JSON.stringify(again.changes));
 }
 
-describe('convergence matrix on the simulated Windows host', () => {
+describe('convergence matrix on the simulated Windows host', PWSH, () => {
   test('from nothing: one plan creates everything, in order, and the next plan is empty', async () => {
     const h = bareHost();
     const p = makePlan(DESIRED, await h.observe());

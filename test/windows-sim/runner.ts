@@ -33,6 +33,7 @@ let pwshCache: string | null | undefined;
 /** pwsh on PATH or as the dotnet global tool; null when there is none. */
 export function pwshPath(): string | null {
   if (pwshCache !== undefined) return pwshCache;
+  if (process.env.SWITCHYARD_NO_PWSH === '1') return (pwshCache = null); // to see the skip path
   const candidates = [
     ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'pwsh')),
     join(homedir(), '.dotnet', 'tools', 'pwsh'),

@@ -32,7 +32,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { BootTaskSpec } from '../model/ops.js';
-import { psString } from '../host/windows/quote.js';
+import { psString } from '../ps-quote.js';
 import { registerTaskStatements, TASK_NAME, TASK_PATH } from '../host/windows/task.js';
 import { SERVE_NODE_FLAGS } from './serve-flags.js';
 

@@ -14,7 +14,7 @@ import { parseConfig } from '../config/load.js';
 import type { Op } from '../model/ops.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import { renderOpPs, renderOpsPs } from '../host/windows/ops.js';
-import { psString } from '../host/windows/quote.js';
+import { psString } from '../ps-quote.js';
 import { windowsScript } from './windows-script.js';
 
 const HOSTILE = [

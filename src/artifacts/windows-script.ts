@@ -13,7 +13,7 @@ import { makePlan } from '../reconcile/plan.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
 import { PS_IS_ELEVATED, wrapScript } from '../host/windows/powershell.js';
 import { renderOpPs } from '../host/windows/ops.js';
-import { psArray } from '../host/windows/quote.js';
+import { psArray } from '../ps-quote.js';
 
 export function windowsScript(config: Config, version: string): string {
   const ranges = planAddresses({ config, routes: [], pinned: undefined });

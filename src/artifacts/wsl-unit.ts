@@ -33,7 +33,7 @@ import {
   wslState,
   type HostProbe,
 } from '../host/windows/powershell.js';
-import { psArray } from '../host/windows/quote.js';
+import { psArray } from '../ps-quote.js';
 import { systemdCommandLine } from './systemd-unit.js';
 
 export const WSL_UNIT_NAME = 'switchyard-wsl-forwarding.service';

@@ -55,7 +55,9 @@ export function simRoot(): string {
   const common = new Set(Object.keys(catalogue.commonParameters));
   const ps = join(SIM_SOURCE_DIR, 'ps');
   const overrides = Object.entries(catalogue.cmdlets)
-    .filter(([, sig]) => sig.module === 'Microsoft.PowerShell.Management')
+    .filter(
+      ([name, sig]) => sig.module === 'Microsoft.PowerShell.Management' && catalogue.simulated.includes(name),
+    )
     .map(([name, sig]) => cmdletFunction(name, sig, common));
   const core = [
     ...IMPL_FILES.map((f) => `# ---- ${f}\n${readFileSync(join(ps, f), 'utf8')}`),

@@ -25,7 +25,7 @@ import { formatIpv4, maskOf, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '
 import { parseMac, type Mac } from '../../net/mac.js';
 import { TASK_NAME, TASK_PATH } from './task.js';
 import { wrapScript, PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN } from './powershell.js';
-import { psArray, psString } from './quote.js';
+import { psArray, psString } from '../../ps-quote.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Constants shared with the code that creates these objects

@@ -9,7 +9,7 @@ import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
 import { NRPT_COMMENT_PREFIX, WSL_VM_CREATOR_ID } from './observe.js';
-import { psArray, psString } from './quote.js';
+import { psArray, psString } from '../../ps-quote.js';
 
 export const OWNER_NOTE = 'switchyard';
 export const FIREWALL_GROUP = 'switchyard';
@@ -137,10 +137,13 @@ export function renderOpPs(op: Op): string {
       return `Remove-Item -LiteralPath (Join-Path $env:USERPROFILE '.wslconfig') -Force -ErrorAction SilentlyContinue`;
     case 'restoreHyperVFirewallInbound': {
       const cmd = 'Set-NetFirewallHyperVVMSetting';
+      // The documented values are NotConfigured, Allow and Block (Set-NetFirewallHyperVVMSetting,
+      // -DefaultInboundAction). AllowBypass is a firewall-rule action that Get- may show but Set- refuses:
+      // the nearest value that can be written back is Allow.
       const value = {
         notConfigured: 'NotConfigured',
         allow: 'Allow',
-        allowBypass: 'AllowBypass',
+        allowBypass: 'Allow',
         block: 'Block',
       }[op.action];
       return `if (Get-Command -Name ${psString(cmd)} -ErrorAction SilentlyContinue) { ${cmd} -Name ${psString(WSL_VM_CREATOR_ID)} -DefaultInboundAction ${value} }`;

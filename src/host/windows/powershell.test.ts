@@ -29,7 +29,7 @@ import {
   type RunResult,
   type Runner,
 } from './powershell.js';
-import { psString } from './quote.js';
+import { psString } from '../../ps-quote.js';
 
 function probe(over: Partial<HostProbe> & { files?: Record<string, string> } = {}): HostProbe {
   const files = over.files ?? {};

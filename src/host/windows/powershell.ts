@@ -36,7 +36,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../../errors.js';
 import type { RunResult, Runner } from '../linux/interfaces.js';
-import { psString } from './quote.js';
+import { psString } from '../../ps-quote.js';
 
 export type { RunResult, Runner };
 
@@ -246,6 +246,21 @@ export function extractMarked(stdout: string, kind: 'JSON' | 'ERROR' = 'JSON'): 
 }
 
 /**
+ * First thing in every generated script that calls .NET directly: ConstrainedLanguage mode (an AppLocker or
+ * WDAC policy, common on managed laptops) blocks static members of all but a few core types ([Console],
+ * [IO.File], [Convert] among them; learn.microsoft.com/powershell/module/microsoft.powershell.core/about/
+ * about_language_modes). The script then says so in an error marker, written with cmdlets that mode allows,
+ * and exits 5, instead of failing half-way on the first .NET call.
+ */
+export const CONSTRAINED_LANGUAGE = 'ConstrainedLanguage';
+export const PS_LANGUAGE_GUARD = `if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  Write-Output '${ERROR_START}'
+  Write-Output (ConvertTo-Json -Compress -InputObject @{ message = ('PowerShell runs in ' + $ExecutionContext.SessionState.LanguageMode + ' mode on this machine (an AppLocker or WDAC policy), which blocks the .NET calls switchyard makes; ask IT to allow switchyard, or run it where PowerShell runs in FullLanguage mode'); errorId = '${CONSTRAINED_LANGUAGE}'; category = 'SecurityError'; line = $null })
+  Write-Output '${ERROR_END}'
+  exit 5
+}`;
+
+/**
  * Shared start of every generated script. Stops on the first error (so try/catch sees it), silences the
  * progress stream (else 5.1 writes "Preparing modules for first use." as CLIXML to stderr) and warnings,
  * asks for UTF-8 console output (best effort: it throws when there is no console), and defines:
@@ -254,6 +269,7 @@ export function extractMarked(stdout: string, kind: 'JSON' | 'ERROR' = 'JSON'): 
  * - `Get-ErrInfo $_`: an error record as { message, errorId, category, line }.
  */
 export const PS_PRELUDE = `$ErrorActionPreference = 'Stop'
+${PS_LANGUAGE_GUARD}
 $ProgressPreference = 'SilentlyContinue'
 $WarningPreference = 'SilentlyContinue'
 try { [Console]::OutputEncoding = [Text.UTF8Encoding]::new($false) } catch { }
@@ -558,6 +574,7 @@ const CHILD_PATH_ALLOWANCE = 600;
  * everything the inner script writes, however it writes it.
  */
 const CHILD_HEAD = `$ErrorActionPreference = 'Stop'
+${PS_LANGUAGE_GUARD}
 $code = 1
 try {
   $inner = `;

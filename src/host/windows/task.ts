@@ -3,7 +3,7 @@
  * `install --print` shows (artifacts/scheduled-task.ts). Why these settings: artifacts/scheduled-task.ts.
  */
 import type { BootTaskSpec } from '../../model/ops.js';
-import { psString } from './quote.js';
+import { psString } from '../../ps-quote.js';
 
 /** Our own task folder: Unregister only ever touches this path. */
 export const TASK_PATH = '\\switchyard\\';

@@ -15,6 +15,11 @@ export interface Check {
   detail: string;
   /** The exact command or action that fixes a failure. */
   fix?: string;
+  /**
+   * The PowerShell commands that `fix` contains, each exactly as it appears there, built with psString
+   * (src/ps-quote.ts) from whatever names the host reported: the tests parse and run every one.
+   */
+  commands?: string[];
 }
 
 /** A local UDP port that another program could hold against the daemon (bound on 0.0.0.0 or a switch address). */
@@ -49,13 +54,8 @@ export function pass(id: string, title: string, detail: string): Check {
   return { id, title, ok: true, detail };
 }
 
-export function fail(id: string, title: string, detail: string, fix: string): Check {
-  return { id, title, ok: false, detail, fix };
-}
-
-/** A PowerShell single-quoted string literal. */
-export function psQuote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
+export function fail(id: string, title: string, detail: string, fix: string, commands?: string[]): Check {
+  return { id, title, ok: false, detail, fix, ...(commands && commands.length > 0 ? { commands } : {}) };
 }
 
 /** What switchyard's daemon says in its `status` answer (src/daemon/serve.ts), read defensively. */

@@ -96,15 +96,16 @@ export function portChecks(i: CheckInputs): Check[] {
         : 'an unknown process',
     );
     const unknown = others.some((p) => p.holder === undefined);
+    const find =
+      i.observed.platform === 'windows'
+        ? `Get-Process -Id (Get-NetUDPEndpoint -LocalPort ${port}).OwningProcess`
+        : `ss -ulpn 'sport = :${port}'`;
     return fail(
       `port:${port}`,
       title,
       `taken by ${names.join(', ')}${unknown ? ' (the holder could not be found: run as root/Administrator to see it)' : ''}`,
-      `stop ${names.join(', ')} or make it listen elsewhere (dnsmasq: \`bind-interfaces\` + \`except-interface\`); find it with ${
-        i.observed.platform === 'windows'
-          ? `Get-Process -Id (Get-NetUDPEndpoint -LocalPort ${port}).OwningProcess`
-          : `ss -ulpn 'sport = :${port}'`
-      }`,
+      `stop ${names.join(', ')} or make it listen elsewhere (dnsmasq: \`bind-interfaces\` + \`except-interface\`); find it with ${find}`,
+      i.observed.platform === 'windows' ? [find] : [],
     );
   });
 }

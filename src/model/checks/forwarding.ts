@@ -1,6 +1,7 @@
 /** Forwarding between WSL and the switches: on, on both sides (research windows-anchors §2.C-17). */
 import { switchInterface } from '../desired.js';
-import { fail, pass, psQuote, type Check, type CheckInputs } from './check.js';
+import { psString } from '../../ps-quote.js';
+import { fail, pass, type Check, type CheckInputs } from './check.js';
 
 export function forwardingChecks(i: CheckInputs): Check[] {
   if (!i.config.forwarding) return [];
@@ -13,7 +14,7 @@ export function forwardingChecks(i: CheckInputs): Check[] {
     const title = `forwarding on ${name}`;
     const seen = i.observed.interfaces.find((x) => x.name === name);
     const manual = win
-      ? `Set-NetIPInterface -InterfaceAlias ${psQuote(name)} -AddressFamily IPv4 -Forwarding Enabled`
+      ? `Set-NetIPInterface -InterfaceAlias ${psString(name)} -AddressFamily IPv4 -Forwarding Enabled`
       : `sysctl -w net.ipv4.conf.${name.replace(/\./g, '/')}.forwarding=1`;
     if (seen?.forwarding === true) return pass(`forwarding:${name}`, title, 'on');
     return fail(
@@ -23,6 +24,7 @@ export function forwardingChecks(i: CheckInputs): Check[] {
       !seen
         ? 'switchyard apply'
         : `switchyard apply (by hand: ${manual})${win && name === i.observed.wslInterface ? ' — WSL resets it at each start; the running daemon re-applies it' : ''}`,
+      seen && win ? [manual] : [],
     );
   });
 }

@@ -2,7 +2,11 @@
 import { contains, formatCidr, formatIpv4 } from '../../net/ipv4.js';
 import { switchInterface } from '../desired.js';
 import { natName } from '../resources/nat.js';
-import { fail, pass, psQuote, type Check, type CheckInputs } from './check.js';
+import { psString } from '../../ps-quote.js';
+import { fail, pass, type Check, type CheckInputs } from './check.js';
+
+const removeSwitch = (name: string): string => `Remove-VMSwitch -Name ${psString(name)} -Force`;
+const removeNat = (name: string): string => `Remove-NetNat -Name ${psString(name)} -Confirm:$false`;
 
 export function switchChecks(i: CheckInputs): Check[] {
   const out: Check[] = [];
@@ -28,8 +32,9 @@ export function switchChecks(i: CheckInputs): Check[] {
           title,
           `the switch exists but its host adapter "${iface}" does not`,
           win
-            ? `switchyard apply (if the adapter stays missing: Remove-VMSwitch -Name ${psQuote(sw.name)} -Force; switchyard apply)`
+            ? `switchyard apply (if the adapter stays missing: ${removeSwitch(sw.name)}; switchyard apply)`
             : 'switchyard apply',
+          win ? [removeSwitch(sw.name)] : [],
         ),
       );
     } else {
@@ -47,7 +52,7 @@ export function switchChecks(i: CheckInputs): Check[] {
     const want = `${formatIpv4(choice.host)}/${choice.subnet.prefix}`;
     const has = ifaceSeen?.addresses.find((a) => a.address === choice.host);
     const manual = win
-      ? `New-NetIPAddress -InterfaceAlias ${psQuote(iface)} -IPAddress ${formatIpv4(choice.host)} -PrefixLength ${choice.subnet.prefix}`
+      ? `New-NetIPAddress -InterfaceAlias ${psString(iface)} -IPAddress ${formatIpv4(choice.host)} -PrefixLength ${choice.subnet.prefix}`
       : `ip addr add ${want} dev ${iface}`;
     const aTitle = `host address ${want} on ${iface}`;
     if (has && has.prefix === choice.subnet.prefix && !has.dynamic) {
@@ -63,6 +68,7 @@ export function switchChecks(i: CheckInputs): Check[] {
               ? `missing (${ifaceSeen.addresses.map((a) => `${formatIpv4(a.address)}/${a.prefix}`).join(', ') || 'no addresses'})`
               : 'missing (no adapter)',
           `switchyard apply (by hand: ${manual})`,
+          win ? [manual] : [],
         ),
       );
     }
@@ -87,7 +93,8 @@ export function natChecks(i: CheckInputs): Check[] {
           'nat:count',
           title,
           `${i.observed.nats.length} NetNats: ${names.join(', ')} — Windows supports one WinNAT per host; more than one breaks NAT for all`,
-          `remove the ones nothing needs: ${foreign.map((n) => `Remove-NetNat -Name ${psQuote(n.name)} -Confirm:$false`).join('; ') || 'Get-NetNat'}; then switchyard apply`,
+          `remove the ones nothing needs: ${foreign.map((n) => removeNat(n.name)).join('; ') || 'Get-NetNat'}; then switchyard apply`,
+          foreign.length > 0 ? foreign.map((n) => removeNat(n.name)) : ['Get-NetNat'],
         ),
       );
     } else if (foreign.length > 0) {
@@ -97,7 +104,8 @@ export function natChecks(i: CheckInputs): Check[] {
           'nat:count',
           title,
           `NetNat "${f.name}" (${formatCidr(f.prefix)}) is not switchyard's (Docker, a WinNAT script?) and Windows allows only one`,
-          `if nothing needs it: Remove-NetNat -Name ${psQuote(f.name)} -Confirm:$false; switchyard apply — else set \`nat: false\` on the switch`,
+          `if nothing needs it: ${removeNat(f.name)}; switchyard apply — else set \`nat: false\` on the switch`,
+          [removeNat(f.name)],
         ),
       );
     } else {
@@ -117,7 +125,8 @@ export function natChecks(i: CheckInputs): Check[] {
           `nat:${c.name}`,
           title,
           `covered by foreign NetNat "${covering.name}" (${formatCidr(covering.prefix)})`,
-          `Remove-NetNat -Name ${psQuote(covering.name)} -Confirm:$false; switchyard apply — or set \`nat: false\``,
+          `${removeNat(covering.name)}; switchyard apply — or set \`nat: false\``,
+          [removeNat(covering.name)],
         ),
       );
     else out.push(fail(`nat:${c.name}`, title, `missing (want ${natName(c.name)})`, 'switchyard apply'));

@@ -6,9 +6,12 @@
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../../net/ipv4.js';
 import { desiredHost, firewallKey } from '../desired.js';
 import { wslconfigWithNat } from '../resources/wslconfig.js';
+import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
 
 const WSL_VM_CREATOR = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
+
+const ALLOW_WSL_INBOUND = `Set-NetFirewallHyperVVMSetting -Name ${psString(WSL_VM_CREATOR)} -DefaultInboundAction Allow`;
 
 export function firewallChecks(i: CheckInputs): Check[] {
   if (i.observed.platform !== 'windows') return [];
@@ -109,7 +112,8 @@ export function wslChecks(i: CheckInputs): Check[] {
             'wsl:hyperv-firewall',
             hTitle,
             `DefaultInboundAction ${inbound}: connections from VMs into WSL are dropped`,
-            `switchyard apply (by hand, elevated: Set-NetFirewallHyperVVMSetting -Name '${WSL_VM_CREATOR}' -DefaultInboundAction Allow)`,
+            `switchyard apply (by hand, elevated: ${ALLOW_WSL_INBOUND})`,
+            [ALLOW_WSL_INBOUND],
           ),
     );
   }

@@ -17,6 +17,7 @@ import { formatIpv4, type Ipv4 } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost, ObservedNrptRule } from '../observed.js';
+import { psString } from '../../ps-quote.js';
 
 export const NRPT_MARK = 'switchyard:';
 
@@ -89,7 +90,7 @@ export function diffDnsRules(d: DesiredHost, o: ObservedHost): Change[] {
         resource: 'dns-rule',
         key: want.switchName,
         action: '!',
-        detail: `NRPT rule ${r.name} (${show(r)}) is not switchyard's and already claims ${want.namespace}: remove it (Remove-DnsClientNrptRule -Name '${r.name}' -Force) if nothing needs it, or set dns.domain to another domain`,
+        detail: `NRPT rule ${r.name} (${show(r)}) is not switchyard's and already claims ${want.namespace}: remove it (Remove-DnsClientNrptRule -Name ${psString(r.name)} -Force) if nothing needs it, or set dns.domain to another domain`,
         ops: [],
       });
       continue;

@@ -8,6 +8,7 @@ import { contains, formatCidr } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
+import { psString } from '../../ps-quote.js';
 
 export const NAT_PREFIX = 'switchyard-';
 
@@ -29,7 +30,7 @@ export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
         resource: 'nat',
         key: s.name,
         action: '!',
-        detail: `NetNat "${covering.name}" (${formatCidr(covering.prefix)}) covers ${formatCidr(s.subnet)} but is not switchyard's: remove it (Remove-NetNat -Name '${covering.name}') if nothing needs it, or set nat: false`,
+        detail: `NetNat "${covering.name}" (${formatCidr(covering.prefix)}) covers ${formatCidr(s.subnet)} but is not switchyard's: remove it (Remove-NetNat -Name ${psString(covering.name)} -Confirm:$false) if nothing needs it, or set nat: false`,
         ops: [],
       });
       continue;

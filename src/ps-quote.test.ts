@@ -6,9 +6,9 @@ import {
   decodeVerbatimString,
   nodesOfType,
   parsePowerShell,
-} from '../../../test/support/ps-parse.js';
-import { InternalError } from '../../errors.js';
-import { psArray, psHashtable, psString, psStringProblem, psValue, SINGLE_QUOTES } from './quote.js';
+} from '../test/support/ps-parse.js';
+import { InternalError } from './errors.js';
+import { psArray, psHashtable, psString, psStringProblem, psValue, SINGLE_QUOTES } from './ps-quote.js';
 
 /** Values a config file could carry that would break out of a badly quoted literal. */
 const HOSTILE: readonly string[] = [

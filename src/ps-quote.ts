@@ -13,7 +13,7 @@
  * append the second quote"). So doubling each of the five keeps the value intact: ’’ reads back as ’.
  * Quoting only ASCII ' would let a value such as `x’; Remove-Item …` close the literal early.
  */
-import { InternalError } from '../../errors.js';
+import { InternalError } from './errors.js';
 
 /** The characters PowerShell's tokenizer treats as single quotes (CharTraits.cs IsSingleQuote). */
 export const SINGLE_QUOTES: readonly string[] = ['\u0027', '\u2018', '\u2019', '\u201a', '\u201b'];

@@ -77,7 +77,11 @@ const dhcp = z.strictObject({
   offerHold: duration.default(60),
   /** DECLINE quarantine (RFC 2131 §4.3.3); Kea uses 24 h, dnsmasq 10 min. */
   declineProbation: duration.default(600),
-  /** NAK requests for addresses we have no record of (RFC 2131 §4.3.2 INIT-REBOOT). */
+  /**
+   * NAK a known client's request for a wrong, taken or reserved address at once, and confirm RENEWING and
+   * REBINDING clients whose record was lost (RFC 2131 §4.3.2). INIT-REBOOT from a client with no lease and
+   * no reservation is never answered, whatever this says (§4.3.2: "MUST remain silent").
+   */
   authoritative: z.boolean().default(true),
   /** Cap on dynamic leases (offered + bound); reservations do not count. dnsmasq's default is 1000. */
   maxLeases: z.number().int().min(1).default(1000),

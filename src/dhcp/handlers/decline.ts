@@ -19,11 +19,7 @@ export const decline: Handler = (ex, { db, scope }) => {
   const q = db.decline(ex.mac, ip, ex.now);
   if (!q) return drop(ex, `DECLINE of ${formatIpv4(ip)}, which this client was not given`);
   ex.commit.push(q);
-  ex.event = {
-    kind: 'decline',
-    mac: ex.mac,
-    ip: formatIpv4(ip),
-    detail: `another host answers on it; quarantined for ${formatDuration(scope.declineProbationMs / 1000)}`,
-  };
-  return drop(ex, `DECLINE ${formatIpv4(ip)}`);
+  const detail = `another host answers on it; quarantined for ${formatDuration(scope.declineProbationMs / 1000)}`;
+  ex.event = { kind: 'decline', mac: ex.mac, ip: formatIpv4(ip), detail };
+  return drop(ex, `DECLINE: ${formatIpv4(ip)} ${detail}`);
 };

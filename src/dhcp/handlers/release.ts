@@ -11,5 +11,5 @@ export const release: Handler = (ex, { db }) => {
   if (!lease) return drop(ex, `RELEASE of ${formatIpv4(ip)}, which this client does not hold`);
   ex.commit.push(lease);
   ex.event = { kind: 'release', mac: ex.mac, ip: formatIpv4(ip) };
-  return drop(ex, `RELEASE ${formatIpv4(ip)}`);
+  return drop(ex, `RELEASE: ${formatIpv4(ip)} freed`);
 };

@@ -223,7 +223,7 @@ test('the debug log says what happened to a RELEASE and a DECLINE that were acte
         'acted on (no reply is sent)',
         'DECLINE: 10.9.0.102 another host answers on it; quarantined for 10m',
       ],
-      ['RELEASE', 'ignored', 'RELEASE of 10.9.0.103, which this client does not hold'],
+      ['RELEASE', 'ignored', 'RELEASE not acted on: 10.9.0.103 is not held by this client'],
     ],
   );
 });

@@ -1,0 +1,141 @@
+/**
+ * Lab test (root, network namespaces): issue 23 with a real client, ISC dhclient, against `switchyard
+ * serve` — configured options and boot fields as dhclient reports them, INIT-REBOOT from a client the
+ * server never saw (RFC 2131 §4.3.2), and RELEASE by client identifier (RFC 2131 §4.2).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLIENT_BINARIES, setMac, startClient, type ClientHandle } from './clients.js';
+import { createLab, labSkipReason, waitUntil, type Lab, type LabClient } from './netns.js';
+import { startServe, type Daemon } from './switchyard.js';
+
+const skip = labSkipReason([...CLIENT_BINARIES.dhclient]);
+const HOST = '10.68.0.1';
+const BIND_MS = 20_000;
+
+if (skip) test('DHCP conformance with dhclient', { skip }, () => undefined);
+
+describe('DHCP conformance with dhclient (issue 23)', { skip: skip ?? false }, () => {
+  let lab: Lab;
+  let vm: LabClient[];
+  let d: Daemon;
+  const clients: ClientHandle[] = [];
+
+  before(async () => {
+    lab = await createLab();
+    const sw = await lab.addSwitch({ cidr: `${HOST}/24` });
+    vm = [await lab.addClient('v1'), await lab.addClient('v2'), await lab.addClient('v3')];
+    d = await startServe(
+      lab,
+      `switches:
+  - name: ${sw.ifname}
+    subnet: 10.68.0.0/24
+    host: ${HOST}
+    dhcp:
+      pool: 10.68.0.100-10.68.0.199
+      leaseTime: 10m
+      nextServer: 10.68.0.5
+      bootFile: efi/boot/bootx64.efi
+      options:
+        - { option: ntp-servers, value: [10.68.0.1, 10.68.0.2] }
+        - { option: 66, value: tftp.lab.internal }
+        - { option: bootfile-name, value: efi/boot/bootx64.efi }
+`,
+    );
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop().catch(() => undefined);
+    await lab?.destroy();
+  });
+
+  const start = async (i: number, opts: Parameters<typeof startClient>[4] = {}): Promise<ClientHandle> => {
+    const c = await startClient(lab, vm[i]!.ns, vm[i]!.ifname, 'dhclient', opts);
+    clients.push(c);
+    return c;
+  };
+
+  test('dhclient reports the configured options it asked for (42, 66, 67) and siaddr/file', async () => {
+    const c = await start(0, { request: ['ntp-servers', 'tftp-server-name', 'bootfile-name'] });
+    const lease = await c.waitBound(BIND_MS);
+    const raw = lease.event.raw;
+    assert.match(raw, / ntp=10\.68\.0\.1,10\.68\.0\.2 /, raw);
+    assert.match(raw, / tftp=tftp\.lab\.internal /, raw);
+    assert.match(raw, / bootfile=efi\/boot\/bootx64\.efi /, raw);
+    assert.match(raw, / next=10\.68\.0\.5 /, raw);
+    assert.match(raw, / file=efi\/boot\/bootx64\.efi$/, raw);
+    // a client that does not ask for them is not sent the options (the boot fields are header fields)
+    const plain = await start(1);
+    const p = (await plain.waitBound(BIND_MS)).event.raw;
+    assert.match(p, / ntp=- tftp=- bootfile=- /, p);
+    await c.stop();
+    await plain.stop();
+  });
+
+  test('INIT-REBOOT from a client with no record gets no answer (RFC 2131 §4.3.2); it falls back to DISCOVER', async () => {
+    const mark = d.process.outputMark();
+    const leaseFile = `lease {
+  interface "${vm[2]!.ifname}";
+  fixed-address 10.68.0.150;
+  option subnet-mask 255.255.255.0;
+  option dhcp-server-identifier ${HOST};
+  option dhcp-lease-time 600;
+  renew 4 2037/01/01 00:00:00;
+  rebind 4 2037/01/01 00:00:00;
+  expire 4 2037/01/01 00:00:00;
+}
+`;
+    const c = await start(2, { leaseFile, conf: ['reboot 2;'] });
+    const lease = await c.waitBound(BIND_MS);
+    assert.equal(
+      lease.event.kind,
+      'bound',
+      `bound through DISCOVER, not ACKed in INIT-REBOOT: ${lease.event.raw}`,
+    );
+    await d.process.waitForOutput(/INIT-REBOOT for 10\.68\.0\.150: no record of this client/, 5_000, mark);
+    assert.doesNotMatch(d.process.output().slice(mark), /\(INIT-REBOOT\)/, 'no ACK or NAK in INIT-REBOOT');
+    await c.stop();
+  });
+
+  test('RELEASE with another client-id leaves the lease; RELEASE from a new MAC with the lease’s client-id frees it (RFC 2131 §4.2)', async () => {
+    // 1. another client-id than the lease's: not freed
+    const a = await start(0, { mac: '02:00:00:23:00:01', clientId: 'ff:00:00:00:01:00:02:00:00:ab:11:01' });
+    const ipA = (await a.waitBound(BIND_MS)).ip;
+    const markA = d.process.outputMark();
+    const confA = join(a.dir, 'dhclient.conf');
+    writeFileSync(
+      confA,
+      readFileSync(confA, 'utf8').replace(
+        /send dhcp-client-identifier [^;]+;/,
+        'send dhcp-client-identifier ff:00:00:00:01:00:02:00:00:ab:11:99;',
+      ),
+    );
+    await a.release();
+    await d.process.waitForOutput(
+      /RELEASE not acted on: 10\.68\.0\.\d+ was leased to client-id ff000000010002/,
+      5_000,
+      markA,
+    );
+    const rowA = (await d.leases()).find((l) => l.mac === '02:00:00:23:00:01');
+    assert.equal(rowA?.ip, ipA);
+    assert.equal(rowA?.state, 'bound', 'the owner keeps its lease');
+
+    // 2. the lease's own client-id from a new MAC: freed
+    const b = await start(1, { mac: '02:00:00:23:00:02', clientId: 'ff:00:00:00:01:00:02:00:00:ab:11:02' });
+    const ipB = (await b.waitBound(BIND_MS)).ip;
+    await setMac(lab, vm[1]!.ns, vm[1]!.ifname, '02:00:00:23:00:22');
+    await b.release();
+    await waitUntil(
+      async () => (await d.leases()).find((l) => l.mac === '02:00:00:23:00:02')?.state === 'released',
+      5_000,
+      `the lease of ${ipB} to be released`,
+      100,
+    );
+    assert.match(
+      d.process.output(),
+      /RELEASE: 10\.68\.0\.\d+ freed \(lease of 02:00:00:23:00:02, same client-id from 02:00:00:23:00:22\)/,
+    );
+  });
+});

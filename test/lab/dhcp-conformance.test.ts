@@ -21,30 +21,32 @@ describe('DHCP conformance with dhclient (issue 23)', { skip: skip ?? false }, (
   let lab: Lab;
   let vm: LabClient[];
   let d: Daemon;
+  let ifname = '';
   const clients: ClientHandle[] = [];
 
   before(async () => {
     lab = await createLab();
     const sw = await lab.addSwitch({ cidr: `${HOST}/24` });
     vm = [await lab.addClient('v1'), await lab.addClient('v2'), await lab.addClient('v3')];
-    d = await startServe(
-      lab,
-      `switches:
-  - name: ${sw.ifname}
+    ifname = sw.ifname;
+    d = await startServe(lab, config(false));
+  });
+
+  const config = (matchClientId: boolean): string => `switches:
+  - name: ${ifname}
     subnet: 10.68.0.0/24
     host: ${HOST}
     dhcp:
       pool: 10.68.0.100-10.68.0.199
       leaseTime: 10m
+      matchClientId: ${matchClientId}
       nextServer: 10.68.0.5
       bootFile: efi/boot/bootx64.efi
       options:
         - { option: ntp-servers, value: [10.68.0.1, 10.68.0.2] }
         - { option: 66, value: tftp.lab.internal }
         - { option: bootfile-name, value: efi/boot/bootx64.efi }
-`,
-    );
-  });
+`;
 
   after(async () => {
     for (const c of clients) await c.stop().catch(() => undefined);
@@ -137,5 +139,25 @@ describe('DHCP conformance with dhclient (issue 23)', { skip: skip ?? false }, (
       d.process.output(),
       /RELEASE: 10\.68\.0\.\d+ freed \(lease of 02:00:00:23:00:02, same client-id from 02:00:00:23:00:22\)/,
     );
+  });
+  test('dhcp.matchClientId: true — one client-id from a new MAC gets the same lease; by default, another', async () => {
+    const cid = 'ff:00:00:00:01:00:02:00:00:ab:11:33';
+    const mac1 = '02:00:00:23:00:31';
+    const mac2 = '02:00:00:23:00:32';
+    // default (MAC-keyed): the second MAC gets an address of its own
+    const first = await start(2, { mac: mac1, clientId: cid });
+    const ip1 = (await first.waitBound(BIND_MS)).ip;
+    await first.stop();
+    const other = await start(2, { mac: mac2, clientId: cid });
+    assert.notEqual((await other.waitBound(BIND_MS)).ip, ip1, 'MAC-keyed: cloned images get two addresses');
+    await other.stop();
+    // strict: the same client, whatever its MAC
+    await d.restart({ config: config(true) });
+    const a = await start(2, { mac: '02:00:00:23:00:41', clientId: 'ff:00:00:00:01:00:02:00:00:ab:11:44' });
+    const ipA = (await a.waitBound(BIND_MS)).ip;
+    await a.stop();
+    const b = await start(2, { mac: '02:00:00:23:00:42', clientId: 'ff:00:00:00:01:00:02:00:00:ab:11:44' });
+    assert.equal((await b.waitBound(BIND_MS)).ip, ipA, 'keyed by client-id: the same lease from the new MAC');
+    await b.stop();
   });
 });

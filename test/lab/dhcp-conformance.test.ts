@@ -10,6 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import { CLIENT_BINARIES, setMac, startClient, type ClientHandle } from './clients.js';
 import { createLab, labSkipReason, waitUntil, type Lab, type LabClient } from './netns.js';
 import { startServe, type Daemon } from './switchyard.js';
+import { fixturePackets } from '../support/fixtures.js';
+import { MessageType, Opt } from '../../src/dhcp/message.js';
+import { getString } from '../../src/dhcp/options.js';
+import { decode } from '../../src/dhcp/wire.js';
+import { formatIpv4 } from '../../src/net/ipv4.js';
 
 const skip = labSkipReason([...CLIENT_BINARIES.dhclient]);
 const HOST = '10.68.0.1';
@@ -46,6 +51,7 @@ describe('DHCP conformance with dhclient (issue 23)', { skip: skip ?? false }, (
         - { option: ntp-servers, value: [10.68.0.1, 10.68.0.2] }
         - { option: 66, value: tftp.lab.internal }
         - { option: bootfile-name, value: efi/boot/bootx64.efi }
+        - { option: vendor-class-identifier, value: PXEClient }
 `;
 
   after(async () => {
@@ -74,6 +80,32 @@ describe('DHCP conformance with dhclient (issue 23)', { skip: skip ?? false }, (
     assert.match(p, / ntp=- tftp=- bootfile=- /, p);
     await c.stop();
     await plain.stop();
+  });
+
+  test('a Hyper-V Gen 2 PXE DISCOVER (the fixture, sent from a VM namespace) gets 60, 66, 67, siaddr and file', async () => {
+    const pxe = fixturePackets().find((f) => f.name === 'hyperv-gen2-pxe-discover.hex');
+    assert.ok(pxe);
+    const ns = vm[1]!.ns;
+    // A source address outside the pool, so Node's socket can send; the reply is broadcast to port 68.
+    await lab.exec(ns, ['ip', 'addr', 'add', '10.68.0.250/24', 'dev', vm[1]!.ifname]);
+    const script = `
+      const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
+      const t = setTimeout(() => { console.log('timeout'); process.exit(3); }, 5000);
+      s.on('message', (m) => { const x = Buffer.from(m); if (x[0] === 2) { console.log(x.toString('hex')); clearTimeout(t); s.close(); } });
+      s.bind(68, () => { s.setBroadcast(true); s.send(Buffer.from(process.argv[1], 'hex'), 67, '${HOST}'); });`;
+    const r = await lab.exec(ns, [process.execPath, '-e', script, Buffer.from(pxe.bytes).toString('hex')], {
+      timeoutMs: 10_000,
+    });
+    await lab.exec(ns, ['ip', 'addr', 'del', '10.68.0.250/24', 'dev', vm[1]!.ifname]);
+    const d2 = decode(Uint8Array.from(Buffer.from(r.stdout.trim(), 'hex')));
+    assert.ok(d2.ok, r.stdout + r.stderr);
+    const m = d2.msg;
+    assert.equal(m.options.get(Opt.MESSAGE_TYPE)?.[0], MessageType.OFFER);
+    assert.equal(getString(m.options, Opt.VENDOR_CLASS_ID), 'PXEClient');
+    assert.equal(getString(m.options, 66), 'tftp.lab.internal');
+    assert.equal(getString(m.options, 67), 'efi/boot/bootx64.efi');
+    assert.equal(formatIpv4(m.siaddr), '10.68.0.5');
+    assert.equal(Buffer.from(m.file).toString('latin1').replace(/\0+$/, ''), 'efi/boot/bootx64.efi');
   });
 
   test('INIT-REBOOT from a client with no record gets no answer (RFC 2131 §4.3.2); it falls back to DISCOVER', async () => {

@@ -71,7 +71,7 @@ describe('client identifier (RFC 2131 §4.2)', () => {
     now = T0;
   });
 
-  test('a RELEASE carrying another client-id than the lease was given with does not free the lease', () => {
+  test('RFC 2131 §4.2 "the server MUST use that identifier to identify the client": a RELEASE carrying another client-id than the lease was given with does not free the lease', () => {
     const ip = bind('02:00:00:00:00:01', CID_A);
     const ex = run(release({ mac: '02:00:00:00:00:01', ciaddr: ip, serverId: SERVER, clientId: CID_B }));
     assert.equal(ex.commit.length, 0);
@@ -83,7 +83,7 @@ describe('client identifier (RFC 2131 §4.2)', () => {
     assert.equal(stateAt(ip), undefined);
   });
 
-  test('a DECLINE carrying another client-id does not quarantine the owner’s address', () => {
+  test('RFC 2131 §4.2 "the server MUST use that identifier to identify the client": a DECLINE carrying another client-id does not quarantine the owner’s address', () => {
     const ip = bind('02:00:00:00:00:01', CID_A);
     const ex = run(decline({ mac: '02:00:00:00:00:01', requestedIp: ip, serverId: SERVER, clientId: CID_B }));
     assert.equal(ex.commit.length, 0);
@@ -105,7 +105,7 @@ describe('client identifier (RFC 2131 §4.2)', () => {
     assert.equal(stateAt(ip2), 'bound');
   });
 
-  test('clients whose chaddr is all zeros are told apart by client-id, not merged into one lease', () => {
+  test('RFC 2131 §4.2 "If the client supplies a client identifier … the server MUST use that identifier": clients whose chaddr is all zeros are told apart by it, not merged into one lease', () => {
     const a = bind(ZERO, CID_A);
     const b = bind(ZERO, CID_B);
     assert.notEqual(a, b);

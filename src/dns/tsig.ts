@@ -8,6 +8,10 @@
  * §5.3.2: the server "SHOULD send back an unsigned error message (MAC Size == 0 and empty MAC)".
  * §5.2: "If multiple TSIG records are detected or a TSIG record is present in any other position, the DNS
  * message is dropped and a response with RCODE 1 (FORMERR) MUST be returned."
+ *
+ * A decision: §5.5 says a forwarding server "MUST forward the message unchanged including the TSIG" when it
+ * does not share the key. switchyard never forwards a message — it answers from its own names or asks the
+ * question anew upstream (resolver.ts) — so it cannot; it answers as the non-forwarding server of §5.2.1.
  */
 import { RrClass, RrType, TsigError, type DnsMessage, type ResourceRecord } from './message.js';
 

@@ -184,9 +184,9 @@ export const leaseOptions: Handler = (ex, { scope, db }) => {
   const own =
     reservation ??
     (r.yiaddr === ZERO_IP && ex.req.ciaddr !== ZERO_IP ? db.reservationAt(ex.req.ciaddr) : undefined);
-  const mine = own?.options !== undefined && own.mac === macFromBytes(ex.req.chaddr, 0) ? own.options : [];
   for (const c of scope.options) if (asked.includes(c.code)) o.set(c.code, c.data);
-  for (const c of mine) if (asked.includes(c.code)) o.set(c.code, c.data);
+  if (own?.options !== undefined && own.mac === macFromBytes(ex.req.chaddr, 0))
+    for (const c of own.options) if (asked.includes(c.code)) o.set(c.code, c.data);
   // RFC 2131 §2: siaddr is the "IP address of next server to use in bootstrap", file the "Boot file name".
   if (scope.nextServer !== undefined) r.siaddr = scope.nextServer;
   if (scope.bootFile !== undefined) r.file = fileField(scope.bootFile);

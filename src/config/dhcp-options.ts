@@ -62,7 +62,7 @@ const KNOWN: ReadonlyMap<number, readonly [string, OptionType, string]> = new Ma
   [47, ['netbios-scope', 'string', 'RFC 2132 §8.8']],
   [48, ['font-servers', 'ips', 'RFC 2132 §8.9']],
   [49, ['x-display-manager', 'ips', 'RFC 2132 §8.10']],
-  // A server's option 60 is what PXE clients look for ("PXEClient", PXE 2.1 §2.2.1).
+  // A server's option 60 is what PXE clients look for ("PXEClient", in the PXE 2.1 specification).
   [60, ['vendor-class-identifier', 'string', 'RFC 2132 §9.13']],
   [64, ['nisplus-domain', 'string', 'RFC 2132 §8.11']],
   [65, ['nisplus-servers', 'ips', 'RFC 2132 §8.12']],

@@ -620,7 +620,7 @@ function xidFor(mac: string): number {
  *   97  client machine identifier: type 0 and the 16-byte SMBIOS UUID (RFC 4578 §2.3);
  *   94  client network interface identifier: type 1 (UNDI), version 3.16 (RFC 4578 §2.2);
  *   93  client system architecture 0x0007, x64 UEFI (RFC 4578 §2.1; IANA "Processor Architecture Types");
- *   60  "PXEClient:Arch:00007:UNDI:003016" (PXE 2.1 §2.2.1).
+ *   60  "PXEClient:Arch:00007:UNDI:003016" (the PXE 2.1 specification's class identifier).
  */
 export function hypervGen2Pxe(o: {
   mac: string;

@@ -611,16 +611,16 @@ function xidFor(mac: string): number {
 }
 
 /**
- * A Hyper-V Generation 2 VM booting from the network: its UEFI firmware's PXE base code (EDK2's
- * NetworkPkg/UefiPxeBcDxe) DISCOVERs with the PXE option set. RECONSTRUCTED from the documentation, not a
- * capture (test/fixtures/packets/hyperv-gen2-pxe-discover.hex):
- *   57  maximum message size 1472;
- *   55  the request list of EDK2's PxeBcBuildDhcp4Options: 1 2 3 4 5 6 12 13 15 17 18 22 23 28 40 41 42 43
- *       50 51 54 58 59 60 66 67 97 128-135;
+ * A Hyper-V Generation 2 VM booting from the network: its UEFI firmware's PXE base code DISCOVERs with the
+ * PXE option set. RECONSTRUCTED, not a capture (test/fixtures/packets/hyperv-gen2-pxe-discover.hex): the
+ * options and their order are those of EDK2's PxeBcBuildDhcp4Options (NetworkPkg/UefiPxeBcDxe/
+ * PxeBcDhcp4.c, read for this), with the values of an x64 UEFI client:
+ *   53, then 57 maximum message size PXEBC_DHCP4_PACKET_MAX_SIZE (1472, an EFI_PXE_BASE_CODE_PACKET) - 8;
+ *   55  1 2 3 4 5 6 12 13 15 17 18 22 23 28 40 41 42 43 50 51 54 58 59 60 66 67 97 128-135;
  *   97  client machine identifier: type 0 and the 16-byte SMBIOS UUID (RFC 4578 §2.3);
  *   94  client network interface identifier: type 1 (UNDI), version 3.16 (RFC 4578 §2.2);
  *   93  client system architecture 0x0007, x64 UEFI (RFC 4578 §2.1; IANA "Processor Architecture Types");
- *   60  "PXEClient:Arch:00007:UNDI:003016" (the PXE 2.1 specification's class identifier).
+ *   60  "PXEClient:Arch:00007:UNDI:003016".
  */
 export function hypervGen2Pxe(o: {
   mac: string;
@@ -638,7 +638,7 @@ export function hypervGen2Pxe(o: {
     ZERO_IP,
     [
       [Opt.MESSAGE_TYPE, u8(MessageType.DISCOVER)],
-      [Opt.MAX_MESSAGE_SIZE, u16(1472)],
+      [Opt.MAX_MESSAGE_SIZE, u16(1464)],
       [Opt.PARAMETER_REQUEST_LIST, Uint8Array.from(prl)],
       [97, Uint8Array.from([0, ...uuid])],
       [94, Uint8Array.from([1, 3, 16])],

@@ -62,6 +62,27 @@ describe('switchyard CLI', () => {
     );
   });
 
+  test('serve with a badly typed dhcp.options value: exit 2, file:line:key, nothing started', async () => {
+    const cfg = file(
+      'bad-option.yaml',
+      'switches:\n  - name: lab\n    dhcp:\n      options:\n        - { option: ntp-servers, value: ntp.example }\n',
+    );
+    const state = join(dir, 'state-bad-option');
+    const r = await run('serve', '--config', cfg, '--state-dir', state);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /bad-option\.yaml:5:34: switches\[0\]\.dhcp\.options\[0\]\.value: option 42 \(ntp-servers\): expected a list of IPv4 addresses/,
+    );
+    assert.throws(
+      () => {
+        rmSync(state);
+      },
+      /ENOENT/,
+      'no state directory was created',
+    );
+  });
+
   test('serve with a missing config file: exit 2', async () => {
     const r = await run('serve', '--config', join(dir, 'nope.yaml'));
     assert.equal(r.code, 2);

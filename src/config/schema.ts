@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseCidr, parseIpv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
+import { encodeOptionEntry, OPTION_TYPES } from './dhcp-options.js';
 import { parseDuration } from './duration.js';
 import { parsePoolRange } from './pool-range.js';
 
@@ -61,10 +62,38 @@ const macString = z.string().refine((s) => parseMac(s) !== undefined, {
   message: 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)',
 });
 
+/**
+ * One `dhcp.options` entry: an option by name or code, its value, and its type when the code has no known
+ * one (dhcp-options.ts). Sent to clients that ask for it (option 55), in the order they ask.
+ */
+const dhcpOption = z
+  .strictObject({
+    option: z.union([z.number(), z.string().min(1)]),
+    type: z.enum(OPTION_TYPES).optional(),
+    value: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]),
+  })
+  .superRefine((o, ctx) => {
+    const r = encodeOptionEntry(o);
+    if (!r.ok) ctx.addIssue({ code: 'custom', path: [r.key], message: r.message });
+  });
+
+const dhcpOptions = z.array(dhcpOption).superRefine((list, ctx) => {
+  const seen = new Set<number>();
+  list.forEach((o, i) => {
+    const r = encodeOptionEntry(o);
+    if (!r.ok) return;
+    if (seen.has(r.option.code))
+      ctx.addIssue({ code: 'custom', path: [i, 'option'], message: `option ${r.option.code} is set twice` });
+    seen.add(r.option.code);
+  });
+});
+
 const reservation = z.strictObject({
   name: hostLabel,
   mac: macString,
   ip: ipString,
+  /** Options for this machine only; an option set here replaces the switch's for that code. */
+  options: dhcpOptions.optional(),
 });
 
 const staticRoute = z.strictObject({ to: cidrString, via: ipString });
@@ -77,7 +106,11 @@ const dhcp = z.strictObject({
   offerHold: duration.default(60),
   /** DECLINE quarantine (RFC 2131 §4.3.3); Kea uses 24 h, dnsmasq 10 min. */
   declineProbation: duration.default(600),
-  /** NAK requests for addresses we have no record of (RFC 2131 §4.3.2 INIT-REBOOT). */
+  /**
+   * NAK a known client's request for a wrong, taken or reserved address at once, and confirm RENEWING and
+   * REBINDING clients whose record was lost (RFC 2131 §4.3.2). INIT-REBOOT from a client with no lease and
+   * no reservation is never answered, whatever this says (§4.3.2: "MUST remain silent").
+   */
   authoritative: z.boolean().default(true),
   /** Cap on dynamic leases (offered + bound); reservations do not count. dnsmasq's default is 1000. */
   maxLeases: z.number().int().min(1).default(1000),
@@ -101,6 +134,23 @@ const dhcp = z.strictObject({
   mtu: z.union([auto, z.number().int().min(576).max(65535)]).optional(),
   staticRoutes: z.array(staticRoute).default([]),
   reservations: z.array(reservation).default([]),
+  /** Further options (NTP 42, TFTP 66/67, vendor 43, any code): dhcp-options.ts. */
+  options: dhcpOptions.default([]),
+  /** BOOTP header `siaddr` (RFC 2131 §2: "IP address of next server to use in bootstrap"), for PXE. */
+  nextServer: ipString.optional(),
+  /** BOOTP header `file` (RFC 2131 §2: "Boot file name, null terminated string"): at most 127 bytes. */
+  bootFile: z
+    .string()
+    .min(1)
+    .refine((s) => new TextEncoder().encode(s).length <= 127, {
+      message: 'longer than the 127 bytes the BOOTP file field holds',
+    })
+    .optional(),
+  /**
+   * Identify clients by their client identifier (option 61) when they send one, as RFC 2131 §4.2 says,
+   * instead of by MAC (the default, for cloned images that share a client-id; README "Client identity").
+   */
+  matchClientId: z.boolean().default(false),
 });
 
 const dns = z.strictObject({

@@ -13,7 +13,8 @@ export interface ReloadResult {
 }
 
 function key(r: Reservation): string {
-  return `${r.name}|${r.mac}|${r.ip}`;
+  const options = (r.options ?? []).map((o) => `${o.code}=${Buffer.from(o.data).toString('hex')}`);
+  return `${r.name}|${r.mac}|${r.ip}|${options.join(',')}`;
 }
 
 /** Settings other than reservations, for "does this need a restart?" */

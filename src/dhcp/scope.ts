@@ -2,6 +2,7 @@
  * A switch's DHCP settings with every `auto` resolved to concrete values: what the policy chain serves.
  * Pure: the caller supplies the address it found on the interface (or that the planner pinned).
  */
+import { encodeOptionEntry, type ConfiguredOption, type OptionEntry } from '../config/dhcp-options.js';
 import { parsePoolRange, type PoolRange } from '../config/pool-range.js';
 import type { SwitchConfig } from '../config/schema.js';
 import {
@@ -22,6 +23,8 @@ export interface Reservation {
   name: string;
   mac: Mac;
   ip: Ipv4;
+  /** dhcp.options of this reservation: they replace the switch's for the same code. */
+  options?: ConfiguredOption[];
 }
 
 export interface StaticRoute {
@@ -54,6 +57,13 @@ export interface Scope {
   staticRoutes: StaticRoute[];
   relayAgents: Cidr[];
   reservations: Reservation[];
+  /** dhcp.options, sent when asked for (option 55). */
+  options: ConfiguredOption[];
+  /** dhcp.nextServer → siaddr; dhcp.bootFile → file (RFC 2131 §2). */
+  nextServer: Ipv4 | undefined;
+  bootFile: string | undefined;
+  /** dhcp.matchClientId: clients are identified by option 61 when they send it (client-key.ts). */
+  matchClientId: boolean;
 }
 
 /** The address actually found on the switch's interface (prefix included). */
@@ -135,9 +145,27 @@ export function resolveScope(
       ...(d.mtu === 'auto' ? { mtuAuto: true as const } : {}),
       staticRoutes: d.staticRoutes.map((r) => ({ dest: cidr(r.to), router: ipv4(r.via) })),
       relayAgents: d.relayAgents.map(cidr),
-      reservations: d.reservations.map((r) => ({ name: r.name, mac: mac(r.mac), ip: ipv4(r.ip) })),
+      reservations: d.reservations.map((r) => ({
+        name: r.name,
+        mac: mac(r.mac),
+        ip: ipv4(r.ip),
+        ...(r.options && r.options.length > 0 ? { options: configuredOptions(r.options) } : {}),
+      })),
+      options: configuredOptions(d.options),
+      nextServer: d.nextServer === undefined ? undefined : ipv4(d.nextServer),
+      bootFile: d.bootFile,
+      matchClientId: d.matchClientId,
     },
   };
+}
+
+/** The options' bytes (the config loader has checked every entry already). */
+function configuredOptions(list: readonly OptionEntry[]): ConfiguredOption[] {
+  return list.map((e) => {
+    const r = encodeOptionEntry(e);
+    if (!r.ok) throw new TypeError(`dhcp.options entry not checked by the loader: ${r.message}`);
+    return r.option;
+  });
 }
 
 export function describeScope(s: Scope): string {

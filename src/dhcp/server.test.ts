@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeTransport } from '../../test/fakes/fake-transport.js';
-import { dhclient } from '../../test/support/client-packets.js';
+import { decline, dhclient } from '../../test/support/client-packets.js';
 import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import { memoryLogger } from '../log.js';
@@ -48,9 +48,14 @@ test('requests waiting for the disk are bounded: past MAX_INFLIGHT new packets a
   const from = { address: '0.0.0.0', port: 68 };
   for (let i = 0; i < MAX_INFLIGHT + 10; i++) {
     const mac = `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
-    // INIT-REBOOT for a free address: the authoritative server commits it (a journal append each).
+    // SELECTING a free address: the server commits it (a journal append each).
     server.onPacket(
-      dhclient.request({ mac, state: 'init-reboot', requestedIp: `10.9.${128 + (i >> 8)}.${i & 255}` }).bytes,
+      dhclient.request({
+        mac,
+        state: 'selecting',
+        serverId: '10.9.0.1',
+        requestedIp: `10.9.${128 + (i >> 8)}.${i & 255}`,
+      }).bytes,
       from,
     );
   }
@@ -141,7 +146,12 @@ test('ACKs released by one group commit are paced: a burst leaves in order, not 
   for (let i = 0; i < n; i++) {
     const mac = `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
     server.onPacket(
-      dhclient.request({ mac, state: 'init-reboot', requestedIp: `10.9.${128 + (i >> 8)}.${i & 255}` }).bytes,
+      dhclient.request({
+        mac,
+        state: 'selecting',
+        serverId: '10.9.0.1',
+        requestedIp: `10.9.${128 + (i >> 8)}.${i & 255}`,
+      }).bytes,
       { address: '0.0.0.0', port: 68 },
     );
   }
@@ -161,4 +171,59 @@ test('ACKs released by one group commit are paced: a burst leaves in order, not 
     'in commit order',
   );
   assert.equal(server.stats.replied, n);
+});
+
+test('the debug log says what happened to a RELEASE and a DECLINE that were acted on, not "ignored"', () => {
+  const c = parseConfig(
+    'switches:\n  - name: lab\n    subnet: 10.9.0.0/24\n    host: 10.9.0.1\n    dhcp: { pool: 10.9.0.100-10.9.0.109 }\n',
+    't.yaml',
+  );
+  const r = resolveScope(c.switches[0]!, { address: ipv4('10.9.0.1'), prefix: 24 }, 'linux');
+  assert.ok(r.ok);
+  const log = memoryLogger('debug');
+  const server = new DhcpServer({
+    ctx: policyContext(r.scope, new LeaseDb(r.scope)),
+    store: new GateStore(),
+    transport: new FakeTransport(),
+    clock: fixedClock(Date.UTC(2026, 10, 24)),
+    log,
+    ports: STANDARD_PORTS,
+  });
+  const from = { address: '0.0.0.0', port: 68 };
+  const bind = (mac: string, ip: string): void => {
+    server.onPacket(
+      dhclient.request({ mac, state: 'selecting', serverId: '10.9.0.1', requestedIp: ip }).bytes,
+      from,
+    );
+  };
+  bind('02:00:00:00:00:01', '10.9.0.101');
+  bind('02:00:00:00:00:02', '10.9.0.102');
+  server.onPacket(
+    dhclient.release({ mac: '02:00:00:00:00:01', ciaddr: '10.9.0.101', serverId: '10.9.0.1' }).bytes,
+    from,
+  );
+  server.onPacket(
+    decline({ mac: '02:00:00:00:00:02', requestedIp: '10.9.0.102', serverId: '10.9.0.1' }).bytes,
+    from,
+  );
+  // and one that changes nothing: a RELEASE of an address the client does not hold
+  server.onPacket(
+    dhclient.release({ mac: '02:00:00:00:00:03', ciaddr: '10.9.0.103', serverId: '10.9.0.1' }).bytes,
+    from,
+  );
+  const lines = log.lines.filter(
+    (l) => l.level === 'debug' && (l.obj.type === 'RELEASE' || l.obj.type === 'DECLINE'),
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.obj.type, l.msg, l.obj.why]),
+    [
+      ['RELEASE', 'acted on (no reply is sent)', 'RELEASE: 10.9.0.101 freed'],
+      [
+        'DECLINE',
+        'acted on (no reply is sent)',
+        'DECLINE: 10.9.0.102 another host answers on it; quarantined for 10m',
+      ],
+      ['RELEASE', 'ignored', 'RELEASE not acted on: 10.9.0.103 is not held by this client'],
+    ],
+  );
 });

@@ -138,7 +138,8 @@ export class DhcpServer {
           from: from.address,
           why: ex.reason,
         },
-        ex.reply ? 'answered' : 'ignored',
+        // RELEASE and DECLINE are never answered, but when they change a lease they were not ignored.
+        ex.reply ? 'answered' : ex.commit.length > 0 ? 'acted on (no reply is sent)' : 'ignored',
       );
     }
     const ip = ex.probe;

@@ -19,6 +19,7 @@ import {
 import type { ClientPacket } from '../../test/support/client-packets.js';
 import {
   dhclient,
+  hypervGen2Pxe,
   dhcpcd,
   systemdNetworkd,
   udhcpc,
@@ -514,6 +515,7 @@ describe('fixtures (test/fixtures/packets)', () => {
 describe('client profiles (test/support) reproduce the fixtures', () => {
   const server = '10.99.0.1';
   const cases: Record<string, (h: { xid: number; secs: number }) => ClientPacket> = {
+    'hyperv-gen2-pxe-discover.hex': (h) => hypervGen2Pxe({ ...h, mac: '00:15:5d:00:07:01' }),
     'dhclient-discover.hex': (h) =>
       dhclient.discover({ ...h, mac: '00:15:5d:2a:00:01', hostname: 'debian12-vm' }),
     'dhclient-request-selecting.hex': (h) =>

@@ -19,6 +19,7 @@ export const RrType = {
   AAAA: 28,
   SRV: 33,
   OPT: 41,
+  TSIG: 250,
   IXFR: 251,
   AXFR: 252,
   ANY: 255,
@@ -33,7 +34,13 @@ export const Rcode = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  NOTAUTH: 9,
+  /** Extended (RFC 6891 §6.1.3): the upper 8 bits travel in the OPT record, so it needs EDNS. */
+  BADVERS: 16,
 } as const;
+
+/** TSIG's own error field (RFC 8945 §4.2, "Error"), not an RCODE of the header. */
+export const TsigError = { BADKEY: 17 } as const;
 
 export const Opcode = { QUERY: 0 } as const;
 

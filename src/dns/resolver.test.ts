@@ -405,3 +405,83 @@ describe('Resolver: never dies on a packet', () => {
     assert.equal(resolver.stats.queries, 20_000);
   });
 });
+
+describe('Resolver: EDNS versions, opcodes and TSIG (RFC 6891, RFC 1035, RFC 8945)', () => {
+  test('RFC 6891 §6.1.3 "If a responder does not implement the VERSION level of the request, then it MUST respond with RCODE=BADVERS"', async () => {
+    const { resolver, upstream } = setup();
+    const q = query('web1.sy.internal', RrType.A, { additional: [optRecord(4096, { version: 1 })] });
+    const r = decode(await resolver.handle(q, VM, 'udp'));
+    const edns = ednsOf(r);
+    assert.ok(edns, 'BADVERS needs our OPT record: its upper 8 bits are there');
+    assert.equal((edns.extendedRcode << 4) | r.flags.rcode, Rcode.BADVERS);
+    // "the VERSION of each response SHOULD be the highest implementation level of the responder"
+    assert.equal(edns.version, 0);
+    assert.equal(r.answers.length, 0);
+    assert.equal(upstream.asked.length, 0);
+    // version 0 is still answered
+    const ok = query('web1.sy.internal', RrType.A, { additional: [optRecord(4096)] });
+    assert.equal(decode(await resolver.handle(ok, VM, 'udp')).flags.rcode, Rcode.NOERROR);
+  });
+
+  test('RFC 1035 §4.1.1: an unknown OPCODE gets NOTIMP, the OPCODE "copied into the response", RA as for other answers', async () => {
+    const { resolver } = setup();
+    for (const opcode of [1, 2, 3, 5, 15]) {
+      const q = query('web1.sy.internal', RrType.A, { flags: { ...NO_FLAGS, rd: true, opcode } });
+      const r = decode(await resolver.handle(q, VM, 'udp'));
+      assert.equal(r.flags.rcode, Rcode.NOTIMP, `opcode ${opcode}`);
+      assert.equal(r.flags.opcode, opcode);
+      assert.equal(r.flags.ra, true);
+      assert.equal(r.flags.qr, true);
+      assert.equal(r.answers.length, 0);
+    }
+  });
+
+  const tsigRecord = (mac = 32): ResourceRecord => {
+    const alg = [11, ...Buffer.from('hmac-sha256'), 0];
+    const bytes = Uint8Array.from([
+      ...alg,
+      ...[0x00, 0x00, 0x65, 0x5f, 0x12, 0x34], // time signed
+      0x01,
+      0x2c, // fudge 300
+      mac >> 8,
+      mac & 0xff,
+      ...new Array<number>(mac).fill(0xaa),
+      0x12,
+      0x34, // original ID
+      0x00,
+      0x00, // error
+      0x00,
+      0x00, // other len
+    ]);
+    return { name: 'lab-key', type: RrType.TSIG, class: RrClass.ANY, ttl: 0, data: { kind: 'raw', bytes } };
+  };
+
+  test('RFC 8945 §5.2.1: a key we do not recognize → "RCODE 9 (NOTAUTH) and TSIG ERROR 17 (BADKEY)", unsigned (§5.3.2 "MAC Size == 0")', async () => {
+    const { resolver, upstream, log } = setup();
+    const q = query('web1.sy.internal', RrType.A, { additional: [optRecord(1232), tsigRecord()] });
+    const r = decode(await resolver.handle(q, VM, 'udp'));
+    assert.equal(r.flags.rcode, Rcode.NOTAUTH);
+    assert.equal(r.answers.length, 0, 'not the normal, unsigned answer');
+    assert.equal(upstream.asked.length, 0);
+    const t = r.additional.at(-1)!;
+    assert.equal(t.type, RrType.TSIG, 'the TSIG record comes last, after our OPT');
+    assert.equal(t.name, 'lab-key');
+    assert.equal(t.class, RrClass.ANY);
+    assert.equal(t.data.kind, 'raw');
+    const b = t.data.kind === 'raw' ? t.data.bytes : new Uint8Array();
+    const n = 13; // the algorithm name hmac-sha256. is 13 bytes
+    assert.deepEqual([...b.subarray(0, n)], [11, ...Buffer.from('hmac-sha256'), 0]);
+    assert.deepEqual([...b.subarray(n, n + 8)], [0x00, 0x00, 0x65, 0x5f, 0x12, 0x34, 0x01, 0x2c]);
+    assert.deepEqual([...b.subarray(n + 8)], [0, 0, 0x12, 0x34, 0, 17, 0, 0]); // MAC size 0, orig id, BADKEY, other 0
+    assert.ok(
+      log.lines.some((l) => l.msg.includes('TSIG')),
+      'RFC 8945: "The server SHOULD log the error."',
+    );
+  });
+
+  test('RFC 8945 §5.2: a TSIG record "present in any other position" → FORMERR', async () => {
+    const { resolver } = setup();
+    const q = query('web1.sy.internal', RrType.A, { additional: [tsigRecord(), optRecord(1232)] });
+    assert.equal(decode(await resolver.handle(q, VM, 'udp')).flags.rcode, Rcode.FORMERR);
+  });
+});

@@ -5,7 +5,8 @@
  * In order: undecodable → FORMERR when the ID could be read, else dropped; a response (QR=1) → dropped;
  * a source outside the allowed networks → REFUSED (not an open resolver; refusals themselves are budgeted so
  * we cannot be used to reflect traffic); a client over its rate → dropped (UDP) or REFUSED (TCP); opcode other
- * than QUERY → NOTIMP; not exactly one question, or a zone transfer → FORMERR / REFUSED; then our own names
+ * than QUERY → NOTIMP (opcode copied); an EDNS version other than 0 → BADVERS; a TSIG record → NOTAUTH/BADKEY
+ * (tsig.ts: we hold no keys); not exactly one question, or a zone transfer → FORMERR / REFUSED; then our own names
  * (zone.ts), then the cache, then the upstream with a deadline → SERVFAIL when it passes. Identical questions
  * waiting on the upstream share one upstream query; the number waiting is bounded overall and per client.
  */
@@ -14,9 +15,18 @@ import { RateLimiter } from '../dhcp/rate-limiter.js';
 import type { Logger } from '../log.js';
 import { contains, formatIpv4, type Cidr, type Ipv4 } from '../net/ipv4.js';
 import { AnswerCache, cacheKey, type CacheLimits } from './cache.js';
-import { Opcode, Rcode, RrType, type Answer, type DnsMessage, type Question } from './message.js';
+import {
+  Opcode,
+  Rcode,
+  RrType,
+  type Answer,
+  type DnsMessage,
+  type Question,
+  type ResourceRecord,
+} from './message.js';
 import type { NameBook } from './names.js';
 import { UpstreamError, type Upstream } from './upstream/upstream.js';
+import { tsigCheck } from './tsig.js';
 import { decodeMessage, ednsOf, encodeMessage, optRecord } from './wire.js';
 import { answerLocally } from './zone.js';
 
@@ -116,7 +126,7 @@ export class Resolver {
       );
       if (d.id === undefined || !this.allowedSource(from)) return undefined;
       return this.reply(
-        { id: d.id, rd: false, cd: false, question: d.question, edns: false, via },
+        { id: d.id, opcode: Opcode.QUERY, rd: false, cd: false, question: d.question, edns: false, via },
         { rcode: Rcode.FORMERR, answers: [], authority: [], additional: [] },
         false,
       );
@@ -129,6 +139,7 @@ export class Resolver {
     const edns = ednsOf(query);
     const ctx: ReplyContext = {
       id: query.id,
+      opcode: query.flags.opcode,
       rd: query.flags.rd,
       cd: query.flags.cd,
       question: query.questions[0],
@@ -153,6 +164,20 @@ export class Resolver {
       if (via === 'udp') return undefined;
       return this.reply(ctx, empty(Rcode.REFUSED), false);
     }
+    // RFC 6891 §6.1.3: "If a responder does not implement the VERSION level of the request, then it MUST
+    // respond with RCODE=BADVERS." We implement version 0, and our OPT says so.
+    if (edns !== undefined && edns.version !== 0) return this.reply(ctx, empty(Rcode.BADVERS), false);
+    const tsig = tsigCheck(query);
+    if (tsig !== undefined) {
+      this.deps.log.info(
+        { from: formatIpv4(from), key: tsig.key, why: tsig.why },
+        'DNS: TSIG-signed query; no TSIG keys are configured',
+      );
+      if (tsig.record === undefined) return this.reply(ctx, empty(Rcode.FORMERR), false);
+      return this.reply({ ...ctx, tsig: tsig.record }, empty(Rcode.NOTAUTH), false);
+    }
+    // RFC 1035 §4.1.1: NOTIMP, "The name server does not support the requested kind of query"; the OPCODE
+    // is "set by the originator of a query and copied into the response".
     if (query.flags.opcode !== Opcode.QUERY) return this.reply(ctx, empty(Rcode.NOTIMP), false);
     const q = query.questions[0];
     if (query.questions.length !== 1 || q === undefined) return this.reply(ctx, empty(Rcode.FORMERR), false);
@@ -240,7 +265,7 @@ export class Resolver {
       id: ctx.id,
       flags: {
         qr: true,
-        opcode: Opcode.QUERY,
+        opcode: ctx.opcode,
         aa: authoritative,
         tc: false,
         rd: ctx.rd,
@@ -252,7 +277,12 @@ export class Resolver {
       questions: ctx.question ? [ctx.question] : [],
       answers: a.answers,
       authority: a.authority,
-      additional: [...a.additional, ...(ctx.edns ? [optRecord(MAX_UDP)] : [])],
+      // The OPT carries the upper 8 bits of an extended RCODE (BADVERS); a TSIG record goes last (RFC 8945 §5.1).
+      additional: [
+        ...a.additional,
+        ...(ctx.edns ? [optRecord(MAX_UDP, { extendedRcode: a.rcode >>> 4 })] : []),
+        ...(ctx.tsig ? [ctx.tsig] : []),
+      ],
     };
     const maxSize =
       ctx.via === 'tcp'
@@ -266,12 +296,15 @@ export class Resolver {
 
 interface ReplyContext {
   id: number;
+  opcode: number;
   rd: boolean;
   cd: boolean;
   question: Question | undefined;
   edns: boolean;
   udpSize?: number | undefined;
   via: Via;
+  /** The TSIG record to end the response with (an unsigned error, tsig.ts). */
+  tsig?: ResourceRecord;
 }
 
 function empty(rcode: number): Answer {

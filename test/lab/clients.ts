@@ -56,6 +56,12 @@ export interface ClientOptions {
   timeoutSec?: number;
   /** dhclient only: keep the server's T1 and never park the daemon (renew() then throws). */
   naturalTimers?: boolean;
+  /** dhclient only: more options for its `request` list (dhclient names, e.g. ntp-servers). */
+  request?: readonly string[];
+  /** dhclient only: more dhclient.conf statements (e.g. `reboot 2;`). */
+  conf?: readonly string[];
+  /** dhclient only: what its lease file holds at start (a lease from an earlier run: INIT-REBOOT). */
+  leaseFile?: string;
 }
 
 /** Normalized event kinds across the three clients' hook reasons. */
@@ -304,14 +310,15 @@ class Client implements ClientHandle {
           'retry 1;',
           'initial-interval 1;',
           'backoff-cutoff 2;',
-          'request subnet-mask, broadcast-address, routers, domain-name-servers, domain-name, host-name;',
+          `request ${['subnet-mask', 'broadcast-address', 'routers', 'domain-name-servers', 'domain-name', 'host-name', ...(o.request ?? [])].join(', ')};`,
+          ...(o.conf ?? []),
           ...(host ? [`send host-name "${host}";`] : []),
           ...(cid ? [`send dhcp-client-identifier ${cid.join(':')};`] : []),
           // T1 = 1 s: dhclient has no renew command; see the table at the top of this file.
           ...(this.parkEnabled ? ['supersede dhcp-renewal-time 1;'] : []),
         ];
         writeFileSync(this.file('dhclient.conf'), `${conf.join('\n')}\n`);
-        writeFileSync(this.file('dhclient.leases'), ''); // dhclient wants the lease file to exist
+        writeFileSync(this.file('dhclient.leases'), o.leaseFile ?? ''); // dhclient wants the lease file to exist
         argv = this.dhclientArgs(['-d', '-v', '-1']);
         break;
       }

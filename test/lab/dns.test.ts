@@ -227,6 +227,33 @@ forwarding: false
     assert.equal(local.status, 'REFUSED', local.text);
   });
 
+  test('dig +edns=1: BADVERS, with our OPT record saying version 0 (RFC 6891 §6.1.3)', async () => {
+    const r = await dig(lab, vm1.ns, ['+edns=1', '+noednsnegotiation', `web1.${DOMAIN}`]);
+    assert.equal(r.status, 'BADVERS', r.text);
+    assert.match(r.text, /; EDNS: version: 0,/, r.text);
+    assert.deepEqual(r.answers, []);
+  });
+
+  test('dig +opcode=…: NOTIMP with the opcode copied and RA set (RFC 1035 §4.1.1)', async () => {
+    for (const [arg, name] of [
+      ['status', 'STATUS'],
+      ['15', 'RESERVED15'],
+    ] as const) {
+      const r = await dig(lab, vm1.ns, [`+opcode=${arg}`, `web1.${DOMAIN}`]);
+      assert.equal(r.status, 'NOTIMP', r.text);
+      assert.match(r.text, new RegExp(`opcode: ${name},`), r.text);
+      assert.match(r.flags, /\bra\b/, r.text);
+    }
+  });
+
+  test('dig -y (TSIG with a key we do not have): NOTAUTH and TSIG error BADKEY, no answer (RFC 8945 §5.2.1)', async () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const r = await dig(lab, vm1.ns, ['-y', `hmac-sha256:lab-key:${key}`, `web1.${DOMAIN}`]);
+    assert.equal(r.status, 'NOTAUTH', r.text);
+    assert.deepEqual(r.answers, [], r.text);
+    assert.match(r.text, /BADKEY/, r.text);
+  });
+
   test('upstream gone: SERVFAIL within a bounded time, names of VMs still answered', async () => {
     await upstream.stop();
     const r = await dig(lab, vm1.ns, ['gone.corp.example']);

@@ -609,3 +609,42 @@ function xidFor(mac: string): number {
   for (let i = 0; i < mac.length; i++) h = Math.imul(h ^ mac.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
+
+/**
+ * A Hyper-V Generation 2 VM booting from the network: its UEFI firmware's PXE base code DISCOVERs with the
+ * PXE option set. RECONSTRUCTED, not a capture (test/fixtures/packets/hyperv-gen2-pxe-discover.hex): the
+ * options and their order are those of EDK2's PxeBcBuildDhcp4Options (NetworkPkg/UefiPxeBcDxe/
+ * PxeBcDhcp4.c, read for this), with the values of an x64 UEFI client:
+ *   53, then 57 maximum message size PXEBC_DHCP4_PACKET_MAX_SIZE (1472, an EFI_PXE_BASE_CODE_PACKET) - 8;
+ *   55  1 2 3 4 5 6 12 13 15 17 18 22 23 28 40 41 42 43 50 51 54 58 59 60 66 67 97 128-135;
+ *   97  client machine identifier: type 0 and the 16-byte SMBIOS UUID (RFC 4578 §2.3);
+ *   94  client network interface identifier: type 1 (UNDI), version 3.16 (RFC 4578 §2.2);
+ *   93  client system architecture 0x0007, x64 UEFI (RFC 4578 §2.1; IANA "Processor Architecture Types");
+ *   60  "PXEClient:Arch:00007:UNDI:003016".
+ */
+export function hypervGen2Pxe(o: {
+  mac: string;
+  xid?: number;
+  secs?: number;
+  uuid?: Uint8Array;
+}): ClientPacket {
+  const uuid = o.uuid ?? Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
+  const prl = [
+    1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58, 59, 60, 66, 67, 97,
+  ];
+  for (let c = 128; c <= 135; c++) prl.push(c);
+  return packet(
+    o,
+    ZERO_IP,
+    [
+      [Opt.MESSAGE_TYPE, u8(MessageType.DISCOVER)],
+      [Opt.MAX_MESSAGE_SIZE, u16(1464)],
+      [Opt.PARAMETER_REQUEST_LIST, Uint8Array.from(prl)],
+      [97, Uint8Array.from([0, ...uuid])],
+      [94, Uint8Array.from([1, 3, 16])],
+      [93, u16(0x0007)],
+      [Opt.VENDOR_CLASS_ID, stringBytes('PXEClient:Arch:00007:UNDI:003016')],
+    ],
+    'broadcast',
+  );
+}

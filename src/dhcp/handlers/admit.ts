@@ -1,7 +1,8 @@
 /** First in the chain: is this a request we should look at at all? */
 import { contains, formatIpv4, ZERO_IP } from '../../net/ipv4.js';
 import { macToNumber } from '../../net/mac.js';
-import { BOOTREQUEST } from '../message.js';
+import { zeroChaddr } from '../client-key.js';
+import { BOOTREQUEST, Opt } from '../message.js';
 import type { Handler } from './exchange.js';
 import { drop } from './reply.js';
 
@@ -14,6 +15,10 @@ export const admit: Handler = (ex, { scope }) => {
   if (ex.type === 0) return drop(ex, 'no option 53: plain BOOTP is not served');
   if (req.htype !== 1 || req.hlen !== 6)
     return drop(ex, `hardware type ${req.htype}/length ${req.hlen} is not Ethernet`);
+  // RFC 2131 §4.2: the client is identified by option 61, else by chaddr; with neither there is no one to
+  // give a lease to (every such client would share one).
+  if (zeroChaddr(req) && !req.options.get(Opt.CLIENT_ID)?.length)
+    return drop(ex, 'chaddr is all zeros and there is no client identifier (option 61)');
   if (req.hops > MAX_HOPS) return drop(ex, `hop count ${req.hops} exceeds ${MAX_HOPS}`);
   if (req.giaddr !== ZERO_IP && !scope.relayAgents.some((c) => contains(c, req.giaddr))) {
     return drop(ex, `relayed by ${formatIpv4(req.giaddr)}, which is not in dhcp.relayAgents`);

@@ -104,6 +104,12 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     assert.equal(typeOf(ack), MessageType.ACK, ack.reason);
     return ack.reply!.yiaddr;
   };
+  /** A client the server has a record of, whose lease ran out (INIT-REBOOT from it is answered). */
+  const expiredRecord = (m: Mac): void => {
+    dora(m);
+    now += 2 * 3600_000;
+    ctx.db.expire(now);
+  };
 
   beforeEach(() => {
     const scope = scopeFrom(BASE);
@@ -177,6 +183,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
 
   test('a NAK carries only 53, 54, 56 (+61), zero addresses, and is broadcast', () => {
     const cid = Uint8Array.from([1, 2, 0, 0, 0, 0, 0x0a]);
+    expiredRecord(A);
     const r = req(MessageType.REQUEST, A, { requested: ipv4('192.168.1.5'), clientId: cid });
     const ex = run(r);
     assert.equal(typeOf(ex), MessageType.NAK);
@@ -192,6 +199,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
   });
 
   test('INIT-REBOOT: NAK for an address held by another client', () => {
+    expiredRecord(B);
     const held = dora(A);
     const ex = run(req(MessageType.REQUEST, B, { requested: held }));
     assert.equal(typeOf(ex), MessageType.NAK);
@@ -199,6 +207,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
   });
 
   test('INIT-REBOOT: NAK for another client’s reserved address, even inside a free range', () => {
+    expiredRecord(A);
     const ex = run(req(MessageType.REQUEST, A, { requested: ipv4('10.9.0.10') }));
     assert.equal(typeOf(ex), MessageType.NAK);
     assert.match(ex.reason, /reserved for 00:15:5d:00:00:01/);
@@ -223,10 +232,22 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     assert.equal(formatIpv4(dora(RESERVED_MAC)), '10.9.0.10');
   });
 
-  test('INIT-REBOOT: an unknown client asking for a free pool address is ACKed (authoritative rebuild)', () => {
-    const ex = run(req(MessageType.REQUEST, A, { requested: ipv4('10.9.0.105') }));
+  test('RFC 2131 §4.3.2 INIT-REBOOT: "If the DHCP server has no record of this client, then it MUST remain silent" (authoritative too)', () => {
+    for (const requested of [ipv4('10.9.0.105'), ipv4('10.77.0.5')]) {
+      const ex = run(req(MessageType.REQUEST, A, { requested }));
+      assert.equal(ex.reply, undefined, formatIpv4(requested));
+      assert.equal(ex.commit.length, 0);
+      assert.match(ex.reason, /no record of this client/);
+    }
+    assert.equal(ctx.db.leaseOf(A), undefined, 'nothing bound');
+  });
+
+  test('INIT-REBOOT: a client with a record (an expired lease) is still answered', () => {
+    const held = dora(A);
+    now += 2 * 3600_000;
+    ctx.db.expire(now);
+    const ex = run(req(MessageType.REQUEST, A, { requested: held }));
     assert.equal(typeOf(ex), MessageType.ACK);
-    assert.equal(ex.commit.length, 1);
   });
 
   test('INIT-REBOOT: not authoritative → silence for a client we have no record of (RFC 2131 §4.3.2)', () => {
@@ -234,7 +255,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     ctx = policyContext(scope, new LeaseDb(scope));
     const ex = run(req(MessageType.REQUEST, A, { requested: ipv4('10.9.0.105') }));
     assert.equal(ex.reply, undefined);
-    assert.match(ex.reason, /not authoritative/);
+    assert.match(ex.reason, /no record of this client/);
   });
 
   test('INIT-REBOOT: a client asking for an address other than its live lease is NAKed', () => {

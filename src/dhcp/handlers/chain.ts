@@ -2,7 +2,7 @@
  * The policy chain, in order. Order matters: `admit` filters first; exactly one of the message-type
  * handlers builds the reply (or drops); the option handlers then complete it; ordering is last.
  */
-import { macFromBytes } from '../../net/mac.js';
+import { clientKey } from '../client-key.js';
 import type { DhcpMessage } from '../message.js';
 import { getMessageType } from '../options.js';
 import { admit, throttle } from './admit.js';
@@ -38,7 +38,7 @@ export function handle(
   const ex: Exchange = {
     req,
     type: getMessageType(req.options) ?? 0,
-    mac: macFromBytes(req.chaddr, 0),
+    mac: clientKey(req, ctx.scope, ctx.db),
     now,
     reply: undefined,
     commit: [],

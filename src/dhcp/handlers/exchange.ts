@@ -23,6 +23,7 @@ export interface Exchange {
   readonly req: DhcpMessage;
   /** option 53 */
   readonly type: number;
+  /** The client as the lease table knows it: its MAC, or a key made from its client-id (client-key.ts). */
   readonly mac: Mac;
   readonly now: number;
   /** The reply being built; undefined = nothing to send (so far). */

@@ -5,6 +5,7 @@
  * 28, 119, 121/249) only when asked for.
  */
 import { formatIpv4, ZERO_IP } from '../../net/ipv4.js';
+import { macFromBytes } from '../../net/mac.js';
 import { MessageType, Opt } from '../message.js';
 import {
   classlessRoutesBytes,
@@ -129,6 +130,19 @@ function scopeBytes(scope: Scope): ScopeBytes {
 
 const NOTHING_ASKED = new Uint8Array(0);
 
+const fileFields = new Map<string, Uint8Array>();
+
+/** The 128-byte `file` field holding `name`, NUL-padded (shared by every reply; the encoder copies it). */
+function fileField(name: string): Uint8Array {
+  let f = fileFields.get(name);
+  if (f === undefined) {
+    f = new Uint8Array(128);
+    f.set(new TextEncoder().encode(name).subarray(0, 127));
+    fileFields.set(name, f);
+  }
+  return f;
+}
+
 export const leaseOptions: Handler = (ex, { scope, db }) => {
   const r = ex.reply;
   if (!r) return 'next';
@@ -165,6 +179,17 @@ export const leaseOptions: Handler = (ex, { scope, db }) => {
   const reservation = r.yiaddr !== ZERO_IP ? db.reservationAt(r.yiaddr) : undefined;
   if (reservation && asked.includes(Opt.HOSTNAME))
     o.set(Opt.HOSTNAME, stringBytes(reservation.name, { nulTerminate: nul }));
+  // dhcp.options: only what the client asks for (orderOptions puts them in its order); a reservation's
+  // own value replaces the switch's. INFORM has no yiaddr: the reservation of the address it has, if its own.
+  const own =
+    reservation ??
+    (r.yiaddr === ZERO_IP && ex.req.ciaddr !== ZERO_IP ? db.reservationAt(ex.req.ciaddr) : undefined);
+  for (const c of scope.options) if (asked.includes(c.code)) o.set(c.code, c.data);
+  if (own?.options !== undefined && own.mac === macFromBytes(ex.req.chaddr, 0))
+    for (const c of own.options) if (asked.includes(c.code)) o.set(c.code, c.data);
+  // RFC 2131 §2: siaddr is the "IP address of next server to use in bootstrap", file the "Boot file name".
+  if (scope.nextServer !== undefined) r.siaddr = scope.nextServer;
+  if (scope.bootFile !== undefined) r.file = fileField(scope.bootFile);
   ex.reason ||= `reply to ${formatIpv4(r.yiaddr)}`;
   return 'next';
 };

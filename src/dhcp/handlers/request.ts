@@ -5,7 +5,10 @@
  *   RENEWING     no 54, no 50, ciaddr set (unicast to us)
  *   REBINDING    same fields as RENEWING, broadcast (indistinguishable here, and treated alike)
  * We are authoritative by default: the switch has no other server, so a client on a stale address is told
- * at once (NAK) instead of being left to time out. A reservation always wins, even over an address the
+ * at once (NAK) instead of being left to time out. But INIT-REBOOT from a client we have no record of (no
+ * lease, no reservation) gets nothing, as RFC 2131 §4.3.2 requires: "If the DHCP server has no record of
+ * this client, then it MUST remain silent, and MAY output a warning to the network administrator." The
+ * client then falls back to DISCOVER (§4.4.2). A reservation always wins, even over an address the
  * client held before (dnsmasq's "static lease available"; research §4.2).
  */
 import { formatIpv4, ZERO_IP, type Ipv4 } from '../../net/ipv4.js';
@@ -32,7 +35,14 @@ export const request: Handler = (ex, ctx) => {
     if (ip === undefined) return drop(ex, 'SELECTING without a requested address');
     return commit(ex, ctx, ip, 'SELECTING');
   }
-  if (requested !== undefined && ciaddr === ZERO_IP) return confirm(ex, ctx, requested, 'INIT-REBOOT');
+  if (requested !== undefined && ciaddr === ZERO_IP) {
+    if (ctx.db.leaseOf(ex.mac) === undefined && ctx.db.reservationOf(ex.mac) === undefined)
+      return drop(
+        ex,
+        `INIT-REBOOT for ${formatIpv4(requested)}: no record of this client (RFC 2131 §4.3.2: silent)`,
+      );
+    return confirm(ex, ctx, requested, 'INIT-REBOOT');
+  }
   if (ciaddr !== ZERO_IP) return confirm(ex, ctx, ciaddr, 'RENEWING/REBINDING');
   return drop(ex, 'REQUEST with neither server id, requested address nor ciaddr');
 };

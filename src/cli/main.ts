@@ -28,6 +28,7 @@ import { DEFAULT_BOX, vagrantCommand } from './vagrant.js';
 import { serveCommand, type ServeFlags } from './serve.js';
 import { packageVersion } from './version.js';
 import { windowsScript } from '../artifacts/windows-script.js';
+import { configJsonSchemaText } from '../config/json-schema.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -185,6 +186,15 @@ export function buildProgram(): Command {
     .action(async (o: { config: string; target: 'windows' }) => {
       const config = await loadConfig(o.config);
       out(windowsScript(config, packageVersion()));
+    });
+
+  program
+    .command('schema')
+    .description(
+      'print the JSON Schema of the config file, for editors (also shipped as switchyard.schema.json)',
+    )
+    .action(() => {
+      out(configJsonSchemaText());
     });
 
   program

@@ -11,7 +11,7 @@ import { SWITCHYARD_BIN, writeConfig } from './switchyard.js';
 const skip = labSkipReason(['nft', 'sysctl']);
 
 interface JsonPlan {
-  changes: { resource: string; key: string; action: string; detail: string }[];
+  changes: { resource: string; key: string; action: string; symbol: string; detail: string }[];
 }
 
 if (skip) test('plan/apply on Linux', { skip }, () => undefined);
@@ -63,9 +63,11 @@ forwarding: true
   test('from nothing: apply creates the bridge, its address, the NAT and forwarding; plan is then empty', async () => {
     const p = await plan();
     assert.deepEqual(
-      p.changes.map((c) => `${c.action} ${c.resource} ${c.key}`),
+      p.changes.map((c) => `${c.symbol} ${c.resource} ${c.key}`),
       [`+ switch ${sw}`, `+ host-address ${sw}`, `+ nat ${sw}`, `~ forwarding ${sw}`, `~ forwarding ${wsl}`],
     );
+    const detailed = await cli('plan', '--detailed-exitcode', '--config', cfg, '--state-dir', state);
+    assert.equal(detailed.code, 2, 'changes to make: exit 2');
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\[1\/5\] \+ switch/);
@@ -81,6 +83,22 @@ forwarding: true
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /No changes: the host matches the config/);
+    const detailed = await cli(
+      'plan',
+      '--detailed-exitcode',
+      '--json',
+      '--config',
+      cfg,
+      '--state-dir',
+      state,
+    );
+    assert.equal(detailed.code, 0, 'no changes: exit 0');
+    assert.deepEqual((JSON.parse(detailed.stdout) as { counts: unknown }).counts, {
+      add: 0,
+      change: 0,
+      remove: 0,
+      blocked: 0,
+    });
   });
 
   test('broken by hand (address, forwarding sysctl, NAT table): plan shows exactly that; apply repairs it', async () => {
@@ -89,7 +107,7 @@ forwarding: true
     await lab.exec(lab.hostNs, ['nft', 'delete', 'table', 'inet', 'switchyard']);
     const p = await plan();
     assert.deepEqual(
-      p.changes.map((c) => `${c.action} ${c.resource} ${c.key}`),
+      p.changes.map((c) => `${c.symbol} ${c.resource} ${c.key}`),
       [`+ host-address ${sw}`, `+ nat ${sw}`, `~ forwarding ${wsl}`],
     );
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);

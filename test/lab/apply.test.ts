@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLab, labSkipReason, type Lab } from './netns.js';
-import { SWITCHYARD_BIN, writeConfig } from './switchyard.js';
+import { REPO_ROOT, SWITCHYARD_BIN, writeConfig } from './switchyard.js';
 
 const skip = labSkipReason(['nft', 'sysctl']);
 
@@ -113,6 +113,19 @@ forwarding: true
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual((await plan()).changes, []);
+  });
+
+  test('the example config plans as it is on Linux (exit 0, nothing changed)', async () => {
+    const r = await cli(
+      'plan',
+      '--config',
+      join(REPO_ROOT, 'switchyard.example.yaml'),
+      '--state-dir',
+      join(lab.workDir, 'example-state'),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\+ switch switchyard: create bridge switchyard/);
+    assert.doesNotMatch(r.stdout, /warning/);
   });
 
   test('a bad config: exit 2 with file:line:key, nothing changed', async () => {

@@ -289,9 +289,16 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .argument('<kind>', 'netplan | networkd | nm | ifupdown')
     .requiredOption('--name <name>', 'the reservation')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where pinned ranges are kept (for subnet: auto)')
     .option('--iface <ifname>', 'ifupdown only: the guest interface name', 'eth0')
-    .action(async (kind: string, o: { name: string; config: string; iface: string }) => {
-      out(await guestCommand(kind, o.name, { config: o.config, iface: o.iface }));
+    .action(async (kind: string, o: { name: string; config: string; iface: string; stateDir?: string }) => {
+      out(
+        await guestCommand(kind, o.name, {
+          config: o.config,
+          iface: o.iface,
+          ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
+        }),
+      );
     });
 
   const applyOut = { write: out, interactive: process.stdin.isTTY, style };

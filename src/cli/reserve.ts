@@ -42,8 +42,8 @@ async function currentLeases(stateDir: string, clock: Clock): Promise<LeaseRow[]
   return toRows((await readLeases(stateDir)).leases, clock.now());
 }
 
-async function scopeOf(sw: SwitchConfig): Promise<Scope | undefined> {
-  const r = await resolveSwitchScope(sw);
+async function scopeOf(sw: SwitchConfig, stateDir: string): Promise<Scope | undefined> {
+  const r = await resolveSwitchScope(sw, process.platform, stateDir);
   return r.ok ? r.scope : undefined;
 }
 
@@ -85,7 +85,7 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
   }
   const leases = await currentLeases(flags.stateDir, clock);
   const active = leases.filter((l) => l.state === 'bound');
-  const scope = await scopeOf(sw);
+  const scope = await scopeOf(sw, flags.stateDir);
   const holding =
     flags.mac === undefined && flags.ip === undefined ? leaseNamed(active, sw.name, name) : undefined;
 

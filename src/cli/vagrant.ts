@@ -102,7 +102,12 @@ export async function vagrantCommand(
     if (staticKind !== undefined && sw !== undefined) {
       const kind = staticKind as StaticKind;
       const where = guestPath(kind, name);
-      const content = guestConfig(kind, { name, mac: m.mac, ip: ipv4(r.ip), scope: await switchScope(sw) });
+      const content = guestConfig(kind, {
+        name,
+        mac: m.mac,
+        ip: ipv4(r.ip),
+        scope: await switchScope(sw, flags.stateDir),
+      });
       m.static = { kind, path: where.path, mode: where.mode, content };
     }
     machines.push(m);

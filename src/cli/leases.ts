@@ -47,7 +47,7 @@ export function nameRows(rows: readonly LeaseRow[], config: Config | undefined, 
       ip: parseIpv4(r.ip)!,
     })),
     leases: rows
-      .filter((r) => r.switch === s.name)
+      .filter((r) => r.switch === s.name && readable(r))
       .map((r) => ({
         mac: parseMac(r.mac)!,
         ip: parseIpv4(r.ip)!,
@@ -62,16 +62,30 @@ export function nameRows(rows: readonly LeaseRow[], config: Config | undefined, 
   const reservedBy = new Map<string, Set<Mac>>(
     config.switches.map((s) => [s.name, new Set(s.dhcp.reservations.map((r) => parseMac(r.mac)!))]),
   );
+  // A row the daemon sent without a readable MAC or address is shown as it came, with no name.
   return rows.map((r) => {
-    const ip = parseIpv4(r.ip)!;
+    const raw = r as unknown as { ip?: unknown; mac?: unknown };
+    const ip = typeof raw.ip === 'string' ? parseIpv4(raw.ip) : undefined;
+    const mac = typeof raw.mac === 'string' ? parseMac(raw.mac) : undefined;
+    if (ip === undefined || mac === undefined) return { ...r, dnsName: null, reserved: false };
     const rec = book.byIp.get(ip);
-    const mac = parseMac(r.mac)!;
     return {
       ...r,
       dnsName: rec !== undefined && rec.mac === mac && formatIpv4(rec.ip) === r.ip ? rec.fqdn : null,
       reserved: reservedBy.get(r.switch)?.has(mac) ?? false,
     };
   });
+}
+
+/** A row from the daemon is JSON from another process: its MAC and address are checked, not trusted. */
+function readable(r: LeaseRow): boolean {
+  const raw = r as unknown as { ip?: unknown; mac?: unknown };
+  return (
+    typeof raw.ip === 'string' &&
+    typeof raw.mac === 'string' &&
+    parseIpv4(raw.ip) !== undefined &&
+    parseMac(raw.mac) !== undefined
+  );
 }
 
 export function renderTable(rows: readonly NamedRow[], now: number): string {

@@ -198,7 +198,9 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       const config = await loadConfig(o.config);
       const host = hostFor(config);
       requireRoot(host, typed);
-      out(await statusCommand(config, chooseStateDir(o.stateDir, config.stateDir), host, o.json === true));
+      out(
+        await statusCommand(config, chooseStateDir(o.stateDir, config.stateDir), host, o.json === true, {}, style),
+      );
     });
 
   program

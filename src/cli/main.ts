@@ -27,7 +27,8 @@ import { guestCommand } from './guest.js';
 import { DEFAULT_BOX, vagrantCommand } from './vagrant.js';
 import { serveCommand, type ServeFlags } from './serve.js';
 import { packageVersion } from './version.js';
-import { windowsScript } from '../artifacts/windows-script.js';
+import { fleetBootTask, windowsScript } from '../artifacts/windows-script.js';
+import { windowsCheckScript } from '../artifacts/windows-check.js';
 import { configJsonSchemaText } from '../config/json-schema.js';
 import { detectStyle, forConsole, PLAIN, type Style } from './style.js';
 import { errorJson } from './json-error.js';
@@ -199,7 +200,14 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       const host = hostFor(config);
       requireRoot(host, typed);
       out(
-        await statusCommand(config, chooseStateDir(o.stateDir, config.stateDir), host, o.json === true, {}, style),
+        await statusCommand(
+          config,
+          chooseStateDir(o.stateDir, config.stateDir),
+          host,
+          o.json === true,
+          {},
+          style,
+        ),
       );
     });
 
@@ -230,9 +238,28 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .addOption(
       new Option('--target <os>', 'the host the script is for').choices(['windows']).makeOptionMandatory(),
     )
-    .action(async (o: { config: string; target: 'windows' }) => {
+    .option(
+      '--check',
+      'print the read-only detection script instead: exit 0 compliant, 1 drift (one JSON line)',
+    )
+    .option(
+      '--with-daemon <path>',
+      'also register the boot task running this switchyard.exe (absolute Windows path) as the daemon',
+    )
+    .action(async (o: { config: string; target: 'windows'; check?: boolean; withDaemon?: string }) => {
       const config = await loadConfig(o.config);
-      out(windowsScript(config, packageVersion()));
+      if (o.withDaemon !== undefined && !/^[A-Za-z]:\\[^\r\n]*\.exe$/i.test(o.withDaemon))
+        throw new UsageError(
+          `--with-daemon ${o.withDaemon}: give the absolute Windows path of switchyard.exe`,
+        );
+      const daemon = o.withDaemon !== undefined ? { daemon: o.withDaemon } : {};
+      out(
+        o.check === true
+          ? windowsCheckScript(config, packageVersion(), {
+              ...(o.withDaemon !== undefined ? { bootTask: fleetBootTask(config, o.withDaemon) } : {}),
+            })
+          : windowsScript(config, packageVersion(), daemon),
+      );
     });
 
   program

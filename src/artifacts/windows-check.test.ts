@@ -155,7 +155,7 @@ describe('fleet converge script', () => {
 
   test('.wslconfig NAT mode and the WSL Hyper-V firewall are part of it', () => {
     assert.match(script, /\$lines\[\$found\] = 'networkingMode=nat'/);
-    assert.match(script, /IsSystem\) \{\n\s+Write-Host '  \.wslconfig is per-user/);
+    assert.match(script, /IsSystem\) \{\n\s+Write-Host ' {2}\.wslconfig is per-user/);
     assert.match(
       script,
       /Set-NetFirewallHyperVVMSetting -Name '\{40E0AC32-46A5-438A-A0B2-2B479E8F2E90\}' -DefaultInboundAction Allow/,
@@ -164,10 +164,7 @@ describe('fleet converge script', () => {
 
   test('--with-daemon: the config (ranges resolved) written to an Administrators-only folder, then the boot task', async () => {
     const task = fleetBootTask(CONFIG, EXE);
-    assert.ok(
-      script.includes(`-Argument ${"'"}${task.arguments}'`),
-      'the task runs serve with the fleet paths',
-    );
+    assert.ok(script.includes(`-Argument '${task.arguments}'`), 'the task runs serve with the fleet paths');
     assert.match(task.arguments, /"serve" "--config" "C:\\ProgramData\\switchyard\\switchyard\.yaml"/);
     assert.match(script, /Register-ScheduledTask -TaskPath '\\switchyard\\' -TaskName 'switchyard'/);
     const acl = script.indexOf('icacls.exe $dir /inheritance:r');

@@ -225,14 +225,16 @@ function onOff(v: boolean | null): string {
 export function renderPicture(p: Picture, style: Style = PLAIN): string {
   const lines: string[] = [];
   const mark = (indent: string, flags: readonly Check[]): void => {
-    for (const f of flags) lines.push(`${indent}${paint(style, 'red', `✘ ${f.title}: ${f.detail}`)}`);
+    // Cut before painting, so that a long flag stays red.
+    for (const f of flags)
+      lines.push(`${indent}${paint(style, 'red', cut(`✘ ${f.title}: ${f.detail}`, WIDTH - indent.length))}`);
   };
   const out = p.uplinks.length > 0 ? p.uplinks : [{ iface: '(no route seen)', routes: [] }];
   out.forEach((u, i) => {
     const extra = u.routes.length > MAX_ROUTES ? ` +${u.routes.length - MAX_ROUTES} more` : '';
     const label = i === 0 ? 'out ' : '    ';
     lines.push(
-      `${label}${i === out.length - 1 ? '└' : '├'}─ ${u.iface}  ${u.routes.slice(0, MAX_ROUTES).join(', ')}${extra}`,
+      `${label}${i === out.length - 1 ? '└' : '├'}─ ${u.iface}  ${u.routes.slice(0, MAX_ROUTES).join(', ')}${extra}`.trimEnd(),
     );
   });
   lines.push('    │');

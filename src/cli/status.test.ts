@@ -225,6 +225,11 @@ wsl: {}
     assert.equal(vmLines.length, 6);
     const red = await statusCommand(config, stateDir, host, false, probes, { color: true, unicode: true });
     assert.ok(red.includes('\x1b[31m✘ forwarding on vEthernet (WSL): off\x1b[0m'), red);
+    const cutRed = red.split('\n').find((l) => l.includes("WSL's NAT range"))!;
+    assert.ok(
+      cutRed.startsWith('│    \x1b[31m✘ ') && cutRed.endsWith('…\x1b[0m'),
+      'a long flag is cut and stays red',
+    );
     const json = JSON.parse(await statusCommand(config, stateDir, host, true, probes)) as Record<
       string,
       unknown

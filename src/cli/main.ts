@@ -191,7 +191,9 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
 
   program
     .command('status')
-    .description('the network at a glance: switches, ranges, adapters, forwarding, daemon, leases')
+    .description(
+      'the network drawn as text: the way out, host, WSL, switches and their VMs (--json: the data)',
+    )
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
     .option('--json', 'JSON output')

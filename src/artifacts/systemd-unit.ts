@@ -42,6 +42,8 @@ export interface ServeUnitOptions {
   stateDir: string;
   /** Package version, written into a comment. */
   version?: string;
+  /** The unit is printed (`install --print`), not installed: the header says so. */
+  printed?: boolean;
 }
 
 // Control characters cannot be written into a unit file line in any form systemd reads back.
@@ -127,7 +129,7 @@ export function serveUnit(o: ServeUnitOptions): string {
     o.stateDir,
   ]);
   const lines = [
-    `# Written by switchyard install${o.version !== undefined ? ` ${systemdText(o.version)}` : ''}.`,
+    `# ${o.printed === true ? 'Printed by switchyard install --print' : 'Written by switchyard install'}${o.version !== undefined ? ` ${systemdText(o.version)}` : ''}.`,
     '# Remove with: systemctl disable --now switchyard && rm /etc/systemd/system/switchyard.service',
     '[Unit]',
     'Description=switchyard DHCP/DNS daemon and forwarding keeper',

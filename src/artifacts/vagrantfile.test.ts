@@ -8,6 +8,7 @@ import { mac } from '../net/mac.js';
 import {
   hypervMac,
   rubyString,
+  staticApply,
   staticProvisioner,
   staticScript,
   vagrantfile,
@@ -25,6 +26,14 @@ describe('vagrantfile', () => {
     assert.ok(l.includes("config.vm.network 'public_network', bridge: 'lab'"));
     assert.ok(l.includes("  hv.mac = '00155D0A0B0C'"));
     assert.ok(l.includes("config.vm.provider 'hyperv' do |hv|"));
+  });
+  test("the default synced folder is off, with how to share one without Hyper-V's SMB credential prompt", () => {
+    const l = vagrantfileLines({ boxName: 'b', switchName: 'lab', mac: mac('00:15:5d:0a:0b:0c') }, 'node');
+    assert.ok(l.includes("node.vm.synced_folder '.', '/vagrant', disabled: true"));
+    const note = l.slice(0, l.indexOf("node.vm.synced_folder '.', '/vagrant', disabled: true")).join('\n');
+    assert.match(note, /SMB .* asks for a Windows user name and password/);
+    assert.match(note, /node\.vm\.synced_folder '\.', '\/vagrant', type: 'rsync'/);
+    assert.match(note, /smb_username: ENV\['USERNAME'\]/);
   });
   test('quoting and MAC spelling', () => {
     assert.equal(rubyString("it's \\ #{x}"), "'it\\'s \\\\ #{x}'");
@@ -84,6 +93,40 @@ describe('static guest provisioner', () => {
       assert.equal(readFileSync(path, 'utf8'), g.content);
       assert.equal(statSync(path).mode & 0o777, 0o600);
       assert.equal(readFileSync(join(dir, 'applied'), 'utf8'), 'apply\napply\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('NetworkManager: reload the keyfiles and bring the connection up by its id', () => {
+    const nm: StaticGuest = {
+      kind: 'nm',
+      path: '/etc/NetworkManager/system-connections/switchyard-web.nmconnection',
+      mode: 0o600,
+      content: '[connection]\nid=switchyard-web\n',
+    };
+    assert.deepEqual(staticApply(nm), ['nmcli connection reload', "nmcli connection up 'switchyard-web'"]);
+  });
+  test("ifupdown: the box's own dhcp stanza for the interface is commented out once; then down and up", () => {
+    const ifd: StaticGuest = {
+      kind: 'ifupdown',
+      path: '/etc/network/interfaces.d/switchyard-web',
+      mode: 0o644,
+      content: 'auto ens1\niface ens1 inet static\n    address 10.0.0.5/24\n',
+    };
+    const cmds = staticApply(ifd);
+    assert.deepEqual(cmds.slice(1), ['ifdown --force ens1 2>/dev/null || true', 'ifup ens1']);
+    const dir = mkdtempSync(join(tmpdir(), 'sy-ifupdown-'));
+    try {
+      const file = join(dir, 'interfaces');
+      const before =
+        'auto lo\niface lo inet loopback\n\nallow-hotplug ens1\niface ens1 inet dhcp\niface ens10 inet dhcp\n';
+      writeFileSync(file, before);
+      const sed = cmds[0]!.replace('/etc/network/interfaces', `'${file}'`);
+      for (let i = 0; i < 2; i++) assert.equal(spawnSync('sh', ['-c', sed]).status, 0);
+      assert.equal(
+        readFileSync(file, 'utf8'),
+        'auto lo\niface lo inet loopback\n\nallow-hotplug ens1\n# iface ens1 inet dhcp  # switchyard: static, see interfaces.d\niface ens10 inet dhcp\n',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

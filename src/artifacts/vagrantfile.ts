@@ -4,6 +4,7 @@
  * each start, so the box gets its reserved address and name from switchyard's DHCP/DNS with no guest setup.
  * Pure: no I/O.
  */
+import type { GuestKind } from './guest.js';
 import type { Mac } from '../net/mac.js';
 
 export interface VagrantBox {
@@ -23,17 +24,44 @@ export interface VagrantMachine extends VagrantBox {
 
 /** A static guest network config file (the output of `guestConfig` and `guestPath`) and how to apply it. */
 export interface StaticGuest {
-  kind: 'netplan' | 'networkd';
+  kind: GuestKind;
   path: string;
   mode: number;
   content: string;
 }
 
 /** The command that makes the guest apply the file. */
-export const STATIC_APPLY: Readonly<Record<StaticGuest['kind'], string>> = {
+export const STATIC_APPLY: Readonly<Record<'netplan' | 'networkd', string>> = {
   netplan: 'netplan apply',
   networkd: 'systemctl restart systemd-networkd',
 };
+
+/**
+ * The commands that apply `g` in the guest. NetworkManager: reload the keyfiles, bring the connection (its id
+ * is the file's name) up. ifupdown: the box's own `iface <if> inet dhcp` stanza in /etc/network/interfaces
+ * would define the interface twice, so it is commented out (once: a commented line no longer matches).
+ */
+export function staticApply(g: StaticGuest): string[] {
+  switch (g.kind) {
+    case 'netplan':
+    case 'networkd':
+      return [STATIC_APPLY[g.kind]];
+    case 'nm': {
+      const id = (g.path.split('/').pop() ?? '').replace(/\.nmconnection$/, '');
+      return ['nmcli connection reload', `nmcli connection up ${shellWord(id)}`];
+    }
+    case 'ifupdown': {
+      const iface = /^auto (\S+)$/m.exec(g.content)?.[1];
+      if (iface === undefined || !/^[A-Za-z0-9_.:-]+$/.test(iface))
+        throw new Error('the ifupdown config names no interface');
+      return [
+        `sed -i -E 's/^([[:space:]]*iface ${iface} inet dhcp)/# \\1  # switchyard: static, see interfaces.d/' /etc/network/interfaces`,
+        `ifdown --force ${iface} 2>/dev/null || true`,
+        `ifup ${iface}`,
+      ];
+    }
+  }
+}
 
 const SHELL_EOF = 'SWITCHYARD_GUEST_CONFIG';
 const RUBY_EOF = 'SWITCHYARD_PROVISION';
@@ -60,7 +88,7 @@ export function staticScript(g: StaticGuest): string {
     `${body}${SHELL_EOF}`,
     `chmod ${g.mode.toString(8)} ${tmp}`,
     `if cmp -s ${tmp} ${path}; then rm -f ${tmp}; else mv -f ${tmp} ${path}; fi`,
-    STATIC_APPLY[g.kind],
+    ...staticApply(g),
     '',
   ].join('\n');
 }
@@ -100,12 +128,35 @@ export const KVP_NOTE: readonly string[] = [
 ];
 
 /**
+ * Hyper-V has no shared-folder device, so Vagrant shares the project folder over SMB, and for an SMB folder
+ * without smb_username/smb_password "Vagrant will prompt you for it" (Vagrant docs, synced-folders/smb) at
+ * every `up`, in an administrator prompt. The generated file turns the default folder off and says how to
+ * have one without the prompt.
+ */
+export function syncedFolderNote(cfg = 'config'): string[] {
+  return [
+    '# Hyper-V shares this folder as /vagrant over SMB and Vagrant asks for a Windows user name and password at',
+    '# every up; it is off here. To share it, replace the next line with one of:',
+    `#   ${cfg}.vm.synced_folder '.', '/vagrant', type: 'rsync'   (a copy made at each up; no prompt)`,
+    `#   ${cfg}.vm.synced_folder '.', '/vagrant', type: 'smb', smb_username: ENV['USERNAME']   (asks the password only)`,
+  ];
+}
+
+/** What to run once the Vagrantfile is there: Hyper-V is not Vagrant's default provider. */
+export const NEXT_STEPS: readonly string[] = [
+  'next: vagrant up --provider hyperv',
+  '  (in an administrator prompt: Vagrant drives Hyper-V; or set VAGRANT_DEFAULT_PROVIDER=hyperv once)',
+];
+
+/**
  * The lines that put one box on the switch with its reserved MAC, for `config` (or another variable:
  * `cfg`) inside `Vagrant.configure("2") do |config| ... end`.
  */
 export function vagrantfileLines(box: VagrantBox, cfg = 'config'): string[] {
   return [
     `${cfg}.vm.box = ${rubyString(box.boxName)}`,
+    ...syncedFolderNote(cfg),
+    `${cfg}.vm.synced_folder '.', '/vagrant', disabled: true`,
     `# Hyper-V ignores every network setting but bridge: (the switch); it reconnects the VM to it on each up.`,
     `${cfg}.vm.network 'public_network', bridge: ${rubyString(box.switchName)}`,
     `${cfg}.vm.provider 'hyperv' do |hv|`,

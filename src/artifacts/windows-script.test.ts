@@ -65,6 +65,10 @@ const OURS = new Set([
   'Test-Overlap',
   'ToRange',
   'exit',
+  // the fleet converge script: progress lines, and the WSL range read before it is set
+  'Write-Host',
+  'Get-ItemProperty',
+  'New-Object',
 ]);
 
 const CONFIGS: Record<string, string> = {

@@ -70,8 +70,11 @@ export function wslForwardingScript(aliases: readonly string[] = WSL_ADAPTER_ALI
   ].join('\n');
 }
 
-/** The unit text, with powershell.exe at `powershell` (absolute, inside WSL). */
-export function wslForwardingUnit(powershell: string, version?: string): string {
+/**
+ * The unit text, with powershell.exe at `powershell` (absolute, inside WSL). `printed`: the header says the
+ * text was printed by `switchyard wsl unit`, not written by `wsl install`, which is where it comes from then.
+ */
+export function wslForwardingUnit(powershell: string, version?: string, printed = false): string {
   if (!powershell.startsWith('/')) {
     throw new InternalError(`powershell.exe must be an absolute path inside WSL: ${powershell}`);
   }
@@ -82,7 +85,7 @@ export function wslForwardingUnit(powershell: string, version?: string): string 
     encodeCommand(script),
   ]);
   return [
-    `# Written by switchyard wsl install${version !== undefined ? ` ${version.replace(/[^\w.+-]/g, '')}` : ''}.`,
+    `# ${printed ? 'Printed by switchyard wsl unit' : 'Written by switchyard wsl install'}${version !== undefined ? ` ${version.replace(/[^\w.+-]/g, '')}` : ''}.`,
     '# Turns IPv4 forwarding on for the Windows-side WSL adapter at every WSL start.',
     '# Runs with the token of the user who started WSL (interop cannot elevate), hence netsh, which works',
     '# non-elevated, rather than Set-NetIPInterface, which needs an administrator.',

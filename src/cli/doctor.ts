@@ -16,6 +16,7 @@ import { switchInterface } from '../model/desired.js';
 import type { ObservedHost } from '../model/observed.js';
 import { readPinned, type PinnedRanges } from '../model/pinned.js';
 import type { Ipv4 } from '../net/ipv4.js';
+import { paint, PLAIN, type Style } from './style.js';
 
 /** Effects doctor and status use besides the Host; tests replace them. */
 export interface DoctorProbes {
@@ -86,6 +87,7 @@ export async function doctorCommand(
   host: Host,
   json: boolean,
   probes: DoctorProbes = {},
+  style: Style = PLAIN,
 ): Promise<DoctorResult> {
   const g = await gather(config, stateDir, host, probes);
   const findPorts = probes.ports ?? procPortHolders;
@@ -114,7 +116,7 @@ export async function doctorCommand(
     }),
   );
   const exitCode = checks.every((c) => c.ok) ? 0 : 1;
-  return { output: json ? doctorJson(checks) : renderChecks(checks), exitCode };
+  return { output: json ? doctorJson(checks) : renderChecks(checks, style), exitCode };
 }
 
 export function doctorJson(checks: readonly Check[]): string {
@@ -135,10 +137,10 @@ export function doctorJson(checks: readonly Check[]): string {
   );
 }
 
-export function renderChecks(checks: readonly Check[]): string {
+export function renderChecks(checks: readonly Check[], style: Style = PLAIN): string {
   const lines: string[] = [];
   for (const c of checks) {
-    lines.push(`${c.ok ? '✔' : '✘'} ${c.title} — ${c.detail}`);
+    lines.push(`${c.ok ? paint(style, 'green', '✔') : paint(style, 'red', '✘')} ${c.title} — ${c.detail}`);
     if (!c.ok && c.fix !== undefined) lines.push(`    fix: ${c.fix}`);
   }
   const failed = checks.filter((c) => !c.ok).length;

@@ -11,16 +11,23 @@ import type { Scope } from '../dhcp/scope.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { ipv4 } from '../net/ipv4.js';
 import { mac } from '../net/mac.js';
+import { chooseStateDir } from '../daemon/state-dir.js';
 
 export interface GuestFlags {
   config: string;
+  /** Where the pinned ranges are (for `subnet: auto`); default: the config's stateDir, else the platform's. */
+  stateDir?: string;
   /** ifupdown only: the guest's interface name. */
   iface?: string;
 }
 
-/** The switch's scope: `subnet: auto` is read from the address on its interface, as `reserve` does. */
-export async function switchScope(sw: SwitchConfig, platform = process.platform): Promise<Scope> {
-  const r = await resolveSwitchScope(sw, platform);
+/** The switch's scope: `subnet: auto` is the pinned range, else the address on its interface, as `reserve` does. */
+export async function switchScope(
+  sw: SwitchConfig,
+  stateDir: string,
+  platform = process.platform,
+): Promise<Scope> {
+  const r = await resolveSwitchScope(sw, platform, stateDir);
   if (!r.ok) throw new EnvironmentError(r.reason);
   return r.scope;
 }
@@ -35,7 +42,7 @@ export async function guestCommand(kind: string, name: string, flags: GuestFlags
   for (const sw of config.switches) {
     const r = sw.dhcp.reservations.find((x) => x.name.toLowerCase() === name.toLowerCase());
     if (!r) continue;
-    const scope = await switchScope(sw);
+    const scope = await switchScope(sw, chooseStateDir(flags.stateDir, config.stateDir));
     const k = kind as GuestKind;
     const where = guestPath(k, r.name);
     const body = guestConfig(k, {

@@ -80,6 +80,11 @@ describe('install on Linux', () => {
     await installCommand({ config, print: true }, p);
     assert.equal(p.writes.size, 0);
     assert.match(p.text(), /^\[Service\]$/m);
+    assert.match(p.text(), /^# Printed by switchyard install --print/m);
+    assert.match(
+      e.writes.get('/etc/systemd/system/switchyard.service')!,
+      /^# Written by switchyard install/m,
+    );
   });
 
   test('single executable: ExecStart runs the executable alone', async () => {

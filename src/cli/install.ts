@@ -154,6 +154,7 @@ export async function installCommand(flags: InstallFlags, env: InstallEnv): Prom
     configPath,
     stateDir,
     ...(env.version !== undefined ? { version: env.version } : {}),
+    ...(flags.print === true ? { printed: true } : {}),
   });
   if (flags.print === true) {
     env.out.write(unit);

@@ -12,22 +12,26 @@ import { DEFAULT_ROTATION, parseSize } from '../log-file.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
-import { applyCommand, planCommand } from './plan-apply.js';
+import { applyCommand, planOutcome } from './plan-apply.js';
 import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
-import { hostFor } from './reconcile.js';
+import { hostFor, requireRoot } from './reconcile.js';
 import { WindowsHost } from '../host/windows/host.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { installCommand, systemInstallEnv, uninstallCommand } from './install.js';
 import { wslInstallCommand, wslUnitCommand } from './wsl.js';
 import { systemProbe } from '../host/windows/powershell.js';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { guestCommand } from './guest.js';
 import { DEFAULT_BOX, vagrantCommand } from './vagrant.js';
 import { serveCommand, type ServeFlags } from './serve.js';
 import { packageVersion } from './version.js';
-import { windowsScript } from '../artifacts/windows-script.js';
+import { fleetBootTask, windowsScript } from '../artifacts/windows-script.js';
+import { windowsCheckScript } from '../artifacts/windows-check.js';
+import { configJsonSchemaText } from '../config/json-schema.js';
+import { detectStyle, forConsole, PLAIN, type Style } from './style.js';
+import { errorJson } from './json-error.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -50,19 +54,42 @@ function logFiles(value: string): number {
 
 const DEFAULT_CONFIG = process.env.SWITCHYARD_CONFIG ?? 'switchyard.yaml';
 
+/** How stdout looks (colour on a terminal, ASCII on consoles without ✔); set once in main(). */
+let style: Style = PLAIN;
+
 /** Output goes through one function so tests can capture it; large output is written before exit. */
 function out(text: string): void {
-  process.stdout.write(text);
+  process.stdout.write(forConsole(style, text));
 }
 
-export function buildProgram(): Command {
+/** The command line as typed, for messages that tell the user what to run instead. */
+let typed: readonly string[] = [];
+
+export function buildProgram(opts: { json?: boolean } = {}): Command {
   const program = new Command('switchyard')
     .description(
       'One VPN-proof network for WSL2, Hyper-V VMs and Vagrant boxes, with DHCP and DNS for the switch.',
     )
-    .version(packageVersion(), '-V, --version')
-    .showHelpAfterError()
+    .version(packageVersion(), '-v, --version')
+    // Taken out of argv by main() before parsing, so that it works before or after the verb.
+    .option('--no-color', 'no colour (also when NO_COLOR is set or the output is not a terminal)')
+    .configureOutput({
+      // Under --json, errors are one JSON object (main's catch); commander's own text stays out of it.
+      writeErr: (str) => {
+        if (!opts.json) process.stderr.write(str);
+      },
+      outputError: (str, write) => {
+        write(`switchyard: ${str}`);
+      },
+    })
     .exitOverride();
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      out(packageVersion() + '\n');
+    });
 
   program
     .command('serve')
@@ -81,9 +108,13 @@ export function buildProgram(): Command {
         .argParser(logFiles)
         .default(DEFAULT_ROTATION.files),
     )
-    .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67))
-    .addOption(new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68))
-    .addOption(new Option('--dns-port <port>', 'DNS server port (tests)').argParser(port).default(53))
+    .addOption(new Option('--dhcp-port <port>', 'server port (tests)').argParser(port).default(67).hideHelp())
+    .addOption(
+      new Option('--dhcp-client-port <port>', 'client port (tests)').argParser(port).default(68).hideHelp(),
+    )
+    .addOption(
+      new Option('--dns-port <port>', 'DNS server port (tests)').argParser(port).default(53).hideHelp(),
+    )
     .action(async (o: Omit<ServeFlags, 'rotation'> & { logMaxSize: number; logFiles: number }) => {
       const { logMaxSize, logFiles, ...rest } = o;
       await serveCommand({ ...rest, rotation: { maxBytes: logMaxSize, files: logFiles } });
@@ -92,12 +123,24 @@ export function buildProgram(): Command {
   program
     .command('leases')
     .description('show the lease table')
-    .option('-c, --config <file>', 'config file (for its stateDir)')
+    .option(
+      '-c, --config <file>',
+      'config file (stateDir, DNS names, reservations; default ./switchyard.yaml if there)',
+    )
     .option('--state-dir <dir>', 'where leases are kept')
     .option('--json', 'JSON output')
     .action(async (o: { config?: string; stateDir?: string; json?: boolean }) => {
-      const config = o.config !== undefined ? await loadConfig(o.config) : undefined;
-      out(await leasesCommand(chooseStateDir(o.stateDir, config?.stateDir), o.json === true, systemClock));
+      // The config gives the DNS names and reservations; ./switchyard.yaml is read when it is there.
+      const file = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+      const config = file !== undefined ? await loadConfig(file) : undefined;
+      out(
+        await leasesCommand(
+          chooseStateDir(o.stateDir, config?.stateDir),
+          o.json === true,
+          systemClock,
+          config,
+        ),
+      );
     });
 
   program
@@ -106,16 +149,20 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where pinned ranges are kept')
     .option('--json', 'JSON output')
-    .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .action(async (o: { config: string; stateDir?: string; json?: boolean; detailedExitcode?: boolean }) => {
       const config = await loadConfig(o.config);
-      out(
-        await planCommand(
-          config,
-          chooseStateDir(o.stateDir, config.stateDir),
-          hostFor(config),
-          o.json === true,
-        ),
+      const host = hostFor(config);
+      requireRoot(host, typed);
+      const r = await planOutcome(
+        config,
+        chooseStateDir(o.stateDir, config.stateDir),
+        host,
+        o.json === true,
+        style,
       );
+      out(r.output);
+      if (o.detailedExitcode === true && r.changes > 0) process.exitCode = 2;
     });
 
   program
@@ -126,14 +173,17 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: { config: string; stateDir?: string; yes?: boolean }) => {
       const config = await loadConfig(o.config);
+      const host = hostFor(config);
+      requireRoot(host, typed);
       const code = await applyCommand(
         config,
         chooseStateDir(o.stateDir, config.stateDir),
-        hostFor(config),
+        host,
         o.yes === true,
         {
           write: out,
           interactive: process.stdin.isTTY,
+          style,
         },
       );
       if (code !== 0) process.exitCode = code;
@@ -141,18 +191,24 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('the network at a glance: switches, ranges, adapters, forwarding, daemon, leases')
+    .description(
+      'the network drawn as text: the way out, host, WSL, switches and their VMs (--json: the data)',
+    )
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
     .option('--json', 'JSON output')
     .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
       const config = await loadConfig(o.config);
+      const host = hostFor(config);
+      requireRoot(host, typed);
       out(
         await statusCommand(
           config,
           chooseStateDir(o.stateDir, config.stateDir),
-          hostFor(config),
+          host,
           o.json === true,
+          {},
+          style,
         ),
       );
     });
@@ -170,6 +226,8 @@ export function buildProgram(): Command {
         chooseStateDir(o.stateDir, config.stateDir),
         hostFor(config),
         o.json === true,
+        {},
+        style,
       );
       out(r.output);
       if (r.exitCode !== 0) process.exitCode = r.exitCode;
@@ -182,9 +240,37 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--target <os>', 'the host the script is for').choices(['windows']).makeOptionMandatory(),
     )
-    .action(async (o: { config: string; target: 'windows' }) => {
+    .option(
+      '--check',
+      'print the read-only detection script instead: exit 0 compliant, 1 drift (one JSON line)',
+    )
+    .option(
+      '--with-daemon <path>',
+      'also register the boot task running this switchyard.exe (absolute Windows path) as the daemon',
+    )
+    .action(async (o: { config: string; target: 'windows'; check?: boolean; withDaemon?: string }) => {
       const config = await loadConfig(o.config);
-      out(windowsScript(config, packageVersion()));
+      if (o.withDaemon !== undefined && !/^[A-Za-z]:\\[^\r\n]*\.exe$/i.test(o.withDaemon))
+        throw new UsageError(
+          `--with-daemon ${o.withDaemon}: give the absolute Windows path of switchyard.exe`,
+        );
+      const daemon = o.withDaemon !== undefined ? { daemon: o.withDaemon } : {};
+      out(
+        o.check === true
+          ? windowsCheckScript(config, packageVersion(), {
+              ...(o.withDaemon !== undefined ? { bootTask: fleetBootTask(config, o.withDaemon) } : {}),
+            })
+          : windowsScript(config, packageVersion(), daemon),
+      );
+    });
+
+  program
+    .command('schema')
+    .description(
+      'print the JSON Schema of the config file, for editors (also shipped as switchyard.schema.json)',
+    )
+    .action(() => {
+      out(configJsonSchemaText());
     });
 
   program
@@ -234,12 +320,19 @@ export function buildProgram(): Command {
     .argument('<kind>', 'netplan | networkd | nm | ifupdown')
     .requiredOption('--name <name>', 'the reservation')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where pinned ranges are kept (for subnet: auto)')
     .option('--iface <ifname>', 'ifupdown only: the guest interface name', 'eth0')
-    .action(async (kind: string, o: { name: string; config: string; iface: string }) => {
-      out(await guestCommand(kind, o.name, { config: o.config, iface: o.iface }));
+    .action(async (kind: string, o: { name: string; config: string; iface: string; stateDir?: string }) => {
+      out(
+        await guestCommand(kind, o.name, {
+          config: o.config,
+          iface: o.iface,
+          ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
+        }),
+      );
     });
 
-  const applyOut = { write: out, interactive: process.stdin.isTTY };
+  const applyOut = { write: out, interactive: process.stdin.isTTY, style };
   program
     .command('install')
     .description(
@@ -345,18 +438,59 @@ export function buildProgram(): Command {
       );
     });
 
+  seeHelp(program, 'switchyard');
   return program;
 }
 
+/** A usage error prints its one line and where to read more, not the whole help. */
+function seeHelp(cmd: Command, path: string): void {
+  for (const sub of cmd.commands) {
+    const name = `${path} ${sub.name()}`;
+    sub.showHelpAfterError(`see \`${name} --help\``);
+    seeHelp(sub, name);
+  }
+  if (path === 'switchyard') cmd.showHelpAfterError('see `switchyard --help`');
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const code = await run(argv, json);
+  // terraform's -detailed-exitcode: 0 no changes, 2 changes, 1 error (a bad config included).
+  if (argv.includes('--detailed-exitcode') && code !== 0 && process.exitCode !== 2) return 1;
+  return code;
+}
+
+async function run(argvIn: string[], json: boolean): Promise<number> {
+  // `-V` is kept for those who learnt it before `-v`; --no-color is read here so it works anywhere.
+  const argv = argvIn.filter((a) => a !== '--no-color').map((a) => (a === '-V' ? '--version' : a));
+  style = detectStyle(process.stdout, process.env, argv.length !== argvIn.length, process.platform);
+  typed = argvIn;
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await buildProgram({ json }).parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
-        ? 0
-        : 2;
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0;
+      if (!ok && json) process.stderr.write(errorJson('usage', e.message.replace(/^error: /, '')));
+      return ok ? 0 : 2;
+    }
+    if (json) {
+      const kind =
+        e instanceof ConfigError
+          ? 'config'
+          : e instanceof UsageError
+            ? 'usage'
+            : e instanceof EnvironmentError
+              ? 'environment'
+              : 'internal';
+      process.stderr.write(
+        errorJson(
+          kind,
+          e instanceof Error ? e.message : String(e),
+          e instanceof ConfigError ? e.issues : undefined,
+        ),
+      );
+      return kind === 'config' || kind === 'usage' ? 2 : 1;
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`switchyard: invalid config:\n${e.message}\n`);

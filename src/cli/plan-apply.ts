@@ -12,6 +12,7 @@ import { applyPlan } from '../reconcile/apply.js';
 import { planJson, renderPlan } from '../reconcile/render.js';
 import { computePlan } from '../reconcile/compute.js';
 import { renderRanges } from './reconcile.js';
+import { actionPaint, paint, PLAIN, type Style } from './style.js';
 
 export async function planCommand(
   config: Config,
@@ -19,15 +20,29 @@ export async function planCommand(
   host: Host,
   json: boolean,
 ): Promise<string> {
+  return (await planOutcome(config, stateDir, host, json)).output;
+}
+
+/** The plan as text or JSON, and how many changes it has (for `--detailed-exitcode`). */
+export async function planOutcome(
+  config: Config,
+  stateDir: string,
+  host: Host,
+  json: boolean,
+  style: Style = PLAIN,
+): Promise<{ output: string; changes: number }> {
   const r = await computePlan(config, stateDir, readOnly(host));
-  return json
-    ? JSON.stringify(planJson(r.plan), null, 2) + '\n'
-    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan);
+  const output = json
+    ? JSON.stringify(planJson(r.plan, r.addresses), null, 2) + '\n'
+    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan, style);
+  return { output, changes: r.plan.changes.length };
 }
 
 export interface ApplyOutput {
   write: (text: string) => void;
   interactive: boolean;
+  /** Colour and glyphs of the terminal written to (default: none). */
+  style?: Style;
 }
 
 /** Returns the exit code: 0 converged, 1 failed or blocked. */
@@ -41,7 +56,7 @@ export async function applyCommand(
 ): Promise<number> {
   const { verb, shape } = how;
   const r = await computePlan(config, stateDir, readOnly(host), shape);
-  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan));
+  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan, out.style));
   if (r.plan.changes.length === 0) {
     await writePinned(stateDir, r.addresses.pinned);
     return 0;
@@ -92,7 +107,7 @@ export async function confirmAndApply(
   const report = await applyPlan(plan, host, (e) => {
     if (e.kind === 'change')
       out.write(
-        `[${e.index + 1}/${e.total}] ${e.change.action} ${e.change.resource} ${e.change.key}: ${e.change.detail}\n`,
+        `[${e.index + 1}/${e.total}] ${paint(out.style ?? PLAIN, actionPaint(e.change.action), e.change.action)} ${e.change.resource} ${e.change.key}: ${e.change.detail}\n`,
       );
   });
   if (report.blocked.length > 0) {

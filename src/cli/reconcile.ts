@@ -21,6 +21,23 @@ export function hostFor(config: Config, probe: HostProbe = systemProbe()): Host 
   throw new EnvironmentError(`plan/apply support Windows (and WSL) and Linux hosts, not ${probe.platform}`);
 }
 
+/**
+ * Observing a Linux host reads our nftables table, which needs CAP_NET_ADMIN (src/host/linux/observe.ts):
+ * without root, say how to run it instead of passing nft's "Operation not permitted" on.
+ */
+export function requireRoot(
+  host: Host,
+  argv: readonly string[],
+  uid: number | undefined = process.getuid?.(),
+): void {
+  if (host instanceof LinuxHost && uid !== undefined && uid !== 0)
+    throw new EnvironmentError(`needs root: sudo switchyard ${argv.map(shellWord).join(' ')}`);
+}
+
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Why each range is what it is (the planner's reasons), for `plan`'s output. */
 export function renderRanges(a: AddressPlan): string {
   const lines: string[] = ['Address ranges:'];

@@ -18,6 +18,7 @@ import { parseMac } from '../net/mac.js';
 import { readLeases } from './leases.js';
 import { resolveSwitchScope } from './switch-scope.js';
 import { toRows } from '../dhcp/lease-rows.js';
+import { sanitizeHostname } from '../dns/names.js';
 
 export interface ReserveFlags {
   config: string;
@@ -41,8 +42,8 @@ async function currentLeases(stateDir: string, clock: Clock): Promise<LeaseRow[]
   return toRows((await readLeases(stateDir)).leases, clock.now());
 }
 
-async function scopeOf(sw: SwitchConfig): Promise<Scope | undefined> {
-  const r = await resolveSwitchScope(sw);
+async function scopeOf(sw: SwitchConfig, stateDir: string): Promise<Scope | undefined> {
+  const r = await resolveSwitchScope(sw, process.platform, stateDir);
   return r.ok ? r.scope : undefined;
 }
 
@@ -84,13 +85,20 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
   }
   const leases = await currentLeases(flags.stateDir, clock);
   const active = leases.filter((l) => l.state === 'bound');
-  const scope = await scopeOf(sw);
+  const scope = await scopeOf(sw, flags.stateDir);
+  const holding =
+    flags.mac === undefined && flags.ip === undefined ? leaseNamed(active, sw.name, name) : undefined;
 
-  let mac = flags.mac !== undefined ? parseMac(flags.mac) : undefined;
+  let mac = flags.mac !== undefined ? parseMac(flags.mac) : holding && parseMac(holding.mac);
   if (flags.mac !== undefined && mac === undefined)
     throw new UsageError(`--mac ${flags.mac}: not a MAC address`);
   const reservedMacs = new Set(all.map((r) => parseMac(r.mac)!));
-  if (mac && reservedMacs.has(mac)) throw new UsageError(`--mac ${flags.mac}: already reserved`);
+  if (mac && reservedMacs.has(mac))
+    throw new UsageError(
+      flags.mac !== undefined
+        ? `--mac ${flags.mac}: already reserved`
+        : `${mac}, the client with a lease as "${name}", has a reservation under another name already`,
+    );
   mac ??= pickReservationMac(sw.name, name, new Set([...reservedMacs, ...leases.map((l) => l.mac)]));
 
   let ip: Ipv4 | undefined;
@@ -109,6 +117,9 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
         `--ip ${flags.ip}: not a usable address of ${formatCidr(scope.subnet)} (host ${formatIpv4(scope.host)})`,
       );
     }
+  } else if (holding !== undefined && !all.some((r) => r.ip === holding.ip)) {
+    // The client already known by this name keeps its address: it is now reserved for it.
+    ip = parseIpv4(holding.ip)!;
   } else {
     if (!scope) {
       throw new EnvironmentError(
@@ -132,6 +143,8 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
   const lines = [
     `reserved ${name}: ${mac} → ${formatIpv4(ip)} on switch "${sw.name}" (written to ${flags.config})`,
   ];
+  if (holding)
+    lines.push(`(the client that holds a lease as "${name}": its MAC and address are reserved for it)`);
   if (holder)
     lines.push(
       `note: ${holder.mac} holds ${holder.ip} now; it is NAKed at its next request and moves elsewhere`,
@@ -152,4 +165,21 @@ export async function unreserveCommand(
   parseConfig(next, flags.config);
   await writeAtomically(flags.config, next);
   return `removed reservation ${name} from ${flags.config}\n${await tellDaemon(flags.stateDir)}\n`;
+}
+
+/**
+ * The one bound lease on the switch whose client calls itself NAME (its hostname, as DNS publishes it), so
+ * that `reserve NAME` pins that client instead of inventing a MAC and taking the name away from it. Two
+ * such clients: the user says which.
+ */
+function leaseNamed(active: readonly LeaseRow[], switchName: string, name: string): LeaseRow | undefined {
+  const want = name.toLowerCase();
+  const named = active.filter(
+    (l) => l.switch === switchName && l.hostname !== null && sanitizeHostname(l.hostname) === want,
+  );
+  if (named.length > 1)
+    throw new UsageError(
+      `${named.length} clients hold leases as "${name}" (${named.map((l) => `${l.mac} at ${l.ip}`).join(', ')}): say which with --mac`,
+    );
+  return named[0];
 }

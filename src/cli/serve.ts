@@ -11,6 +11,20 @@ import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { rememberSighup, takeEarlySighup } from './early-sighup.js';
+import { prettyDestination } from '../log-pretty.js';
+import { detectStyle } from './style.js';
+
+/** Readable lines on a terminal; JSON lines (pino's default destination) to a pipe or file. */
+function consoleLog(): ReturnType<typeof prettyDestination> | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const style = detectStyle(
+    process.stderr,
+    process.env,
+    process.argv.includes('--no-color'),
+    process.platform,
+  );
+  return prettyDestination(process.stderr, style.color);
+}
 
 export interface ServeFlags {
   config: string;
@@ -39,7 +53,8 @@ export async function serveCommand(
   const config = await loadConfig(flags.config);
   if (flags.logFile !== undefined) mkdirSync(dirname(flags.logFile), { recursive: true });
   const file = flags.logFile !== undefined ? new RotatingFile(flags.logFile, flags.rotation) : undefined;
-  const log = createLogger(flags.logLevel, file);
+  const log = createLogger(flags.logLevel, file ?? consoleLog());
+  if (flags.logFile !== undefined) process.stderr.write(`switchyard: logging to ${flags.logFile}\n`);
   const stateDir = chooseStateDir(flags.stateDir, config.stateDir);
   const reload = (d: RunningDaemon): void => {
     d.reload().catch((e: unknown) => {

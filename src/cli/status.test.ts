@@ -12,11 +12,11 @@ import { parseConfig } from '../config/load.js';
 import type { DaemonReply } from '../daemon/control/client.js';
 import type { Method } from '../daemon/control/protocol.js';
 import { writePinned } from '../model/pinned.js';
-import { ipv4 } from '../net/ipv4.js';
+import { cidr, ipv4 } from '../net/ipv4.js';
 import { applyPlan } from '../reconcile/apply.js';
 import type { DoctorProbes } from './doctor.js';
 import { computePlan } from '../reconcile/compute.js';
-import { renderStatus, statusCommand, type StatusJson } from './status.js';
+import { statusCommand, type StatusJson } from './status.js';
 
 const CONFIG = parseConfig(
   `switches:
@@ -70,24 +70,16 @@ describe('status', () => {
       leases: { running: true, ok: true, result: [{}, {}, {}, {}] },
     });
     const text = await statusCommand(CONFIG, stateDir, host, false, probes);
-    assert.equal(
+    assert.match(text, /^host \(Windows\) · daemon running, pid 4242$/m);
+    assert.match(text, /^├─ WSL {2}192\.168\.16\.0\/20 \(pinned\) {2}vEthernet \(WSL\) {2}forwarding OFF$/m);
+    assert.match(text, /^│ {4}✘ forwarding on vEthernet \(WSL\): off$/m);
+    assert.match(
       text,
-      [
-        'SWITCH  SUBNET        HOST       STATE',
-        'lab     10.20.0.0/24  10.20.0.1  present',
-        '',
-        'RANGE  SUBNET           SOURCE',
-        'wsl    192.168.16.0/20  pinned',
-        'lab    10.20.0.0/24     config',
-        '',
-        'ADAPTER          FORWARDING',
-        'vEthernet (lab)  on',
-        'vEthernet (WSL)  off',
-        '',
-        'daemon: running, pid 4242, 4 leases; lab 3/1000 dynamic',
-        'dns lab: NOT SERVING (DNS: udp 10.20.0.1:53 for switch "lab" is in use by another process)',
-        '',
-      ].join('\n'),
+      /^└─ switch lab {2}10\.20\.0\.0\/24 {2}host 10\.20\.0\.1 {2}NAT on {2}DHCP {2}forwarding on$/m,
+    );
+    assert.match(
+      text,
+      /^ {5}✘ DNS answering on switch lab: DNS: udp 10\.20\.0\.1:53 for switch "lab" is in use/m,
     );
     const j = JSON.parse(await statusCommand(CONFIG, stateDir, host, true, probes)) as StatusJson;
     assert.deepEqual(j.switches, [
@@ -123,20 +115,129 @@ describe('status', () => {
     dirs.push(stateDir);
     const host = new SimWindowsHost();
     const text = await statusCommand(CONFIG, stateDir, host, false, daemonProbe({}));
-    assert.match(text, /^lab +10\.20\.0\.0\/24 +10\.20\.0\.1 +missing$/m);
-    assert.match(text, /^wsl +192\.168\.16\.0\/20 +chosen, not pinned yet/m);
-    assert.match(text, /^vEthernet \(lab\) +missing$/m);
-    assert.match(text, /^daemon: not running$/m);
+    assert.match(text, /^host \(Windows\) · daemon not running$/m);
+    assert.match(text, /^│ {2}✘ daemon running and answering: not running/m);
+    assert.match(text, /^├─ WSL {2}192\.168\.16\.0\/20 \(not pinned yet\)/m);
+    assert.match(text, /^└─ switch lab .* MISSING {2}NAT off {2}daemon down/m);
+    assert.match(text, /^ {5}✘ switch lab exists: no Hyper-V switch named "lab"$/m);
+    assert.match(text, /^✘ = what `switchyard doctor` flags \(\d+\); it prints the fix for each\.$/m);
   });
 
-  test('renderStatus: a daemon that does not answer, and warnings', () => {
-    const s: StatusJson = {
-      switches: [],
-      ranges: [],
-      adapters: [],
-      daemon: { running: true, error: 'timed out', pid: null, leases: null, switches: [], dns: [] },
-      problems: ['a route overlaps 10.20.0.0/24'],
-    };
-    assert.match(renderStatus(s), /daemon: not answering \(timed out\)\nwarning: a route overlaps/);
+  test('a typical laptop, 2 switches and 6 VMs: the picture fits in 100 columns; flags red on a terminal', async () => {
+    const config = parseConfig(
+      `switches:
+  - name: dev
+    subnet: 10.20.0.0/24
+    host: 10.20.0.1
+    dhcp:
+      reservations:
+        - { name: web1, mac: "00:15:5d:00:00:01", ip: 10.20.0.10 }
+        - { name: db1, mac: "00:15:5d:00:00:02", ip: 10.20.0.11 }
+    dns:
+      domain: dev.internal
+  - name: build-farm-switch
+    subnet: 10.21.0.0/24
+    host: 10.21.0.1
+    nat: false
+    dhcp:
+      reservations:
+        - { name: runner-with-a-long-name, mac: "00:15:5d:00:01:01", ip: 10.21.0.10 }
+wsl: {}
+`,
+      'laptop.yaml',
+    );
+    const stateDir = mkdtempSync(join(tmpdir(), 'sy-status-'));
+    dirs.push(stateDir);
+    const host = new SimWindowsHost();
+    host.addAdapter(WSL, [{ address: ipv4('172.27.16.1'), prefix: 20, dynamic: false }]);
+    host.wslAdapter = WSL;
+    host.routes.push(
+      { dest: cidr('0.0.0.0/0'), iface: 'Wi-Fi' },
+      { dest: cidr('192.168.1.0/24'), iface: 'Wi-Fi' },
+      { dest: cidr('10.99.0.0/16'), iface: 'Cisco AnyConnect' },
+      { dest: cidr('172.16.0.0/12'), iface: 'Cisco AnyConnect' },
+    );
+    const r = await computePlan(config, stateDir, host);
+    await writePinned(stateDir, r.addresses.pinned);
+    assert.equal((await applyPlan(r.plan, host)).failed, undefined);
+    host.adapters.find((a) => a.name === WSL)!.forwarding = false;
+    const until = new Date(Date.now() + 3600_000).toISOString();
+    const lease = (sw: string, mac: string, ip: string, hostname: string | null) => ({
+      switch: sw,
+      mac,
+      ip,
+      hostname,
+      clientId: null,
+      expiresAt: until,
+      state: 'bound',
+    });
+    const probes = daemonProbe({
+      status: {
+        running: true,
+        ok: true,
+        result: {
+          pid: 77,
+          switches: [
+            { name: 'dev', subnet: '10.20.0.0/24', host: '10.20.0.1' },
+            { name: 'build-farm-switch', subnet: '10.21.0.0/24', host: '10.21.0.1' },
+          ],
+          dns: [
+            { switch: 'dev', listening: '10.20.0.1:53', names: 4 },
+            { switch: 'build-farm-switch', listening: '10.21.0.1:53', names: 2 },
+          ],
+        },
+      },
+      leases: {
+        running: true,
+        ok: true,
+        result: [
+          lease('dev', '00:15:5d:00:00:01', '10.20.0.10', 'web1'),
+          lease('dev', '00:15:5d:00:00:02', '10.20.0.11', 'db1'),
+          lease('dev', '00:15:5d:00:00:03', '10.20.0.150', 'scratch\x1b[2J'),
+          lease('dev', '00:15:5d:00:00:04', '10.20.0.151', null),
+          lease('build-farm-switch', '00:15:5d:00:01:01', '10.21.0.10', 'runner'),
+          lease(
+            'build-farm-switch',
+            '00:15:5d:00:01:02',
+            '10.21.0.150',
+            'a-very-long-hostname-sent-by-a-guest-to-see-what-happens',
+          ),
+        ],
+      },
+    });
+    const text = await statusCommand(config, stateDir, host, false, probes);
+    for (const line of text.split('\n')) assert.ok(Array.from(line).length <= 100, `${line.length}: ${line}`);
+    assert.match(text, /^out ├─ Wi-Fi {2}default, 192\.168\.1\.0\/24$/m);
+    assert.match(text, /^ {4}└─ Cisco AnyConnect {2}10\.99\.0\.0\/16, 172\.16\.0\.0\/12$/m);
+    assert.match(text, /^host \(Windows\) · daemon running, pid 77$/m);
+    assert.match(text, /^├─ WSL {2}192\.168\.16\.0\/20 \(pinned\) {2}vEthernet \(WSL\) {2}forwarding OFF$/m);
+    assert.match(text, /^│ {4}✘ forwarding on vEthernet \(WSL\): off$/m);
+    assert.match(
+      text,
+      /^├─ switch dev {2}10\.20\.0\.0\/24 {2}host 10\.20\.0\.1 {2}NAT on {2}DHCP\+DNS {2}forwarding on$/m,
+    );
+    assert.match(text, /^└─ switch build-farm-switch {2}10\.21\.0\.0\/24 .* NAT not wanted {2}DHCP\+DNS/m);
+    assert.match(text, /^│ {4}├─ web1 +10\.20\.0\.10 +web1\.dev\.internal +reserved$/m);
+    assert.match(text, /^│ {4}├─ scratch\\x1b\[2J +10\.20\.0\.150 +scratch-2j\.dev\.internal$/m);
+    assert.match(text, /^│ {4}└─ 00:15:5d:00:00:04 +10\.20\.0\.151 +-$/m);
+    assert.match(
+      text,
+      /^ {5}├─ runner-with-a-long-… +10\.21\.0\.10 +runner-with-a-long-name\.switchyard\.… +reserved$/m,
+    );
+    assert.ok(!text.includes('\x1b['), 'no colour unless asked');
+    const vmLines = text.split('\n').filter((l) => /^[│ ] {4}[├└]─ /.test(l));
+    assert.equal(vmLines.length, 6);
+    const red = await statusCommand(config, stateDir, host, false, probes, { color: true, unicode: true });
+    assert.ok(red.includes('\x1b[31m✘ forwarding on vEthernet (WSL): off\x1b[0m'), red);
+    const cutRed = red.split('\n').find((l) => l.includes("WSL's NAT range"))!;
+    assert.ok(
+      cutRed.startsWith('│    \x1b[31m✘ ') && cutRed.endsWith('…\x1b[0m'),
+      'a long flag is cut and stays red',
+    );
+    const json = JSON.parse(await statusCommand(config, stateDir, host, true, probes)) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(Object.keys(json), ['switches', 'ranges', 'adapters', 'daemon', 'problems']);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * `switchyard status [--json]`: the network at a glance — switches (subnet, host address, present?), the ranges
- * and whether they are pinned, the adapters with forwarding on/off, and the daemon (pid, leases, dynamic
- * leases against the cap). Read-only; doctor says what is wrong and how to fix it.
+ * `switchyard status [--json]`: the network at a glance. Text: a picture of it (status-picture.ts) with what
+ * doctor would flag marked in place. JSON: switches (subnet, host address, present?), the ranges and whether
+ * they are pinned, the adapters with forwarding on/off, and the daemon (pid, leases, dynamic leases against the
+ * cap). Read-only; doctor says how to fix what is wrong.
  */
 import type { Config } from '../config/schema.js';
 import type { Host } from '../host/host.js';
@@ -9,7 +10,12 @@ import type { Choice } from '../model/address-plan.js';
 import { readDaemonStatus } from '../model/checks/index.js';
 import { switchInterface } from '../model/desired.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
-import { daemonCaller, gather, type DoctorProbes } from './doctor.js';
+import { daemonCaller, gather, type DoctorProbes, type Gathered } from './doctor.js';
+import { runChecks } from '../model/checks/index.js';
+import { toRows, type LeaseRow } from '../dhcp/lease-rows.js';
+import { nameRows, readLeases } from './leases.js';
+import { buildPicture, renderPicture, wrap } from './status-picture.js';
+import { PLAIN, paint, type Style } from './style.js';
 
 export interface StatusJson {
   switches: {
@@ -38,8 +44,9 @@ export async function statusData(
   stateDir: string,
   host: Host,
   probes: DoctorProbes = {},
+  gathered?: Gathered,
 ): Promise<StatusJson> {
-  const g = await gather(config, stateDir, host, probes);
+  const g = gathered ?? (await gather(config, stateDir, host, probes));
   const o = g.observed;
   const switches = config.switches.map((sw) => {
     const iface = switchInterface(sw.name, sw.interface, o.platform);
@@ -118,75 +125,40 @@ export async function statusData(
   };
 }
 
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) =>
-    r
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-export function renderStatus(s: StatusJson): string {
-  const lines: string[] = [];
-  lines.push(
-    ...table(
-      ['SWITCH', 'SUBNET', 'HOST', 'STATE'],
-      s.switches.map((x) => [
-        x.name,
-        x.subnet ?? '-',
-        x.host ?? '-',
-        !x.present ? 'missing' : x.hostAddress ? 'present' : 'present, no host address',
-      ]),
-    ),
-    '',
-    ...table(
-      ['RANGE', 'SUBNET', 'SOURCE'],
-      s.ranges.map((r) => [
-        r.name,
-        r.subnet,
-        r.source === 'chosen' && !r.pinned ? 'chosen, not pinned yet (apply pins it)' : r.source,
-      ]),
-    ),
-    '',
-    ...table(
-      ['ADAPTER', 'FORWARDING'],
-      s.adapters.map((a) => [
-        a.name,
-        !a.present ? 'missing' : a.forwarding === null ? 'unknown' : a.forwarding ? 'on' : 'off',
-      ]),
-    ),
-    '',
-  );
-  const d = s.daemon;
-  if (!d.running) lines.push('daemon: not running');
-  else if (d.error !== null) lines.push(`daemon: not answering (${d.error})`);
-  else {
-    const per = d.switches
-      .map((x) => `${x.name} ${x.dynamicLeases ?? '?'}/${x.maxLeases ?? '?'} dynamic`)
-      .join(', ');
-    lines.push(
-      `daemon: running, pid ${d.pid ?? '?'}, ${d.leases ?? '?'} lease${d.leases === 1 ? '' : 's'}${per ? `; ${per}` : ''}`,
-    );
-    for (const x of d.dns)
-      lines.push(
-        x.listening !== null
-          ? `dns ${x.switch}: ${x.listening}, ${x.names ?? '?'} names`
-          : `dns ${x.switch}: NOT SERVING (${x.error ?? 'unknown'})`,
-      );
-  }
-  for (const p of s.problems) lines.push(`warning: ${p}`);
-  return lines.join('\n') + '\n';
-}
-
 export async function statusCommand(
   config: Config,
   stateDir: string,
   host: Host,
   json: boolean,
   probes: DoctorProbes = {},
+  style: Style = PLAIN,
 ): Promise<string> {
-  const s = await statusData(config, stateDir, host, probes);
-  return json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s);
+  if (json) return JSON.stringify(await statusData(config, stateDir, host, probes), null, 2) + '\n';
+  const g = await gather(config, stateDir, host, probes);
+  const s = await statusData(config, stateDir, host, probes, g);
+  // doctor's checks, except the udp-port scan of /proc (doctor's own gathering; status stays cheap).
+  const checks = runChecks({
+    config,
+    observed: g.observed,
+    addresses: g.addresses,
+    pinned: g.pinned,
+    daemon: g.daemon,
+    stateDir,
+  });
+  if (g.pinnedError !== undefined)
+    checks.push({ id: 'pinned', title: 'pinned ranges readable', ok: false, detail: g.pinnedError });
+  const rows = nameRows(await leaseRows(stateDir, g, probes), config, Date.now());
+  const picture = renderPicture(buildPicture(config, g, checks, rows), style);
+  const warnings = s.problems.flatMap((p) => wrap(`warning: ${p}`)).map((l) => paint(style, 'yellow', l));
+  return picture + (warnings.length ? '\n' + warnings.join('\n') + '\n' : '');
+}
+
+/** The running daemon's leases, else the journal's. */
+async function leaseRows(stateDir: string, g: Gathered, probes: DoctorProbes): Promise<LeaseRow[]> {
+  if (g.daemon.running && g.daemon.error === undefined) {
+    const r = await daemonCaller(stateDir, probes)('leases');
+    if (r.running && r.ok && Array.isArray(r.result)) return r.result as LeaseRow[];
+  }
+  const { leases } = await readLeases(stateDir).catch(() => ({ leases: [] }));
+  return toRows(leases, Date.now());
 }

@@ -1,16 +1,24 @@
 import type { SwitchConfig } from '../config/schema.js';
 import { pickAddress } from '../daemon/serve.js';
-import { resolveScope, type ScopeResult } from '../dhcp/scope.js';
+import { resolveScope, type InterfaceAddress, type ScopeResult } from '../dhcp/scope.js';
 import { inspectInterface } from '../host/linux/interfaces.js';
 import { inspectWindowsInterface } from '../host/windows/interfaces.js';
+import { readPinned } from '../model/pinned.js';
+import { parseCidr, parseIpv4 } from '../net/ipv4.js';
 
-/** A switch's concrete subnet, host and pool for the CLI: from the config, else from the address on its interface. */
+/**
+ * A switch's concrete subnet, host and pool for the CLI: from the config; for `subnet: auto`, from the range
+ * pinned in the state directory (what `apply` made it; no live interface needed), else from the address on
+ * its interface.
+ */
 export async function resolveSwitchScope(
   sw: SwitchConfig,
   platform: NodeJS.Platform = process.platform,
+  stateDir?: string,
 ): Promise<ScopeResult> {
-  let found;
-  if (sw.subnet === 'auto') {
+  let found: InterfaceAddress | undefined;
+  if (sw.subnet === 'auto' && stateDir !== undefined) found = await pinnedAddress(sw, stateDir);
+  if (sw.subnet === 'auto' && found === undefined) {
     const name = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
     const info = await (platform === 'win32' ? inspectWindowsInterface(name) : inspectInterface(name)).catch(
       () => undefined,
@@ -18,4 +26,13 @@ export async function resolveSwitchScope(
     found = info ? pickAddress(sw, info) : undefined;
   }
   return resolveScope(sw, found, platform);
+}
+
+async function pinnedAddress(sw: SwitchConfig, stateDir: string): Promise<InterfaceAddress | undefined> {
+  const pinned = await readPinned(stateDir).catch(() => undefined);
+  const p = pinned && !('error' in pinned) ? pinned.switches[sw.name] : undefined;
+  if (p === undefined) return undefined;
+  const subnet = parseCidr(p.subnet);
+  const host = parseIpv4(sw.host !== 'auto' ? sw.host : p.host);
+  return subnet.ok && host !== undefined ? { address: host, prefix: subnet.cidr.prefix } : undefined;
 }

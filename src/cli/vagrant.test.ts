@@ -41,6 +41,9 @@ describe('switchyard vagrant', () => {
     assert.match(out, /bridge: 'lab'/);
     assert.match(out, /hv\.mac = '00155D[0-9A-F]{6}'/);
     assert.match(out, /hv_kvp_daemon/);
+    assert.match(out, /^config\.vm\.hostname = 'web'$/m);
+    assert.match(out, /^# next: vagrant up --provider hyperv$/m);
+    assert.match(out, /synced_folder '\.', '\/vagrant', disabled: true/);
     assert.match(readFileSync(config, 'utf8'), /name: web/);
     const again = await vagrantCommand('web', { config, stateDir }, clock);
     assert.match(again, /using the existing reservation web/);
@@ -50,6 +53,7 @@ describe('switchyard vagrant', () => {
     const { dir, config, stateDir } = setup();
     const out = await vagrantCommand(['web', 'db'], { config, stateDir, init: true, dir, box: 'b/x' }, clock);
     assert.match(out, /wrote .*Vagrantfile/);
+    assert.match(out, /^next: vagrant up --provider hyperv$/m);
     const vf = readFileSync(join(dir, 'Vagrantfile'), 'utf8');
     assert.match(vf, /define 'web'/);
     assert.match(vf, /define 'db'/);
@@ -69,7 +73,16 @@ describe('switchyard vagrant', () => {
     const two = await vagrantCommand(['web', 'db'], { config, stateDir, static: 'netplan' }, clock);
     assert.equal(two.match(/run: 'always'/g)?.length, 2);
     assert.match(two, /\nnetplan apply\n {2}SWITCHYARD_PROVISION\nend/);
-    await assert.rejects(vagrantCommand('web', { config, stateDir, static: 'nm' }, clock), UsageError);
+    const nm = await vagrantCommand('nmbox', { config, stateDir, static: 'nm' }, clock);
+    assert.match(nm, /system-connections\/switchyard-nmbox\.nmconnection/);
+    assert.match(nm, /nmcli connection up 'switchyard-nmbox'/);
+    const ifd = await vagrantCommand('ifbox', { config, stateDir, static: 'ifupdown' }, clock);
+    assert.match(ifd, /interfaces\.d\/switchyard-ifbox/);
+    assert.match(ifd, /\nifup eth0\n/);
+    await assert.rejects(
+      vagrantCommand('web', { config, stateDir, static: 'wicked' }, clock),
+      /--static must be one of netplan, networkd, nm, ifupdown/,
+    );
   });
 
   test('bad input', async () => {

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import {
   KVP_NOTE,
+  NEXT_STEPS,
   indentHeredoc,
   rubyString,
   staticProvisioner,
@@ -15,7 +16,7 @@ import {
   vagrantfileLines,
   type VagrantMachine,
 } from '../artifacts/vagrantfile.js';
-import { guestConfig, guestPath } from '../artifacts/guest.js';
+import { GUEST_KINDS, guestConfig, guestPath, type GuestKind } from '../artifacts/guest.js';
 import { UsageError } from '../errors.js';
 import { ipv4 } from '../net/ipv4.js';
 import { mac } from '../net/mac.js';
@@ -37,8 +38,9 @@ export interface VagrantFlags extends ReserveFlags {
   static?: string;
 }
 
-const STATIC_KINDS = ['netplan', 'networkd'] as const;
-type StaticKind = (typeof STATIC_KINDS)[number];
+/** The same four kinds as `switchyard guest`. */
+const STATIC_KINDS = GUEST_KINDS;
+type StaticKind = GuestKind;
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -102,7 +104,12 @@ export async function vagrantCommand(
     if (staticKind !== undefined && sw !== undefined) {
       const kind = staticKind as StaticKind;
       const where = guestPath(kind, name);
-      const content = guestConfig(kind, { name, mac: m.mac, ip: ipv4(r.ip), scope: await switchScope(sw) });
+      const content = guestConfig(kind, {
+        name,
+        mac: m.mac,
+        ip: ipv4(r.ip),
+        scope: await switchScope(sw, flags.stateDir),
+      });
       m.static = { kind, path: where.path, mode: where.mode, content };
     }
     machines.push(m);
@@ -110,15 +117,20 @@ export async function vagrantCommand(
 
   if (flags.init) {
     await writeFile(target, vagrantfile({ machines }), { flag: 'wx' });
-    log.push(`wrote ${target}`);
+    log.push(`wrote ${target}`, ...NEXT_STEPS);
     return log.join('\n') + '\n';
   }
   log.push('', '# Vagrantfile lines (inside Vagrant.configure("2") do |config| ... end):', ...KVP_NOTE);
   for (const m of machines) {
     if (machines.length > 1) log.push(`config.vm.define ${rubyString(m.name)} do |node|`);
     const cfg = machines.length > 1 ? 'node' : 'config';
-    const lines = [...vagrantfileLines(m, cfg), ...(m.static ? staticProvisioner(m.static, cfg) : [])];
+    const lines = [
+      `${cfg}.vm.hostname = ${rubyString(m.name)}`,
+      ...vagrantfileLines(m, cfg),
+      ...(m.static ? staticProvisioner(m.static, cfg) : []),
+    ];
     log.push(...(machines.length > 1 ? [...indentHeredoc(lines, '  '), 'end'] : lines));
   }
+  log.push('', ...NEXT_STEPS.map((l) => `# ${l}`));
   return log.join('\n') + '\n';
 }

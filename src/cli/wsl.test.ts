@@ -20,6 +20,20 @@ describe('switchyard wsl', () => {
     assert.equal(wslPowershell(probe({})), '/mnt/c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe');
   });
 
+  test('the header says "printed by" when printed, "written by" when installed', () => {
+    const printed = wslUnitCommand(probe(OK)).output;
+    assert.match(printed, /^# Printed by switchyard wsl unit\.$/m);
+    assert.doesNotMatch(printed, /Written by/);
+    const writes = new Map<string, string>();
+    wslInstallCommand({
+      probe: probe(OK),
+      uid: 0,
+      writeFile: (p, t) => writes.set(p, t),
+      run: () => ({ status: 0, stderr: '' }),
+    });
+    assert.match([...writes.values()][0]!, /^# Written by switchyard wsl install\.$/m);
+  });
+
   test('unit outside WSL still prints, with the problem', () => {
     const r = wslUnitCommand(probe({}));
     assert.match(r.output, /Type=oneshot/);

@@ -22,7 +22,10 @@ export interface WslUnitResult {
 }
 
 export function wslUnitCommand(probe: HostProbe, version?: string): WslUnitResult {
-  return { output: wslForwardingUnit(wslPowershell(probe), version), problems: wslUnitProblems(probe) };
+  return {
+    output: wslForwardingUnit(wslPowershell(probe), version, true),
+    problems: wslUnitProblems(probe),
+  };
 }
 
 /** Runs a command (argv, no shell); status and stderr come back. */

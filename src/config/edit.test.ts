@@ -34,12 +34,14 @@ describe('config edits keep the rest of the file byte for byte', () => {
       'switches:\n  - name: a   # mine\n    dhcp:\n      reservations:   # keep\n        - name: x\n          mac: "00:15:5d:00:00:01"   # nic\n          ip: 10.1.0.5\n    dns: { domain: lab.test }\n';
     const out = addReservation(text, { ...R, ip: '10.1.0.6' });
     assert.deepEqual(changed(text, out).added, [
-      '        - { name: db1, mac: "00:15:5d:aa:bb:cc", ip: 10.1.0.6 }',
+      '        - name: db1',
+      '          mac: "00:15:5d:aa:bb:cc"',
+      '          ip: 10.1.0.6',
     ]);
     const back = removeReservation(out, 'x');
     assert.equal(
       back,
-      'switches:\n  - name: a   # mine\n    dhcp:\n      reservations:   # keep\n        - { name: db1, mac: "00:15:5d:aa:bb:cc", ip: 10.1.0.6 }\n    dns: { domain: lab.test }\n',
+      'switches:\n  - name: a   # mine\n    dhcp:\n      reservations:   # keep\n        - name: db1\n          mac: "00:15:5d:aa:bb:cc"\n          ip: 10.1.0.6\n    dns: { domain: lab.test }\n',
     );
     assert.equal(
       removeReservation(back, 'db1'),
@@ -68,11 +70,11 @@ describe('config edits keep the rest of the file byte for byte', () => {
     );
     assert.equal(
       addReservation('switches:\n  - name: a\n    dhcp:\n      pool: auto\n', R),
-      'switches:\n  - name: a\n    dhcp:\n      pool: auto\n      reservations:\n        - { name: db1, mac: "00:15:5d:aa:bb:cc", ip: 10.0.251.11 }\n',
+      'switches:\n  - name: a\n    dhcp:\n      pool: auto\n      reservations:\n        - name: db1\n          mac: "00:15:5d:aa:bb:cc"\n          ip: 10.0.251.11\n',
     );
     assert.equal(
       addReservation('# top\r\nswitches:\r\n  - name: a\r\n', R),
-      '# top\r\nswitches:\r\n  - name: a\r\n    dhcp:\r\n      reservations:\r\n        - { name: db1, mac: "00:15:5d:aa:bb:cc", ip: 10.0.251.11 }\r\n',
+      '# top\r\nswitches:\r\n  - name: a\r\n    dhcp:\r\n      reservations:\r\n        - name: db1\r\n          mac: "00:15:5d:aa:bb:cc"\r\n          ip: 10.0.251.11\r\n',
     );
   });
 

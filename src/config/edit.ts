@@ -24,6 +24,64 @@ function flowItem(r: ReservationEntry): string {
   return `{ name: ${r.name}, mac: "${r.mac}", ip: ${r.ip} }`;
 }
 
+/** The entry as a block mapping after "- ", its later lines indented by `pad` (the column after "- "). */
+function blockItem(r: ReservationEntry, pad: string, nl: string): string {
+  return `name: ${r.name}${nl}${pad}mac: "${r.mac}"${nl}${pad}ip: ${r.ip}`;
+}
+
+/** A new entry is written the way the list's entries are: block mappings, or `{ … }` when those are. */
+function itemLike(seq: Node | undefined, r: ReservationEntry, pad: string, nl: string): string {
+  const first = isSeq(seq) ? (seq.items[0] as Node | undefined) : undefined;
+  return isMap(first) && first.flow ? flowItem(r) : blockItem(r, pad, nl);
+}
+
+/** The source text of a node, as written. */
+function source(text: string, node: Node): string {
+  return text.slice(node.range![0], node.range![1]);
+}
+
+/**
+ * A flow mapping (`dhcp: { pool: auto, reservations: [] }`) as block lines, one key per line, with a
+ * block `reservations:` list holding the new entry. Values other than the reservations keep their text.
+ */
+function dhcpBlockLines(text: string, dhcp: YAMLMap, r: ReservationEntry, nl: string): string[] {
+  const lines: string[] = [];
+  let added = false;
+  for (const pair of dhcp.items) {
+    const key = pair.key as Node;
+    const value = pair.value as Node | null;
+    const k = source(text, key);
+    if (isScalar(key) && key.value === 'reservations' && (isSeq(value) || value === null)) {
+      lines.push(`${k}:`);
+      const items = isSeq(value) ? (value.items as Node[]) : [];
+      for (const it of items) lines.push(`  - ${source(text, it)}`);
+      lines.push(`  - ${itemLike(value ?? undefined, r, '    ', nl)}`);
+      added = true;
+    } else lines.push(value === null ? `${k}:` : `${k}: ${source(text, value)}`);
+  }
+  if (!added) lines.push('reservations:', `  - ${blockItem(r, '    ', nl)}`);
+  return lines.flatMap((l) => l.split(nl));
+}
+
+/**
+ * Rewrites a switch's flow-style `dhcp:` mapping in block style with the entry added. Only that mapping's
+ * text changes: a comment after it on its line stays on the `dhcp:` line, everything else is untouched
+ * (comments inside the `{ … }` itself have no block-style place and are dropped).
+ */
+function expandFlowDhcp(text: string, sw: YAMLMap, dhcp: YAMLMap, r: ReservationEntry, nl: string): string {
+  const pair = sw.items.find((p) => isScalar(p.key) && p.key.value === 'dhcp')!;
+  const keyStart = (pair.key as Node).range![0];
+  const pad = ' '.repeat(keyStart - lineStart(text, keyStart) + 2);
+  const [start, end] = [dhcp.range![0], dhcp.range![1]];
+  let lineEnd = text.indexOf('\n', end);
+  if (lineEnd < 0) lineEnd = text.length;
+  const trailing = text.slice(end, lineEnd).replace(/\r$/, '');
+  const body = dhcpBlockLines(text, dhcp, r, nl).map((l) => pad + l);
+  const head = text.slice(0, start).replace(/[ \t]+$/, '');
+  const rest = lineEnd < text.length ? text.slice(lineEnd + 1) : '';
+  return head + trailing + nl + body.join(nl) + nl + rest;
+}
+
 function parse(text: string): Document {
   const doc = parseDocument(text);
   if (doc.errors.length > 0)
@@ -61,14 +119,15 @@ export function addReservation(text: string, r: ReservationEntry, switchName?: s
   const seq = isMap(dhcp) ? (dhcp.get('reservations', true) as Node | undefined) : undefined;
 
   if (isSeq(seq) && !seq.flow && seq.items.length > 0) {
-    // Block list: a new line after the last item, at the same indentation as the first "- ".
+    // Block list: a new entry after the last one, at the same indentation as the first "- ", in its style.
     const start = seq.range![0];
     const indent = start - lineStart(text, start);
     let end = seq.range![2];
     let prefix = '';
     if (end > 0 && text[end - 1] !== '\n') prefix = nl;
     if (end > text.length) end = text.length;
-    return insertAt(text, end, `${prefix}${' '.repeat(indent)}- ${flowItem(r)}${nl}`);
+    const item = itemLike(seq, r, ' '.repeat(indent + 2), nl);
+    return insertAt(text, end, `${prefix}${' '.repeat(indent)}- ${item}${nl}`);
   }
   if (isSeq(seq)) {
     // Flow list ("reservations: []" or "[{...}]"): add before the closing bracket.
@@ -84,8 +143,10 @@ export function addReservation(text: string, r: ReservationEntry, switchName?: s
     const end = dhcp.range![2];
     const prefix = text[end - 1] === '\n' ? '' : nl;
     const pad = ' '.repeat(indent);
-    return insertAt(text, end, `${prefix}${pad}reservations:${nl}${pad}  - ${flowItem(r)}${nl}`);
+    const item = blockItem(r, `${pad}    `, nl);
+    return insertAt(text, end, `${prefix}${pad}reservations:${nl}${pad}  - ${item}${nl}`);
   }
+  if (isMap(dhcp) && dhcp.flow && !sw.flow) return expandFlowDhcp(text, sw, dhcp, r, nl);
   if (dhcp === undefined && !sw.flow) {
     const first = sw.items[0]?.key as Node | undefined;
     const start = first?.range?.[0] ?? sw.range![0];
@@ -93,14 +154,11 @@ export function addReservation(text: string, r: ReservationEntry, switchName?: s
     const end = sw.range![2];
     const prefix = text[end - 1] === '\n' ? '' : nl;
     const pad = ' '.repeat(indent);
-    return insertAt(
-      text,
-      end,
-      `${prefix}${pad}dhcp:${nl}${pad}  reservations:${nl}${pad}    - ${flowItem(r)}${nl}`,
-    );
+    const item = blockItem(r, `${pad}      `, nl);
+    return insertAt(text, end, `${prefix}${pad}dhcp:${nl}${pad}  reservations:${nl}${pad}    - ${item}${nl}`);
   }
   throw new UsageError(
-    `switch ${i + 1}: its dhcp settings are written in flow style ({ ... }); add the reservation by hand: ${flowItem(r)}`,
+    `switches[${i}] is written in flow style ({ ... }) as a whole; add the reservation by hand: ${flowItem(r)}`,
   );
 }
 
@@ -118,8 +176,9 @@ export function removeReservation(text: string, name: string): string {
     if (k < 0) continue;
     const item = seq.items[k] as Node;
     if (!seq.flow) {
-      // The whole line(s) of the item, from its "- " to the end of its last line (comment included).
-      const from = lineStart(text, item.range![0]);
+      // The whole line(s) of the item, from its "- " to the end of its last line (comment included), and
+      // the comment lines right above it at its indentation, which are about it.
+      const from = commentsAbove(text, lineStart(text, item.range![0]), seq.range![0]);
       let to = item.range![2];
       if (to > 0 && text[to - 1] !== '\n') {
         const next = text.indexOf('\n', to);
@@ -148,4 +207,21 @@ export function removeReservation(text: string, name: string): string {
 
 function sameName(node: unknown, name: string): boolean {
   return isScalar(node) && String(node.value).toLowerCase() === name.toLowerCase();
+}
+
+/**
+ * The start of the run of comment-only lines directly above `from` that sit at the indentation of the
+ * list's "- " (`listStart` is the first item's "- "): they describe that item and go with it.
+ */
+function commentsAbove(text: string, from: number, listStart: number): number {
+  const indent = listStart - lineStart(text, listStart);
+  let at = from;
+  while (at > 0) {
+    const prev = lineStart(text, at - 1);
+    const line = text.slice(prev, at).replace(/\r?\n$/, '');
+    const m = /^( *)#/.exec(line);
+    if (!m || m[1]!.length !== indent) break;
+    at = prev;
+  }
+  return at;
 }

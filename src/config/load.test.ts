@@ -55,7 +55,7 @@ avoid: [10.0.0.0/8, 192.168.0.0/16]
 
   test('an unknown key is an error naming file, line and key', () => {
     assert.deepEqual(problems('switches:\n  - name: lab\n    dhcp:\n      leasetime: 1h\n'), [
-      'sy.yaml:4:7: switches[0].dhcp.leasetime: unknown key (check its spelling; see switchyard.example.yaml for every key)',
+      'sy.yaml:4:7: switches[0].dhcp.leasetime: unknown key: did you mean "leaseTime"?',
     ]);
   });
 
@@ -89,8 +89,8 @@ avoid: [10.0.0.0/8, 192.168.0.0/16]
       'sy.yaml:6:7: switches[0].dhcp.pool: 10.1.1.10 is outside the subnet 10.1.0.0/24',
       'sy.yaml:6:7: switches[0].dhcp.pool: the pool includes the host address 10.1.0.255',
       'sy.yaml:8:48: switches[0].dhcp.reservations[0].ip: 10.2.0.5 is outside the subnet 10.1.0.0/24',
-      'sy.yaml:9:13: switches[0].dhcp.reservations[1].name: name "X" is also used by reservation 1',
-      'sy.yaml:9:22: switches[0].dhcp.reservations[1].mac: MAC 00-15-5D-00-00-01 is also used by reservation 1',
+      'sy.yaml:9:13: switches[0].dhcp.reservations[1].name: name "X" is also used by reservations[0]',
+      'sy.yaml:9:22: switches[0].dhcp.reservations[1].mac: MAC 00-15-5D-00-00-01 is also used by reservations[0]',
     ]);
   });
 

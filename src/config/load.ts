@@ -2,11 +2,13 @@
  * read → parse YAML → validate schema → cross-field rules. Every problem comes back with the file, line,
  * column and key it concerns; the caller decides what to do (the CLI exits 2 and changes nothing).
  */
-import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type Issue } from '../errors.js';
 import { checkRules } from './rules.js';
+import { knownKeys, suggestKey } from './suggest.js';
 import { configSchema, type Config } from './schema.js';
 
 export type Path = readonly PropertyKey[];
@@ -48,26 +50,54 @@ function locate(
   return { line: lp.line, column: lp.col };
 }
 
-function zodIssues(file: string, doc: Document, lc: LineCounter, error: z.ZodError): Issue[] {
+function zodIssues(file: string, text: string, doc: Document, lc: LineCounter, error: z.ZodError): Issue[] {
   const out: Issue[] = [];
+  // A misspelt required key (`switchs:`) would also read as the right one missing: say it once.
+  const meant = new Set<string>();
   for (const iss of error.issues) {
-    if (iss.code === 'unrecognized_keys') {
-      for (const k of iss.keys) {
-        out.push({
-          file,
-          ...locate(doc, lc, iss.path, k),
-          key: formatKey([...iss.path, k]),
-          message: 'unknown key (check its spelling; see switchyard.example.yaml for every key)',
-        });
-      }
-      continue;
+    if (iss.code !== 'unrecognized_keys') continue;
+    for (const k of iss.keys) {
+      const guess = suggestKey(k, knownKeys(iss.path));
+      out.push({
+        file,
+        ...locate(doc, lc, iss.path, k),
+        key: formatKey([...iss.path, k]),
+        message:
+          guess !== undefined
+            ? `unknown key: did you mean "${guess}"?`
+            : 'unknown key (check its spelling; see switchyard.example.yaml for every key)',
+      });
+      if (guess !== undefined) meant.add(formatKey([...iss.path, guess]));
     }
+  }
+  for (const iss of error.issues) {
+    if (iss.code === 'unrecognized_keys') continue;
     let message = iss.message;
-    if (iss.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
-    else if (iss.code === 'invalid_union') message = 'is not valid here: ' + describeUnion(iss);
+    if (iss.code === 'invalid_type' && /received undefined/.test(message)) {
+      if (meant.has(formatKey(iss.path))) continue;
+      message = 'is required';
+    } else if (iss.code === 'invalid_union') message = 'is not valid here: ' + describeUnion(iss);
+    const asNumber = numberWritten(text, doc, iss.path);
+    if (asNumber !== undefined && iss.path.at(-1) === 'mac')
+      message = `YAML reads ${asNumber} as a number (leading zeros lost): quote it, "${asNumber}"`;
     out.push({ file, ...locate(doc, lc, iss.path), key: formatKey(iss.path), message });
   }
   return out;
+}
+
+/** The source text of a value YAML read as a number (an unquoted all-digit MAC), else undefined. */
+function numberWritten(text: string, doc: Document, path: Path): string | undefined {
+  const node = doc.getIn(path, true);
+  if (!isScalar(node) || typeof node.value !== 'number' || !node.range) return undefined;
+  return text.slice(node.range[0], node.range[1]);
+}
+
+/** One order for every list of problems: the file's. */
+function inLineOrder(issues: Issue[]): Issue[] {
+  return issues
+    .map((i, n) => ({ i, n }))
+    .sort((a, b) => (a.i.line ?? 0) - (b.i.line ?? 0) || (a.i.column ?? 0) - (b.i.column ?? 0) || a.n - b.n)
+    .map((x) => x.i);
 }
 
 /** A union's error lists each branch's complaint; say them in one readable line. */
@@ -92,11 +122,18 @@ export function parseConfig(text: string, file: string): Config {
   }
   const raw: unknown = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(zodIssues(file, doc, lc, parsed.error));
+  if (!parsed.success) throw new ConfigError(inLineOrder(zodIssues(file, text, doc, lc, parsed.error)));
   const problems = checkRules(parsed.data);
   if (problems.length > 0) {
     throw new ConfigError(
-      problems.map((p) => ({ file, ...locate(doc, lc, p.path), key: formatKey(p.path), message: p.message })),
+      inLineOrder(
+        problems.map((p) => ({
+          file,
+          ...locate(doc, lc, p.path),
+          key: formatKey(p.path),
+          message: p.message,
+        })),
+      ),
     );
   }
   return parsed.data;
@@ -108,9 +145,24 @@ export async function loadConfig(file: string): Promise<Config> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError([
-      { file, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${String(e)}` },
-    ]);
+    throw new ConfigError([{ file, message: await unreadable(file, code, e) }]);
   }
   return parseConfig(text, file);
+}
+
+/** What to do when the config cannot be read: the common two are a folder, and no file yet. */
+async function unreadable(file: string, code: string | undefined, e: unknown): Promise<string> {
+  if (code === 'EISDIR') {
+    const inside = join(file, 'switchyard.yaml');
+    const has = await stat(inside).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    return has
+      ? `is a folder: name the file, --config ${inside}`
+      : 'is a folder, not a config file: name the file with --config FILE';
+  }
+  if (code === 'ENOENT')
+    return 'no such file: write one (switchyard.example.yaml documents every key; only switches[].name is required), or name yours with --config FILE';
+  return `cannot read: ${String(e)}`;
 }

@@ -117,7 +117,7 @@ const reservationsValid: Rule = (c) =>
       const dup = (m: Map<string, number>, k: string, key: string, what: string): void => {
         const prev = m.get(k);
         if (prev !== undefined)
-          out.push({ path: [...base, key], message: `${what} also used by reservation ${prev + 1}` });
+          out.push({ path: [...base, key], message: `${what} also used by reservations[${prev}]` });
         else m.set(k, j);
       };
       dup(names, r.name.toLowerCase(), 'name', `name "${r.name}" is`);

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLab, labSkipReason, type Lab } from './netns.js';
-import { SWITCHYARD_BIN, writeConfig } from './switchyard.js';
+import { REPO_ROOT, SWITCHYARD_BIN, writeConfig } from './switchyard.js';
 
 const skip = labSkipReason(['nft', 'sysctl']);
 
 interface JsonPlan {
-  changes: { resource: string; key: string; action: string; detail: string }[];
+  changes: { resource: string; key: string; action: string; symbol: string; detail: string }[];
 }
 
 if (skip) test('plan/apply on Linux', { skip }, () => undefined);
@@ -63,9 +63,11 @@ forwarding: true
   test('from nothing: apply creates the bridge, its address, the NAT and forwarding; plan is then empty', async () => {
     const p = await plan();
     assert.deepEqual(
-      p.changes.map((c) => `${c.action} ${c.resource} ${c.key}`),
+      p.changes.map((c) => `${c.symbol} ${c.resource} ${c.key}`),
       [`+ switch ${sw}`, `+ host-address ${sw}`, `+ nat ${sw}`, `~ forwarding ${sw}`, `~ forwarding ${wsl}`],
     );
+    const detailed = await cli('plan', '--detailed-exitcode', '--config', cfg, '--state-dir', state);
+    assert.equal(detailed.code, 2, 'changes to make: exit 2');
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\[1\/5\] \+ switch/);
@@ -81,6 +83,22 @@ forwarding: true
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /No changes: the host matches the config/);
+    const detailed = await cli(
+      'plan',
+      '--detailed-exitcode',
+      '--json',
+      '--config',
+      cfg,
+      '--state-dir',
+      state,
+    );
+    assert.equal(detailed.code, 0, 'no changes: exit 0');
+    assert.deepEqual((JSON.parse(detailed.stdout) as { counts: unknown }).counts, {
+      add: 0,
+      change: 0,
+      remove: 0,
+      blocked: 0,
+    });
   });
 
   test('broken by hand (address, forwarding sysctl, NAT table): plan shows exactly that; apply repairs it', async () => {
@@ -89,12 +107,25 @@ forwarding: true
     await lab.exec(lab.hostNs, ['nft', 'delete', 'table', 'inet', 'switchyard']);
     const p = await plan();
     assert.deepEqual(
-      p.changes.map((c) => `${c.action} ${c.resource} ${c.key}`),
+      p.changes.map((c) => `${c.symbol} ${c.resource} ${c.key}`),
       [`+ host-address ${sw}`, `+ nat ${sw}`, `~ forwarding ${wsl}`],
     );
     const r = await cli('apply', '--yes', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual((await plan()).changes, []);
+  });
+
+  test('the example config plans as it is on Linux (exit 0, nothing changed)', async () => {
+    const r = await cli(
+      'plan',
+      '--config',
+      join(REPO_ROOT, 'switchyard.example.yaml'),
+      '--state-dir',
+      join(lab.workDir, 'example-state'),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\+ switch switchyard: create bridge switchyard/);
+    assert.doesNotMatch(r.stdout, /warning/);
   });
 
   test('a bad config: exit 2 with file:line:key, nothing changed', async () => {

@@ -116,25 +116,32 @@ describe('generated Vagrantfiles pass vagrant validate (Hyper-V provider config 
       assert.match(r.out, /validated successfully/);
     }
   });
-  test('boxes with a static guest config (netplan and networkd run-always provisioners)', { skip }, () => {
-    const machines = MACHINES.map((m, i): VagrantMachine => {
-      const kind = i === 1 ? 'networkd' : 'netplan';
-      const spec = SPECS[i % SPECS.length]!;
-      const where = guestPath(kind, m.name);
-      return {
-        ...m,
-        static: {
-          kind,
-          path: where.path,
-          mode: where.mode,
-          content: guestConfig(kind, { ...spec, mac: m.mac }),
+  test(
+    'boxes with a static guest config (netplan, networkd, nm and ifupdown run-always provisioners)',
+    { skip },
+    () => {
+      const kinds = ['netplan', 'networkd', 'nm', 'ifupdown'] as const;
+      const machines = [...MACHINES, { ...MACHINES[0]!, name: 'four', mac: mac('00:15:5d:00:00:04') }].map(
+        (m, i): VagrantMachine => {
+          const kind = kinds[i % kinds.length]!;
+          const spec = SPECS[i % SPECS.length]!;
+          const where = guestPath(kind, m.name);
+          return {
+            ...m,
+            static: {
+              kind,
+              path: where.path,
+              mode: where.mode,
+              content: guestConfig(kind, { ...spec, mac: m.mac }),
+            },
+          };
         },
-      };
-    });
-    const r = vagrantValidate(vagrantfile({ machines }));
-    assert.ok(r.ok, r.out);
-    assert.match(r.out, /validated successfully/);
-  });
+      );
+      const r = vagrantValidate(vagrantfile({ machines }));
+      assert.ok(r.ok, r.out);
+      assert.match(r.out, /validated successfully/);
+    },
+  );
   test('negative control: an unknown provisioner option fails', { skip }, () => {
     const m: VagrantMachine = {
       ...MACHINES[0]!,

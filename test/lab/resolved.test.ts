@@ -47,8 +47,8 @@ describe('dns-link with the real systemd-resolved (lab host namespace)', { skip:
   const plan = async (): Promise<string[]> => {
     const r = await cli('plan', '--json', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 0, r.stderr);
-    const p = JSON.parse(r.stdout) as { changes: { resource: string; key: string; action: string }[] };
-    return p.changes.map((c) => `${c.action} ${c.resource} ${c.key}`);
+    const p = JSON.parse(r.stdout) as { changes: { resource: string; key: string; symbol: string }[] };
+    return p.changes.map((c) => `${c.symbol} ${c.resource} ${c.key}`);
   };
   /** Private mounts, then exec the program named by the arguments. */
   const inMounts = (argv: string[]): string[] => [

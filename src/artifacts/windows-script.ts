@@ -197,9 +197,9 @@ export function windowsScript(config: Config, version: string, o: ScriptOptions 
     ),
     ...(desired.wsl ? [`#   wsl: ${formatCidr(desired.wsl.subnet)}`] : []),
     '',
-    TEST_OVERLAP,
   ];
-  return header.join('\n') + '\n' + wrapScript(body.join('\n'));
+  // After the prelude, whose language-mode check must come before any .NET call.
+  return header.join('\n') + '\n' + wrapScript([TEST_OVERLAP, ...body].join('\n'));
 }
 
 /** A small CIDR overlap test in PowerShell (IPv4), used by the preflight. */

@@ -142,13 +142,13 @@ class SimServer {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  run(script: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  run(script: string, env: NodeJS.ProcessEnv, stdin?: string): Promise<RunResult> {
     this.pending += 1;
     this.hold(true);
     const job = this.queue.then(async () => {
       if (this.closed) throw new Error(`the simulated PowerShell server exited: ${this.stderr.trim()}`);
       const answer = this.next();
-      this.child.stdin.write(`${JSON.stringify({ script, env })}\n`);
+      this.child.stdin.write(`${JSON.stringify({ script, env, stdin })}\n`);
       const line = await answer;
       if (line === '') throw new Error(`the simulated PowerShell server exited: ${this.stderr.trim()}`);
       return JSON.parse(line) as RunResult;
@@ -190,6 +190,7 @@ export function runScriptText(
   profile: string,
   script: string,
   stats?: RunStats,
+  stdin?: string,
 ): Promise<RunResult> {
   const pwsh = pwshPath();
   if (pwsh === null) return Promise.reject(new Error(`pwsh not found: ${PWSH_HINT}`));
@@ -201,7 +202,7 @@ export function runScriptText(
   const env = envFor(dir, session, profile);
   if (process.env.SWITCHYARD_SIM_SERVER !== '0') {
     return simServer(pwsh)
-      .then((s) => s.run(file, env))
+      .then((s) => s.run(file, env, stdin))
       .then((r) => {
         if (stats) {
           stats.runs += 1;
@@ -214,12 +215,13 @@ export function runScriptText(
     const child = spawn(
       pwsh,
       ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', join(simRoot(), 'run.ps1'), file],
-      { stdio: ['ignore', 'pipe', 'pipe'], env },
+      { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env },
     );
+    if (stdin !== undefined) child.stdin?.end(stdin);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -244,7 +246,7 @@ export function runScriptText(
 export function makeSimRunner(
   options: SimRunnerOptions & { profileOf: (account: string) => string },
 ): Runner {
-  return async (file, args) => {
+  return async (file, args, input) => {
     const length = commandLineLength(file, args);
     if (length > MAX_COMMAND_LINE_CHARS) {
       const e = new Error(
@@ -263,6 +265,7 @@ export function makeSimRunner(
       options.profileOf(session.account),
       decodeCommand(args[at + 1]!),
       options.stats,
+      input,
     );
   };
 }

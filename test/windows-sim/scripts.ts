@@ -15,6 +15,7 @@ import {
   elevatedChildScript,
   elevatedScript,
   isElevatedScript,
+  scriptHash,
   wrapScript,
 } from '../../src/host/windows/powershell.js';
 import { planAddresses } from '../../src/model/address-plan.js';
@@ -23,8 +24,15 @@ import { emptyHost, type ObservedHost } from '../../src/model/observed.js';
 import type { Op } from '../../src/model/ops.js';
 import { cidr, ipv4 } from '../../src/net/ipv4.js';
 
-/** A name as a hostile host could report it. */
+/** A name or value as a hostile host could report it. */
 export const HOSTILE = "o'brien‘s ’lab‚ ‛x $(Remove-Item C:\\) `n; exit 9 #";
+/**
+ * The same for names that reach a parameter taking wildcards (-Name, -InterfaceAlias): without the
+ * wildcard characters * ? [ ] `, which the config refuses in switch names and which such a parameter
+ * would read as a pattern, on Windows as here. Names Windows reports are matched exactly where they
+ * could hold them (doctor's Remove-NetNat pipes Get-NetNat through Where-Object -eq).
+ */
+export const HOSTILE_NAME = HOSTILE.replace('`', '');
 
 export interface GeneratedScript {
   name: string;
@@ -58,14 +66,14 @@ export function everyOp(): Op[] {
     workingDirectory: `C:\\ProgramData\\switchyard\\${HOSTILE}`,
   };
   return [
-    { op: 'createSwitch', name: HOSTILE },
-    { op: 'waitInterface', iface: `vEthernet (${HOSTILE})`, timeoutS: 2 },
-    { op: 'addAddress', iface: `vEthernet (${HOSTILE})`, address: ipv4('10.20.0.1'), prefix: 24 },
-    { op: 'removeAddress', iface: `vEthernet (${HOSTILE})`, address: ipv4('10.20.0.1'), prefix: 24 },
-    { op: 'createNat', name: `switchyard-${HOSTILE}`, prefix: cidr('10.20.0.0/24'), outsideOf: HOSTILE },
-    { op: 'deleteNat', name: `switchyard-${HOSTILE}` },
-    { op: 'setForwarding', iface: `vEthernet (${HOSTILE})`, on: true },
-    { op: 'setForwarding', iface: `vEthernet (${HOSTILE})`, on: false },
+    { op: 'createSwitch', name: HOSTILE_NAME },
+    { op: 'waitInterface', iface: `vEthernet (${HOSTILE_NAME})`, timeoutS: 2 },
+    { op: 'addAddress', iface: `vEthernet (${HOSTILE_NAME})`, address: ipv4('10.20.0.1'), prefix: 24 },
+    { op: 'removeAddress', iface: `vEthernet (${HOSTILE_NAME})`, address: ipv4('10.20.0.1'), prefix: 24 },
+    { op: 'createNat', name: `switchyard-${HOSTILE_NAME}`, prefix: cidr('10.20.0.0/24'), outsideOf: HOSTILE_NAME },
+    { op: 'deleteNat', name: `switchyard-${HOSTILE_NAME}` },
+    { op: 'setForwarding', iface: `vEthernet (${HOSTILE_NAME})`, on: true },
+    { op: 'setForwarding', iface: `vEthernet (${HOSTILE_NAME})`, on: false },
     {
       op: 'setFirewall',
       rules: [
@@ -82,7 +90,7 @@ export function everyOp(): Op[] {
       servers: [ipv4('10.20.0.1')],
       comment: `switchyard:${HOSTILE}`,
     },
-    { op: 'removeNrptRule', name: HOSTILE },
+    { op: 'removeNrptRule', name: HOSTILE_NAME },
     { op: 'registerBootTask', task },
     { op: 'unregisterBootTask' },
     { op: 'restoreWslNat', natNetwork: HOSTILE, natGateway: null },
@@ -92,7 +100,7 @@ export function everyOp(): Op[] {
     { op: 'restoreHyperVFirewallInbound', action: 'allow' },
     { op: 'restoreHyperVFirewallInbound', action: 'allowBypass' },
     { op: 'restoreHyperVFirewallInbound', action: 'block' },
-    { op: 'deleteSwitch', name: HOSTILE },
+    { op: 'deleteSwitch', name: HOSTILE_NAME },
   ];
 }
 
@@ -170,7 +178,7 @@ export function generatedScripts(): GeneratedScript[] {
     { name: 'elevated wrapper (parent)', text: elevatedScript(inner), kind: 'complete' },
     {
       name: 'elevated wrapper (child)',
-      text: elevatedChildScript(inner, `C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.out`),
+      text: elevatedChildScript(`C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.ps1`, scriptHash(inner), `C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.out`),
       kind: 'complete',
     },
     { name: 'elevation probe', text: isElevatedScript(), kind: 'complete' },

@@ -63,7 +63,7 @@ export function simRoot(): string {
     ...IMPL_FILES.map((f) => `# ---- ${f}\n${readFileSync(join(ps, f), 'utf8')}`),
     '# ---- core cmdlets overridden (generated from signatures.json)',
     ...overrides,
-    'Export-ModuleMember -Function *',
+    'Export-ModuleMember -Function * -Alias *',
   ].join('\n');
   writeFileSync(join(dir, 'SimWindows.psm1'), core);
   for (const f of ['boot.ps1', 'run.ps1', 'server.ps1']) copyFileSync(join(ps, f), join(dir, f));

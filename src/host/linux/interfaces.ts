@@ -39,7 +39,8 @@ export interface RunResult {
 }
 
 /** Runs a program with an argv array (no shell). Rejects only when it could not be run at all. */
-export type Runner = (file: string, args: readonly string[]) => Promise<RunResult>;
+/** Runs `file args…`; `input`, when given, is written to its stdin, which is then closed. */
+export type Runner = (file: string, args: readonly string[], input?: string) => Promise<RunResult>;
 
 /** iproute2's "forever" lifetime (INFINITY_LIFE_TIME, 0xFFFFFFFF). */
 export const FOREVER_LIFETIME = 4294967295;

@@ -33,6 +33,7 @@
  * state (HKCU …\Lxss NatIpAddress, .wslconfig) must be read and written by the non-elevated run.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../../errors.js';
 import type { RunResult, Runner } from '../linux/interfaces.js';
@@ -218,6 +219,34 @@ export function powershellArgs(script: string, file = 'powershell.exe'): string[
     );
   }
   return args;
+}
+
+/**
+ * A script too long for one command line travels on stdin instead: the command line carries a short
+ * bootstrap that reads the base64 text from stdin, decodes it and runs it in the same scope, as
+ * -EncodedCommand would (exit codes included). Like -EncodedCommand it is not a script file, so an
+ * execution policy set by Group Policy (AllSigned) does not block it, where `-File` of a temp file would be.
+ */
+function stdinBootstrap(): string {
+  return `$ErrorActionPreference = 'Stop'
+${PS_LANGUAGE_GUARD}
+. ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String([Console]::In.ReadToEnd().Trim()))))`;
+}
+
+export interface PowerShellInvocation {
+  args: string[];
+  /** For stdin (the script, base64 of UTF-16LE), when it does not fit the command line. */
+  input?: string;
+}
+
+/** How to run `script`: on the command line when it fits, else through stdin (no length limit). */
+export function powershellInvocation(script: string, file = 'powershell.exe'): PowerShellInvocation {
+  const args = [...POWERSHELL_FLAGS, '-EncodedCommand', encodeCommand(script)];
+  if (commandLineLength(file, args) <= MAX_COMMAND_LINE_CHARS) return { args };
+  return {
+    args: [...POWERSHELL_FLAGS, '-EncodedCommand', encodeCommand(stdinBootstrap())],
+    input: `${encodeCommand(script)}\n`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -452,13 +481,18 @@ export interface SpawnRunnerOptions {
  */
 export function makeSpawnRunner(options: SpawnRunnerOptions = {}): Runner {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  return (file, args) =>
+  return (file, args, input) =>
     new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      const child = spawn(file, [...args], {
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+      // Written whole and closed at once: an open stdin can keep powershell.exe from exiting.
+      if (input !== undefined) child.stdin?.end(input);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.stdout?.on('data', (b: Buffer) => out.push(b));
+      child.stderr?.on('data', (b: Buffer) => err.push(b));
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -513,7 +547,8 @@ function locate(options: RunOptions): string {
 /** Runs a complete script (see wrapScript) once, not elevated, and interprets its output. */
 export async function runPowerShell(script: string, options: RunOptions = {}): Promise<PsOutcome> {
   const file = locate(options);
-  const run = await (options.runner ?? makeSpawnRunner())(file, powershellArgs(script, file));
+  const how = powershellInvocation(script, file);
+  const run = await (options.runner ?? makeSpawnRunner())(file, how.args, how.input);
   return interpretRun(run);
 }
 
@@ -562,26 +597,41 @@ export function elevationBlocker(p: InteractivityProbe): string | undefined {
   return undefined;
 }
 
-/** Room kept for the temp path that the parent splices into the child at run time. */
-const CHILD_PATH_ALLOWANCE = 600;
+/**
+ * The elevated side reads the script from a file the non-elevated parent wrote into its %TEMP%, so no
+ * command line carries it (CreateProcess's 32,767 characters would otherwise bound a plan). The parent
+ * computes the text's SHA-256 and passes it on the elevated command line; the elevated side reads the
+ * file once, hashes what it read, and runs it only if the two match, so a file changed in between (by
+ * anything running as the user) is refused, not run elevated.
+ */
+const GRANDCHILD = `$ErrorActionPreference = 'Stop'
+${PS_LANGUAGE_GUARD}
+$script = $env:SWITCHYARD_ELEVATED_SCRIPT
+$hash = $env:SWITCHYARD_ELEVATED_HASH
+$t = [IO.File]::ReadAllText($script)
+$sha = [Security.Cryptography.SHA256]::Create()
+$got = -join ($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($t)) | ForEach-Object { $_.ToString('x2') })
+if ($got -ne $hash) { throw ('the script file ' + $script + ' changed before the elevated run read it; not run') }
+. ([scriptblock]::Create($t))`;
 
 /**
- * The elevated child's script, around the inner script (which the parent splices in at run time as a
- * quoted literal, so the parent carries the inner script once, not twice). An elevated process cannot
- * write into the non-elevated caller's pipes, so — like Vagrant's powerup_command — the child runs the
- * inner script in one more PowerShell with `Start-Process -RedirectStandardOutput/-RedirectStandardError`
- * into `$out` and `$out.err`, which the parent then prints. Redirecting at process level captures
- * everything the inner script writes, however it writes it.
+ * The elevated child (started with -Verb RunAs): an elevated process cannot write into the non-elevated
+ * caller's pipes, so — like Vagrant's powerup_command — it runs the verified script in one more
+ * PowerShell with `Start-Process -RedirectStandardOutput/-RedirectStandardError` into `$out` and
+ * `$out.err`, which the parent then prints. Redirecting at process level captures everything the script
+ * writes, however it writes it. Both command lines are short: they carry paths and a hash, not the script.
  */
-const CHILD_HEAD = `$ErrorActionPreference = 'Stop'
+export function elevatedChildScript(scriptPath: string, hash: string, outPath: string): string {
+  return `$ErrorActionPreference = 'Stop'
 ${PS_LANGUAGE_GUARD}
+$out = ${psString(outPath)}
+# To the grandchild through its environment (Start-Process passes this process's on).
+$env:SWITCHYARD_ELEVATED_SCRIPT = ${psString(scriptPath)}
+$env:SWITCHYARD_ELEVATED_HASH = ${psString(hash)}
 $code = 1
 try {
-  $inner = `;
-const CHILD_TAIL = `
-  $enc = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($inner))
   $exe = (Get-Process -Id $PID).Path
-  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', $enc) -WindowStyle Hidden -PassThru -Wait -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
+  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', '${encodeCommand(GRANDCHILD)}') -WindowStyle Hidden -PassThru -Wait -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
   $code = $p.ExitCode
 } catch {
   $e = ConvertTo-Json -Compress -InputObject ([ordered]@{ message = "$($_.Exception.Message)"; errorId = "$($_.FullyQualifiedErrorId)"; category = "$($_.CategoryInfo.Category)"; line = $_.InvocationInfo.ScriptLineNumber })
@@ -589,60 +639,50 @@ const CHILD_TAIL = `
 }
 exit $code
 `;
-
-/**
- * What the parent script assembles at run time for the elevated child (with `outPath` = its temp file),
- * built the same way here so tests can check the child's syntax.
- */
-export function elevatedChildScript(inner: string, outPath: string): string {
-  return `$out = ${psString(outPath)}\r\n${CHILD_HEAD}${psString(inner)}${CHILD_TAIL}`;
 }
 
-/** Base64 length of `chars` UTF-16 code units. */
-function encodedLength(chars: number): number {
-  return Math.ceil((chars * 2) / 3) * 4;
+/** SHA-256 of a script's text as UTF-8, lower-case hex: what the elevated side compares. */
+export function scriptHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /**
  * Wraps a complete script (see wrapScript) for one elevated run. The result is itself a script to run
- * non-elevated (runPowerShell); it
+ * non-elevated (runPowerShell, on stdin when long); it
  * - runs `inner` in-process if the session is already elevated (no prompt);
  * - refuses with errorId NotInteractive when Windows says the session is not interactive;
- * - otherwise starts the same PowerShell elevated — `Start-Process -Verb RunAs -Wait -PassThru`, hidden
- *   window, `-EncodedCommand` computed at run time so the script is not base64-encoded twice — whose
- *   inner run writes stdout/stderr to `%TEMP%\switchyard-<guid>.out` / `.out.err`; then prints both
- *   (stdout to stdout, stderr to stderr), deletes them and exits with the inner script's exit code.
+ * - otherwise writes `inner` to `%TEMP%\switchyard-<guid>.ps1` and starts the same PowerShell elevated —
+ *   `Start-Process -Verb RunAs -Wait -PassThru`, hidden window — with a short command line (the file's path
+ *   and SHA-256, elevatedChildScript), whose own child writes stdout/stderr to `.out` / `.out.err`; then
+ *   prints both, deletes the three files and exits with the script's exit code.
  *   A declined prompt → errorId ElevationCancelled.
- * The parent's and the child's command lines must both fit MAX_COMMAND_LINE_CHARS, which leaves inner
- * scripts of about 8,000 characters (InternalError beyond).
+ * No length limit: nothing of `inner` travels on a command line.
  */
 export function elevatedScript(inner: string): string {
-  const quotes = (inner.match(/['\u2018\u2019\u201a\u201b]/g) ?? []).length;
-  const childChars = CHILD_HEAD.length + CHILD_TAIL.length + inner.length + quotes + 2 + CHILD_PATH_ALLOWANCE;
-  const childLine = commandLineLength('powershell.exe', POWERSHELL_FLAGS) + 17 + encodedLength(childChars);
-  if (childLine > MAX_COMMAND_LINE_CHARS) {
-    throw new InternalError(
-      `script too long for one elevated run (${inner.length} characters); split it or run switchyard elevated`,
-    );
-  }
-  const outer = wrapScript(`  $inner = ${psString(inner)}
+  return wrapScript(`  $inner = ${psString(inner)}
   if (${PS_IS_ELEVATED}) {
-    & ([scriptblock]::Create($inner))
+    . ([scriptblock]::Create($inner))
     exit 0
   }
   if (-not [Environment]::UserInteractive) {
     Out-Marked 'ERROR' ([ordered]@{ message = 'administrator rights are needed and this Windows session is not interactive, so no UAC prompt can be shown'; errorId = '${NOT_INTERACTIVE}'; category = 'PermissionDenied'; line = $null })
     exit 3
   }
-  # A verbatim literal of $s, at run time: each of the five single-quote characters doubled (quote.ts).
+  # A verbatim literal of $s, at run time: each of the five single-quote characters doubled (ps-quote.ts).
   function Q([string]$s) { "'" + ($s -replace '[\\u0027\\u2018-\\u201B]', '$0$0') + "'" }
-  $out = Join-Path ([IO.Path]::GetTempPath()) ('switchyard-' + [guid]::NewGuid().ToString('N') + '.out')
-  $child = '$out = ' + (Q $out) + [Environment]::NewLine + ${psString(CHILD_HEAD)} + (Q $inner) + ${psString(CHILD_TAIL)}
+  $base = Join-Path ([IO.Path]::GetTempPath()) ('switchyard-' + [guid]::NewGuid().ToString('N'))
+  $script = $base + '.ps1'
+  $out = $base + '.out'
+  [IO.File]::WriteAllText($script, $inner, [Text.UTF8Encoding]::new($false))
+  $sha = [Security.Cryptography.SHA256]::Create()
+  $hash = -join ($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($inner)) | ForEach-Object { $_.ToString('x2') })
+  $child = ${psString(CHILD_TEMPLATE)}.Replace('@SCRIPT@', (Q $script)).Replace('@HASH@', (Q $hash)).Replace('@OUT@', (Q $out))
   $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($child))
   $exe = (Get-Process -Id $PID).Path
   try {
     $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', $encoded) -Verb RunAs -WindowStyle Hidden -PassThru -Wait
   } catch {
+    Remove-Item -LiteralPath $script -Force -ErrorAction SilentlyContinue
     $info = Get-ErrInfo $_
     $x = $_.Exception
     while ($x) {
@@ -652,6 +692,7 @@ export function elevatedScript(inner: string): string {
     Out-Marked 'ERROR' $info
     exit 4
   }
+  Remove-Item -LiteralPath $script -Force -ErrorAction SilentlyContinue
   if (-not (Test-Path -LiteralPath $out)) {
     Out-Marked 'ERROR' ([ordered]@{ message = 'the elevated PowerShell wrote no output'; errorId = 'NoElevatedOutput'; category = 'InvalidResult'; line = $null })
     exit 1
@@ -661,9 +702,13 @@ export function elevatedScript(inner: string): string {
   if (Test-Path -LiteralPath ($out + '.err')) { [Console]::Error.Write([IO.File]::ReadAllText($out + '.err')) }
   Remove-Item -LiteralPath @($out, ($out + '.err')) -Force -ErrorAction SilentlyContinue
   exit $p.ExitCode`);
-  powershellArgs(outer); // throws InternalError if the parent's own command line is too long
-  return outer;
 }
+
+/** elevatedChildScript with placeholders the parent fills in at run time (paths and hash as literals). */
+const CHILD_TEMPLATE = elevatedChildScript('@SCRIPT@', '@HASH@', '@OUT@')
+  .replace("'@SCRIPT@'", '@SCRIPT@')
+  .replace("'@HASH@'", '@HASH@')
+  .replace("'@OUT@'", '@OUT@');
 
 export interface ElevatedRunOptions extends RunOptions {
   interactivity?: InteractivityProbe;

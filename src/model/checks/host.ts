@@ -6,7 +6,9 @@ import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
 
 const removeSwitch = (name: string): string => `Remove-VMSwitch -Name ${psString(name)} -Force`;
-const removeNat = (name: string): string => `Remove-NetNat -Name ${psString(name)} -Confirm:$false`;
+// By exact name: -Name takes wildcards, and a name Windows reports may hold [ ] * ? or a backtick.
+const removeNat = (name: string): string =>
+  `Get-NetNat | Where-Object { $_.Name -eq ${psString(name)} } | Remove-NetNat -Confirm:$false`;
 
 export function switchChecks(i: CheckInputs): Check[] {
   const out: Check[] = [];

@@ -89,7 +89,7 @@ function SimImpl_Remove-NetIPAddress($Sim, $Set, $B) {
 
 function ConvertTo-SimIpInterface($i) {
   New-SimObject 'ROOT/StandardCimv2/MSFT_NetIPInterface' @{
-    InterfaceAlias = $i.InterfaceAlias; InterfaceIndex = [uint32]$i.InterfaceIndex; AddressFamily = 'IPv4'
+    InterfaceAlias = $i.InterfaceAlias; InterfaceIndex = [uint32]$i.InterfaceIndex; ifIndex = [uint32]$i.InterfaceIndex; AddressFamily = 'IPv4'
     Forwarding = [SimForwarding]$i.Forwarding; NlMtu = [uint32]$i.NlMtu; InterfaceMetric = [uint32]$i.InterfaceMetric; ConnectionState = [SimConnectionState]$i.ConnectionState
   }
 }
@@ -141,3 +141,37 @@ function SimImpl_Get-NetUDPEndpoint($Sim, $Set, $B) {
     New-SimObject 'ROOT/StandardCimv2/MSFT_NetUDPEndpoint' @{ LocalAddress = $u.LocalAddress; LocalPort = [uint16]$u.LocalPort; OwningProcess = [uint32]$u.OwningProcess }
   }
 }
+
+# netsh.exe interface ipv4 set interface <index> forwarding=enabled|disabled — the one netsh command
+# switchyard runs (the WSL unit). Changing an interface needs an administrator: unelevated, netsh prints
+# "The requested operation requires elevation (Run as administrator)." and exits 1 (Microsoft documents
+# ERROR_ACCESS_DENIED for SetIpInterfaceEntry without administrator rights: learn.microsoft.com/windows/
+# win32/api/netioapi/nf-netioapi-setipinterfaceentry). Other netsh commands are not simulated.
+function Invoke-SimNetsh {
+  $a = @($args | ForEach-Object { "$_" })
+  $sim = Enter-SimCmdlet 'netsh.exe' 'netsh' $null
+  [System.IO.File]::AppendAllText((Get-SimStatePath) + '.calls', ('netsh.exe ' + ($a -join ' ')) + "`n")
+  if ($a.Count -ne 6 -or ($a[0..3] -join ' ') -ne 'interface ipv4 set interface' -or $a[5] -notmatch '^forwarding=(enabled|disabled)$') {
+    Write-Output ('simulated Windows: netsh ' + ($a -join ' ') + ' is not simulated')
+    $global:LASTEXITCODE = 1
+    return
+  }
+  if (-not ($sim.Identity.Elevated -or $sim.Identity.System)) {
+    Write-Output 'The requested operation requires elevation (Run as administrator).'
+    $global:LASTEXITCODE = 1
+    return
+  }
+  $state = Read-SimState
+  $hit = @($state.ipInterfaces | Where-Object { "$($_.InterfaceIndex)" -eq $a[4] })
+  if ($hit.Count -eq 0) {
+    Write-Output 'The filename, directory name, or volume label syntax is incorrect.'
+    $global:LASTEXITCODE = 1
+    return
+  }
+  $hit[0].Forwarding = $(if ($a[5] -eq 'forwarding=enabled') { 'Enabled' } else { 'Disabled' })
+  Write-SimState $state
+  Write-Output 'Ok.'
+  $global:LASTEXITCODE = 0
+}
+Set-Alias -Name 'netsh.exe' -Value Invoke-SimNetsh
+Set-Alias -Name 'netsh' -Value Invoke-SimNetsh

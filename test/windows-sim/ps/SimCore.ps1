@@ -265,6 +265,10 @@ function Initialize-SimSession {
     $PSVersionTable['PSVersion'] = [System.Management.Automation.SemanticVersion]$env:SWITCHYARD_SIM_PSVERSION
     $PSVersionTable['PSEdition'] = 'Core'
   }
+  # C:\ is a folder of the host's: cmdlets given Windows paths (New-Item C:\ProgramData\…) work on it.
+  $c = Join-Path (Split-Path -Parent (Get-SimStatePath)) 'C'
+  [void][System.IO.Directory]::CreateDirectory($c)
+  if (-not (Get-PSDrive -Name C -ErrorAction SilentlyContinue)) { [void](New-PSDrive -Name C -PSProvider FileSystem -Root $c -Scope Global) }
   $sep = [System.IO.Path]::PathSeparator
   $paths = @($state.modules | ForEach-Object { Join-Path (Join-Path $env:SWITCHYARD_SIM_ROOT 'modules') $_ })
   $env:PSModulePath = ($paths + @(Join-Path $PSHOME 'Modules')) -join $sep

@@ -5,7 +5,8 @@
 # { "code", "stdout", "stderr" } on the real stdout.
 # - [Console]::Out/Error are redirected to buffers while a script runs: that is where the generated scripts
 #   write their markers, as a real process's stdout.
-# - `exit N` reaches the host as SetShouldExit(N), which this host records as the exit code.
+# - `exit N` in the script sets $LASTEXITCODE, which is the exit code (an exit that reaches the host, as
+#   SetShouldExit(N), wins).
 # - A terminating error that escapes the script is exit code 1 and its text on stderr, as pwsh -File does.
 # Child processes the script starts (the elevated run's Start-Process) are real pwsh processes (run.ps1).
 $ErrorActionPreference = 'Stop'
@@ -31,11 +32,12 @@ public class SimScriptHost : PSHost {
 '@
 $env:SWITCHYARD_SIM_PSVERSION = $PSVersionTable.PSVersion.ToString()
 $protocol = [Console]::Out
+$protocolIn = [Console]::In
 $realError = [Console]::Error
 $boot = Join-Path $PSScriptRoot 'boot.ps1'
 $protocol.WriteLine('{"ready":true}')
 $protocol.Flush()
-while ($null -ne ($line = [Console]::In.ReadLine())) {
+while ($null -ne ($line = $protocolIn.ReadLine())) {
   $req = ConvertFrom-Json -InputObject $line
   foreach ($p in $req.env.PSObject.Properties) { [Environment]::SetEnvironmentVariable($p.Name, [string]$p.Value) }
   $out = [IO.StringWriter]::new()
@@ -46,6 +48,8 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
   $ps = $null
   [Console]::SetOut($out)
   [Console]::SetError($err)
+  $stdin = if ($null -ne $req.stdin) { "$($req.stdin)" } else { '' }
+  [Console]::SetIn([IO.StringReader]::new($stdin))
   try {
     $rs.Open()
     $ps = [powershell]::Create()
@@ -53,6 +57,9 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
     $q = "'" + ($req.script -replace "'", "''") + "'"
     [void]$ps.AddScript(". '$boot'`n`$global:LASTEXITCODE = 0`n. $q")
     $results = $ps.Invoke()
+    # `exit N` in a script file ends that script and sets $LASTEXITCODE (run.ps1 exits with it too).
+    $last = $rs.SessionStateProxy.GetVariable('LASTEXITCODE')
+    if ($last -is [int]) { $code = $last }
     if ($results.Count -gt 0) { $out.Write(($results | Out-String)) }
     foreach ($e in $ps.Streams.Error) { $err.WriteLine($e.ToString()) }
   } catch {
@@ -63,6 +70,7 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
   } finally {
     [Console]::SetOut($protocol)
     [Console]::SetError($realError)
+    [Console]::SetIn($protocolIn)
     if ($ps) { $ps.Dispose() }
     $rs.Dispose()
   }

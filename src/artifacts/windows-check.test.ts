@@ -55,7 +55,7 @@ describe('fleet detection script (--check)', () => {
   test('read-only: only commands that look (Get-, Test-Path) and its own helpers', async () => {
     const names = new Set(await commandNames(script));
     const allowed =
-      /^(Get-[A-Za-z]+|Test-Path|Join-Path|Write-Host|Where-Object|ForEach-Object|Select-Object|ConvertTo-Json|New-Object|Add-Drift|Invoke-Look|Out-Marked|Get-ErrInfo|exit)$/;
+      /^(Get-[A-Za-z]+|Test-Path|Join-Path|Write-Host|Write-Output|Where-Object|ForEach-Object|Select-Object|ConvertTo-Json|New-Object|Add-Drift|Invoke-Look|Out-Marked|Get-ErrInfo|exit)$/;
     // `& $Look` runs the read passed to Invoke-Look, itself one of the Get- commands above.
     assert.deepEqual(
       [...names].filter((n) => !allowed.test(n) && n !== '$Look'),
@@ -76,7 +76,7 @@ describe('fleet detection script (--check)', () => {
     );
     assert.match(
       script,
-      /\[Console\]::Out\.WriteLine\(\(ConvertTo-Json -InputObject \(\[ordered\]@\{ drift = @\(\$drift\) \}\) -Compress -Depth 4\)\)\n {2}exit 1\n/,
+      /\[Console\]::Out\.WriteLine\(\(ConvertTo-Json -InputObject \(\[ordered\]@\{ drift = @\(\$drift\) \}\) -Compress -Depth 4\)\)\nexit 1\n/,
     );
   });
 

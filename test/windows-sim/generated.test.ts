@@ -37,9 +37,10 @@ function runner(h: SimWindowsHost): ReturnType<typeof makeSimRunner> {
 
 function run(h: SimWindowsHost, script: string): ReturnType<typeof runPowerShell> {
   h.push();
-  return runPowerShell(script, { runner: runner(h), location: { ok: true, path: EXE, via: 'windows' } }).finally(
-    () => h.pull(),
-  );
+  return runPowerShell(script, {
+    runner: runner(h),
+    location: { ok: true, path: EXE, via: 'windows' },
+  }).finally(() => { h.pull(); });
 }
 
 describe('every generated script, checked by PowerShell', PWSH, () => {
@@ -65,12 +66,19 @@ describe('every generated script, checked by PowerShell', PWSH, () => {
   });
 
   test('an undocumented value fails the same way (AllowBypass is not a -DefaultInboundAction)', async () => {
-    const bad = "Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' -DefaultInboundAction AllowBypass";
-    assert.match(problems(checkScripts([{ name: 'bad', text: bad }])).join('\n'), /AllowBypass is not one of the documented values/);
+    const bad =
+      "Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' -DefaultInboundAction AllowBypass";
+    assert.match(
+      problems(checkScripts([{ name: 'bad', text: bad }])).join('\n'),
+      /AllowBypass is not one of the documented values/,
+    );
     const h = new SimWindowsHost();
     h.hyperVFirewall = { defaultInboundAction: 'block' };
     const r = await run(h, wrapScript(`${bad}\nOut-Marked 'JSON' 1`));
-    assert.match(r.ok ? '' : `${r.failure.errorId}`, /^ParameterArgumentValidationError,Set-NetFirewallHyperVVMSetting$/);
+    assert.match(
+      r.ok ? '' : `${r.failure.errorId}`,
+      /^ParameterArgumentValidationError,Set-NetFirewallHyperVVMSetting$/,
+    );
   });
 });
 
@@ -91,16 +99,29 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     assert.equal((await h.execute([wslconfig])).done, 1);
     assert.equal(readFileSync(join(h.state.accounts.dev!.profile, '.wslconfig'), 'utf8'), wslconfig.text);
     assert.equal(s.registry.HKLM['software\\microsoft\\windows\\currentversion\\lxss']?.NatNetwork, HOSTILE);
-    assert.equal(s.registry.HKCU.dev?.['software\\microsoft\\windows\\currentversion\\lxss']?.NatIpAddress, HOSTILE);
+    assert.equal(
+      s.registry.HKCU.dev?.['software\\microsoft\\windows\\currentversion\\lxss']?.NatIpAddress,
+      HOSTILE,
+    );
     // The switch created and deleted under its hostile name; nothing else was run.
     assert.deepEqual(s.switches, []);
     const calls = h.calls();
-    assert.ok(calls.includes(`New-VMSwitch -Name ${HOSTILE_NAME} -Notes switchyard -SwitchType Internal`), calls.join('\n'));
+    assert.ok(
+      calls.includes(`New-VMSwitch -Name ${HOSTILE_NAME} -Notes switchyard -SwitchType Internal`),
+      calls.join('\n'),
+    );
     assert.ok(calls.includes(`Remove-VMSwitch -Force -Name ${HOSTILE_NAME}`), calls.join('\n'));
-    assert.ok(!calls.some((c) => c.startsWith('Remove-Item') && c.includes('C:\\')), 'no injected command ran');
+    assert.ok(
+      !calls.some((c) => c.startsWith('Remove-Item') && c.includes('C:\\')),
+      'no injected command ran',
+    );
     // AllowBypass is restored as Allow, the nearest documented value.
     assert.equal(s.hypervVmSettings[0]?.DefaultInboundAction, 'Block');
-    assert.ok(calls.includes('Set-NetFirewallHyperVVMSetting -DefaultInboundAction Allow -Name {40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'));
+    assert.ok(
+      calls.includes(
+        'Set-NetFirewallHyperVVMSetting -DefaultInboundAction Allow -Name {40E0AC32-46A5-438A-A0B2-2B479E8F2E90}',
+      ),
+    );
   });
 
   test("doctor's fix commands, with hostile names, do exactly what they say", async () => {
@@ -115,11 +136,18 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     ];
     const r = await run(h, wrapScript(`${removeOurs}\nOut-Marked 'JSON' 1`));
     assert.equal(r.ok, true, r.ok ? '' : r.failure.message);
-    assert.deepEqual(h.nats.map((n) => n.name), [`${HOSTILE} 2`]);
+    assert.deepEqual(
+      h.nats.map((n) => n.name),
+      [`${HOSTILE} 2`],
+    );
     // Each of the others at least binds (no parse or parameter error), whatever the host says.
     for (const fix of fixes) {
       const x = await run(h, wrapScript(`${fix}\nOut-Marked 'JSON' 1`));
-      assert.doesNotMatch(x.ok ? '' : `${x.failure.errorId}`, /ParameterBinding|NamedParameterNotFound|ParseException|AmbiguousParameterSet|ParameterArgument/, fix);
+      assert.doesNotMatch(
+        x.ok ? '' : `${x.failure.errorId}`,
+        /ParameterBinding|NamedParameterNotFound|ParseException|AmbiguousParameterSet|ParameterArgument/,
+        fix,
+      );
     }
   });
 
@@ -150,11 +178,17 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     h.push();
     const w = await h.backend().observeWindows();
     assert.equal(w.switches, null);
-    assert.match(w.notes.map((n) => `${n.section}: ${n.message}`).join('\n'), /switches: You do not have the required permission/);
+    assert.match(
+      w.notes.map((n) => `${n.section}: ${n.message}`).join('\n'),
+      /switches: You do not have the required permission/,
+    );
     h.state.accounts.dev!.hypervAdmin = true;
     h.push();
     const m = await h.backend().observeWindows();
-    assert.deepEqual(m.switches?.map((s) => s.name), ['lab']);
+    assert.deepEqual(
+      m.switches?.map((s) => s.name),
+      ['lab'],
+    );
   });
 
   test('Windows Home has no Hyper-V module: its sections say so', async () => {
@@ -188,15 +222,21 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     const h = new SimWindowsHost();
     h.addAdapter('vEthernet (lab)');
     h.session = { account: 'dev', elevated: false };
-    const op = wrapScript(`${renderOpsPs([{ op: 'setForwarding', iface: 'vEthernet (lab)', on: true }])}\nOut-Marked 'JSON' 1`);
+    const op = wrapScript(
+      `${renderOpsPs([{ op: 'setForwarding', iface: 'vEthernet (lab)', on: true }])}\nOut-Marked 'JSON' 1`,
+    );
     h.push();
-    const options = { runner: runner(h), location: { ok: true as const, path: EXE, via: 'windows' as const }, interactivity: { stdinIsTTY: true, stdoutIsTTY: true, env: {} } };
+    const options = {
+      runner: runner(h),
+      location: { ok: true as const, path: EXE, via: 'windows' as const },
+      interactivity: { stdinIsTTY: true, stdoutIsTTY: true, env: {} },
+    };
     const ok = await runElevated(op, options);
     h.pull();
     assert.equal(ok.ok, true, ok.ok ? '' : ok.failure.message);
     assert.equal(h.adapters[0]?.forwarding, true);
     assert.match(ok.run.stdout, /<<<SWITCHYARD-STEP 0/);
-    h.adapters[0]!.forwarding = false;
+    h.adapters[0].forwarding = false;
     h.state.uac.answer = 'decline';
     h.push();
     const no = await runElevated(op, options);
@@ -210,11 +250,18 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     h.session = { account: 'std', elevated: false };
     h.push();
     const inner = wrapScript(
-      `Set-ItemProperty -Path 'HKCU:\\Software\\x' -Name v -Value 1 -ErrorAction SilentlyContinue\nNew-Item -Path 'HKCU:\\Software\\x' -Force | Out-Null\nSet-ItemProperty -Path 'HKCU:\\Software\\x' -Name v -Value 1\nOut-Marked 'JSON' ([ordered]@{ profile = $env:USERPROFILE; elevated = ${'$'}true })`,
+      `Set-ItemProperty -Path 'HKCU:\\Software\\x' -Name v -Value 1 -ErrorAction SilentlyContinue\nNew-Item -Path 'HKCU:\\Software\\x' -Force | Out-Null\nSet-ItemProperty -Path 'HKCU:\\Software\\x' -Name v -Value 1\nOut-Marked 'JSON' ([ordered]@{ profile = $env:USERPROFILE; elevated = $true })`,
     );
-    const r = await runElevated(inner, { runner: runner(h), location: { ok: true, path: EXE, via: 'windows' }, interactivity: { stdinIsTTY: true, stdoutIsTTY: true, env: {} } });
+    const r = await runElevated(inner, {
+      runner: runner(h),
+      location: { ok: true, path: EXE, via: 'windows' },
+      interactivity: { stdinIsTTY: true, stdoutIsTTY: true, env: {} },
+    });
     assert.equal(r.ok, true, r.ok ? '' : r.failure.message);
-    assert.equal((r.ok ? (r.value as { profile: string }) : { profile: '' }).profile, h.state.accounts.it!.profile);
+    assert.equal(
+      (r.ok ? (r.value as { profile: string }) : { profile: '' }).profile,
+      h.state.accounts.it!.profile,
+    );
     const s = h.read();
     assert.equal(String(s.registry.HKCU.it?.['software\\x']?.v), '1');
     assert.equal(s.registry.HKCU.std?.['software\\x'], undefined);

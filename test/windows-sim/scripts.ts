@@ -70,7 +70,12 @@ export function everyOp(): Op[] {
     { op: 'waitInterface', iface: `vEthernet (${HOSTILE_NAME})`, timeoutS: 2 },
     { op: 'addAddress', iface: `vEthernet (${HOSTILE_NAME})`, address: ipv4('10.20.0.1'), prefix: 24 },
     { op: 'removeAddress', iface: `vEthernet (${HOSTILE_NAME})`, address: ipv4('10.20.0.1'), prefix: 24 },
-    { op: 'createNat', name: `switchyard-${HOSTILE_NAME}`, prefix: cidr('10.20.0.0/24'), outsideOf: HOSTILE_NAME },
+    {
+      op: 'createNat',
+      name: `switchyard-${HOSTILE_NAME}`,
+      prefix: cidr('10.20.0.0/24'),
+      outsideOf: HOSTILE_NAME,
+    },
     { op: 'deleteNat', name: `switchyard-${HOSTILE_NAME}` },
     { op: 'setForwarding', iface: `vEthernet (${HOSTILE_NAME})`, on: true },
     { op: 'setForwarding', iface: `vEthernet (${HOSTILE_NAME})`, on: false },
@@ -178,7 +183,11 @@ export function generatedScripts(): GeneratedScript[] {
     { name: 'elevated wrapper (parent)', text: elevatedScript(inner), kind: 'complete' },
     {
       name: 'elevated wrapper (child)',
-      text: elevatedChildScript(`C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.ps1`, scriptHash(inner), `C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.out`),
+      text: elevatedChildScript(
+        `C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.ps1`,
+        scriptHash(inner),
+        `C:\\Users\\${HOSTILE}\\AppData\\Local\\Temp\\x.out`,
+      ),
       kind: 'complete',
     },
     { name: 'elevation probe', text: isElevatedScript(), kind: 'complete' },

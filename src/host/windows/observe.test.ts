@@ -39,6 +39,7 @@ function fixture(name: string): ObservedWindows {
 const ALLOWED_COMMANDS = new Set([
   '$Body', // & $Body: Get-Section invoking the section's own script block
   'ConvertTo-Json',
+  'Write-Output', // the language-mode check's error marker (powershell.ts PS_LANGUAGE_GUARD)
   'Add-Note',
   'Get-Section',
   'Get-Command',

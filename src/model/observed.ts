@@ -34,6 +34,8 @@ export interface ObservedNat {
   name: string;
   prefix: Cidr;
   ours: boolean;
+  /** Linux: the other interfaces whose traffic this NAT leaves alone (sorted); undefined on Windows. */
+  notOut?: string[];
 }
 
 export interface ObservedRoute {

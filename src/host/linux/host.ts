@@ -3,7 +3,8 @@
  * operation carried out with iproute2, nftables and sysctls in the current network namespace.
  *
  * Decisions (Linux differs from Windows here):
- * - NAT is a masquerade rule per switch subnet in switchyard's own nftables table, rewritten whole and
+ * - NAT is a masquerade rule per switch subnet toward the uplink only (not lo, the WSL link or another
+ *   switch: model/resources/nat.ts) in switchyard's own nftables table, rewritten whole and
  *   atomically; NAT'd traffic is forwarded in both directions, so creating one also turns ip_forward on
  *   (per-interface forwarding on the bridge alone does not carry NAT's return traffic — IPv4 decides on
  *   the arrival interface).
@@ -51,7 +52,9 @@ export function toObservedHost(o: ObservedLinux, wslInterface?: string): Observe
     nats: o.ipForward
       ? masq.flatMap((r) => {
           const c = parseCidr(r.source);
-          return c.ok ? [{ name: `${NAT_PREFIX}${r.outIf}`, prefix: c.cidr, ours: true }] : [];
+          return c.ok
+            ? [{ name: `${NAT_PREFIX}${r.outIf}`, prefix: c.cidr, ours: true, notOut: r.notOut ?? [] }]
+            : [];
         })
       : [],
     routes: o.routes
@@ -124,7 +127,13 @@ export class LinuxHost implements Host {
         case 'createNat':
           masq = [
             ...masq.filter((r) => r.outIf !== op.outsideOf),
-            { kind: 'masquerade', source: formatCidr(op.prefix), outIf: op.outsideOf, outIfNegated: true },
+            {
+              kind: 'masquerade',
+              source: formatCidr(op.prefix),
+              outIf: op.outsideOf,
+              outIfNegated: true,
+              ...(op.notOut !== undefined ? { notOut: op.notOut } : {}),
+            },
           ];
           linux = now.ipForward ? [table()] : [{ op: 'setIpForward', on: true }, table()];
           now.ipForward = true;

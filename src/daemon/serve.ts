@@ -36,6 +36,15 @@ import {
   type KeeperBackend,
 } from './keeper.js';
 import { startHostWatches, type HostWatchDeps } from './host-watch.js';
+import {
+  linuxIdentify,
+  rebindable,
+  startRebindWatch,
+  windowsIdentify,
+  type Identify,
+  type RebindableTransport,
+  type RebindWatch,
+} from './rebind.js';
 
 export interface ServeOptions {
   config: Config;
@@ -69,6 +78,10 @@ export interface ServeOptions {
   wslPinned?: string;
   /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
   hostWatch?: HostWatchDeps | false;
+  /** A re-created switch interface (rebind.ts): how interfaces are told apart; false = not watched. */
+  identify?: Identify | false;
+  /** The rebind watch's poll interval in ms (default 1 s). */
+  rebindIntervalMs?: number;
 }
 
 export interface RunningDaemon {
@@ -138,20 +151,22 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   for (const p of loaded.problems) log.warn({ journal: journal.path }, p);
   restoreLeases(loaded.leases, scopes, dbs, clock.now(), log);
 
-  const transports: DatagramTransport[] = [];
+  const transports: RebindableTransport[] = [];
   const probes: ConflictProbe[] = [];
   const servers: DhcpServer[] = [];
+  const openFor = (scope: Scope): Promise<DatagramTransport> =>
+    (opts.openTransport ?? openTransport)({
+      interfaceName: scope.interfaceName,
+      hostAddress: formatIpv4(scope.host),
+      port: ports.server,
+      platform,
+      onSocketError: (err: Error) => {
+        log.warn({ interface: scope.interfaceName, err: err.message }, 'socket error (ignored)');
+      },
+    });
   try {
     for (const [i, scope] of scopes.entries()) {
-      const transport = await (opts.openTransport ?? openTransport)({
-        interfaceName: scope.interfaceName,
-        hostAddress: formatIpv4(scope.host),
-        port: ports.server,
-        platform,
-        onSocketError: (err: Error) => {
-          log.warn({ interface: scope.interfaceName, err: err.message }, 'socket error (ignored)');
-        },
-      });
+      const transport = rebindable(await openFor(scope));
       transports.push(transport);
       let probe: ConflictProbe | undefined;
       if (scope.conflictProbe) {
@@ -205,9 +220,29 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     ...(opts.resolvConfPath !== undefined ? { resolvConfPath: opts.resolvConfPath } : {}),
   });
 
+  const identify =
+    opts.identify ?? (platform === 'win32' ? windowsIdentify : platform === 'linux' ? linuxIdentify : false);
+  const rebind: RebindWatch | undefined =
+    identify === false
+      ? undefined
+      : await startRebindWatch({
+          targets: scopes.map((scope, i) => ({
+            scope,
+            transport: transports[i]!,
+            open: () => openFor(scope),
+          })),
+          rebindDns: (name) => dns.rebind(name),
+          identify,
+          inspect,
+          log,
+          clock,
+          ...(opts.rebindIntervalMs !== undefined ? { intervalMs: opts.rebindIntervalMs } : {}),
+        });
+
   const startedAt = new Date(clock.now()).toISOString();
   const reload = async (): Promise<ReloadResult> => {
     if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
+    await rebind?.check(); // a reload (SIGHUP) also rebinds to a re-created interface at once
     const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform);
     log.info({ ...result }, 'reloaded');
     return result;
@@ -231,6 +266,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
               dynamicLeases: dbs[i]!.dynamicActive(),
               maxLeases: s.maxLeases,
               stats: servers[i]!.stats,
+              ...(rebind ? { socket: rebind.status()[i] } : {}),
             })),
             dns: dns.status(),
             journal: journal.syncStats,
@@ -249,6 +285,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
     } catch (e) {
+      await rebind?.stop();
       await watches?.stop();
       await dns.stop();
       await Promise.all(transports.map((t) => t.close()));
@@ -289,6 +326,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     reload,
     stop: async () => {
       clearInterval(sweep);
+      await rebind?.stop();
       await keeper?.stop();
       await watches?.stop();
       await control?.close();

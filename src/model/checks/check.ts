@@ -69,6 +69,8 @@ export interface DaemonStatus {
     dynamicLeases: number | undefined;
     maxLeases: number | undefined;
     reservations: number | undefined;
+    /** The DHCP socket (daemon/rebind.ts): state 'bound', 'interface-gone' or 'rebind-failed'. */
+    socket: { interface: string; state: string; error: string | undefined } | undefined;
   }[];
   /** The DNS server per switch (absent from daemons older than DNS). */
   dns: {
@@ -99,6 +101,13 @@ export function readDaemonStatus(v: unknown): DaemonStatus | undefined {
       dynamicLeases: num(s.dynamicLeases),
       maxLeases: num(s.maxLeases),
       reservations: num(s.reservations),
+      socket: isRecord(s.socket)
+        ? {
+            interface: str(s.socket.interface) ?? '?',
+            state: str(s.socket.state) ?? '?',
+            error: str(s.socket.error),
+          }
+        : undefined,
     })),
     dns: (Array.isArray(v.dns) ? v.dns.filter(isRecord) : []).map((x) => ({
       switch: str(x.switch) ?? '?',

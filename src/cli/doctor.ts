@@ -6,6 +6,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { callDaemon, type DaemonReply } from '../daemon/control/client.js';
+import { withUserFlags, type UserFlags } from './user-flags.js';
 import { controlPath } from '../daemon/control/path.js';
 import type { Method } from '../daemon/control/protocol.js';
 import type { Host } from '../host/host.js';
@@ -86,6 +87,8 @@ export async function doctorCommand(
   host: Host,
   json: boolean,
   probes: DoctorProbes = {},
+  /** The user's --config/--state-dir, repeated in every `switchyard …` a fix suggests (user-flags.ts). */
+  flags: UserFlags = {},
 ): Promise<DoctorResult> {
   const g = await gather(config, stateDir, host, probes);
   const findPorts = probes.ports ?? procPortHolders;
@@ -113,6 +116,7 @@ export async function doctorCommand(
       stateDir,
     }),
   );
+  for (const c of checks) if (c.fix !== undefined) c.fix = withUserFlags(c.fix, flags);
   const exitCode = checks.every((c) => c.ok) ? 0 : 1;
   return { output: json ? doctorJson(checks) : renderChecks(checks), exitCode };
 }

@@ -170,6 +170,8 @@ export function buildProgram(): Command {
         chooseStateDir(o.stateDir, config.stateDir),
         hostFor(config),
         o.json === true,
+        {},
+        { config: o.config, stateDir: o.stateDir },
       );
       out(r.output);
       if (r.exitCode !== 0) process.exitCode = r.exitCode;

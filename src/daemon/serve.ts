@@ -36,6 +36,7 @@ import {
   type KeeperBackend,
 } from './keeper.js';
 import { startHostWatches, type HostWatchDeps } from './host-watch.js';
+import { refuseSecondDaemon, requireSwitches } from './preflight.js';
 import {
   linuxIdentify,
   rebindable,
@@ -82,6 +83,8 @@ export interface ServeOptions {
   identify?: Identify | false;
   /** The rebind watch's poll interval in ms (default 1 s). */
   rebindIntervalMs?: number;
+  /** The command that builds the switches, as the user must type it (with their --config/--state-dir). */
+  applyCommand?: string;
 }
 
 export interface RunningDaemon {
@@ -112,9 +115,13 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       ? (name: string) => inspectWindowsInterface(name)
       : (name: string) => inspectInterface(name));
 
+  const ifnameOf = (sw: SwitchConfig): string =>
+    sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+  if (opts.control !== false) await refuseSecondDaemon(opts.stateDir, platform);
+  await requireSwitches(config, ifnameOf, inspect, opts.applyCommand ?? '`switchyard apply`');
   const scopes: Scope[] = [];
   for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
-    const ifname = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+    const ifname = ifnameOf(sw);
     const info = await inspect(ifname);
     const found = pickAddress(sw, info);
     const r = resolveScope(sw, found, platform);

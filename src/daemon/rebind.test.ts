@@ -100,7 +100,6 @@ test('rebind: re-created straight away (never seen gone) is noticed by the new i
 
 test('rebind: a socket that cannot be opened is reported (rebind-failed, logged once) and retried', async () => {
   const r = rig();
-  const w = await r.watch;
   let fail = true;
   const watch = await createRebindWatch({
     targets: [
@@ -122,7 +121,6 @@ test('rebind: a socket that cannot be opened is reported (rebind-failed, logged 
     log: r.log,
     clock: fixedClock(0),
   });
-  void w;
   r.host.index = '8';
   await watch.check();
   await watch.check();

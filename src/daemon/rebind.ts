@@ -105,10 +105,10 @@ export interface RebindOptions {
 
 export interface RebindWatch {
   /** One pass now; never rejects. */
-  check(): Promise<void>;
+  check: () => Promise<void>;
   /** The socket of each target, in order. */
-  status(): SocketStatus[];
-  stop(): Promise<void>;
+  status: () => SocketStatus[];
+  stop: () => Promise<void>;
 }
 
 const ERROR_REPEAT_MS = 60_000;

@@ -1,0 +1,197 @@
+/**
+ * Lab test (root): the network survives its own life (issue 19), on the demo's topology (topology.ts) with
+ * real DHCP clients:
+ * - NAT only toward the uplink: the host resolves a VM's name through the switch address (its own query
+ *   leaves by lo with a switch-subnet source), and WSL sees the VM's own address, not the host's;
+ * - the switch deleted and re-created under a running `serve` (`ip link del`, then `apply`): the daemon
+ *   notices, `doctor` fails meanwhile, and a new client gets a lease within seconds, without a restart;
+ * - a simulated reboot (bridge, nftables table and ip_forward gone): the systemd unit's own ExecStartPre=
+ *   and ExecStart= lines (from `switchyard install --print`) bring the network back and serve a new client.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startClient, type ClientHandle } from './clients.js';
+import { labSkipReason, sleep, waitUntil, type Lab, type LabClient, type LabProcess } from './netns.js';
+import {
+  applyTopology,
+  buildTopology,
+  cliInHost,
+  DEMO_DOMAIN,
+  serveTopology,
+  startVms,
+  switchAddress,
+  WSL_ADDRESS,
+  type Topology,
+} from './topology.js';
+import { createLab } from './netns.js';
+
+const skip = labSkipReason(['nft', 'sysctl', 'dig', 'tcpdump', 'dhclient', 'udhcpc', 'dhcpcd', 'busybox']);
+
+/** A new client must be bound within this after the switch is back (the rebind watch polls every second). */
+const REBOUND_DEADLINE_MS = 10_000;
+
+/** The arguments of a systemd Exec*= line (systemd.service(5) quoting, as artifacts/systemd-unit.ts writes it). */
+export function execArgv(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
+    const raw = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
+    out.push(raw.replace(/%%/g, '%').replace(/\$\$/g, '$'));
+  }
+  return out;
+}
+
+if (skip) test('lifecycle: NAT scope, re-created switch, reboot', { skip }, () => undefined);
+
+describe(
+  'lifecycle (lab): NAT toward the uplink only, a re-created switch, a reboot',
+  { skip: skip ?? false },
+  () => {
+    let lab: Lab;
+    let t: Topology;
+    let hostAddr: string;
+    /** Spare VM links (off the bridge until a test plugs them in) for the "new client" of each test. */
+    const spare: LabClient[] = [];
+    const clients: ClientHandle[] = [];
+    let unitServe: LabProcess | undefined;
+
+    const common = (): string[] => ['--config', t.configPath, '--state-dir', t.stateDir];
+    const plug = async (link: LabClient): Promise<void> => {
+      await lab.exec(lab.hostNs, ['ip', 'link', 'set', 'dev', link.peerIfname, 'master', t.switchName]);
+      await lab.exec(lab.hostNs, ['ip', 'link', 'set', 'dev', link.peerIfname, 'up']);
+    };
+    const newClient = async (link: LabClient): Promise<{ ip: string; ms: number }> => {
+      const started = Date.now();
+      const c = await startClient(lab, link.ns, link.ifname, 'udhcpc', { hostname: link.name });
+      clients.push(c);
+      const lease = await c.waitBound(REBOUND_DEADLINE_MS);
+      return { ip: lease.ip, ms: Date.now() - started };
+    };
+    const dig = (name: string) =>
+      lab.exec(lab.hostNs, ['dig', '+time=2', '+tries=2', `@${hostAddr}`, name, 'A'], {
+        check: false,
+        timeoutMs: 10_000,
+      });
+
+    before(async () => {
+      lab = await createLab();
+      t = await buildTopology(lab);
+      for (const name of ['vm4', 'vm5']) {
+        const link = await lab.addClient(name, { onBridge: false });
+        await lab.exec(lab.hostNs, ['ip', '-4', 'addr', 'flush', 'dev', link.peerIfname]);
+        spare.push(link);
+      }
+      await applyTopology(t);
+      hostAddr = (await switchAddress(t))!.split('/')[0]!;
+      await serveTopology(t);
+      await startVms(t);
+    });
+    after(async () => {
+      for (const c of clients) await c.stop().catch(() => undefined);
+      for (const vm of t?.vms ?? []) await vm.client?.stop().catch(() => undefined);
+      await unitServe?.stop().catch(() => undefined);
+      await t?.daemon?.stop().catch(() => undefined);
+      await lab?.destroy();
+    });
+
+    test('NAT toward the uplink only: the host resolves a VM name through the switch address', async () => {
+      const vm1 = t.vms[0]!;
+      const r = await dig(`${vm1.link.name}.${DEMO_DOMAIN}`);
+      assert.match(r.stdout, /status: NOERROR/, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`\\sIN\\s+A\\s+${vm1.ip!.replace(/\./g, '\\.')}\\n`), r.stdout);
+    });
+
+    test("NAT toward the uplink only: a capture in WSL's namespace shows the VM's own source address", async () => {
+      const vm1 = t.vms[0]!;
+      const cap = lab.spawn(t.wsl.ns, [
+        'tcpdump',
+        '-l',
+        '-n',
+        '-c',
+        '1',
+        '-i',
+        t.wsl.ifname,
+        'icmp[icmptype] == icmp-echo',
+      ]);
+      await cap.waitForOutput(/listening on/, 5_000);
+      await lab.exec(vm1.link.ns, ['busybox', 'ping', '-q', '-c', '2', '-W', '1', WSL_ADDRESS], {
+        check: false,
+        timeoutMs: 5_000,
+      });
+      const m = await cap.waitForOutput(
+        /IP (\d+\.\d+\.\d+\.\d+) > (\d+\.\d+\.\d+\.\d+): ICMP echo request/,
+        5_000,
+      );
+      await cap.stop().catch(() => undefined);
+      assert.equal(m[1], vm1.ip, `WSL saw ${m[1]} (the host would be ${hostAddr} or 10.89.0.1)`);
+      assert.equal(m[2], WSL_ADDRESS);
+    });
+
+    test('the switch re-created under a running serve: logged, doctor fails meanwhile, a new client gets a lease within seconds', async () => {
+      const daemon = t.daemon!;
+      const mark = daemon.process.outputMark();
+      await lab.exec(lab.hostNs, ['ip', 'link', 'del', t.switchName]);
+      await daemon.process.waitForOutput(/switch interface is gone: DHCP and DNS wait for it/, 5_000, mark);
+      const doc = await cliInHost(lab, ['doctor', '--json', ...common()]);
+      const checks = (
+        JSON.parse(doc.stdout) as {
+          checks: { id: string; ok: boolean; detail: string; fix: string | null }[];
+        }
+      ).checks;
+      const d = checks.find((c) => c.id === 'daemon');
+      assert.equal(d?.ok, false, JSON.stringify(d));
+      assert.match(d.detail, /DHCP and DNS sockets were bound to is gone/);
+      assert.ok(
+        d.fix?.startsWith(`switchyard apply --config ${t.configPath} --state-dir ${t.stateDir}`),
+        d.fix ?? '',
+      );
+
+      const apply = await cliInHost(lab, ['apply', '--yes', ...common()]);
+      assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+      await daemon.process.waitForOutput(/DHCP and DNS sockets rebound/, 5_000, mark);
+      await plug(spare[0]!);
+      const { ip, ms } = await newClient(spare[0]!);
+      assert.ok(ms < REBOUND_DEADLINE_MS, `${ms} ms`);
+      assert.equal(daemon.process.exitInfo(), undefined, 'the daemon was not restarted');
+      // DNS answers on the re-created interface too
+      await waitUntil(
+        async () => /status: NOERROR/.test((await dig(`${spare[0]!.name}.${DEMO_DOMAIN}`)).stdout),
+        5_000,
+        'dns after rebind',
+        200,
+      );
+      assert.match(
+        (await dig(`${spare[0]!.name}.${DEMO_DOMAIN}`)).stdout,
+        new RegExp(ip.replace(/\./g, '\\.')),
+      );
+    });
+
+    test("reboot: the unit's own ExecStartPre= and ExecStart= bring the network back; a new client gets a lease", async () => {
+      await t.daemon!.stop();
+      // what a reboot leaves: no bridge, no nftables table, ip_forward off (the VM links come back unplugged)
+      await lab.exec(lab.hostNs, ['ip', 'link', 'del', t.switchName]);
+      await lab.exec(lab.hostNs, ['nft', 'delete', 'table', 'inet', 'switchyard']);
+      await lab.exec(lab.hostNs, ['sysctl', '-q', '-w', 'net/ipv4/ip_forward=0']);
+
+      const unit = await cliInHost(lab, ['install', '--print', ...common()]);
+      assert.equal(unit.code, 0, unit.stderr);
+      const line = (key: string): string[] => {
+        const m = new RegExp(`^${key}=(.*)$`, 'm').exec(unit.stdout);
+        assert.ok(m, `${key}= in\n${unit.stdout}`);
+        return execArgv(m[1]!);
+      };
+      const pre = line('ExecStartPre');
+      const start = line('ExecStart');
+      assert.deepEqual(pre.slice(-5), ['--yes', ...common()]);
+      const r = await lab.exec(lab.hostNs, pre, { check: false, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal((await lab.exec(lab.hostNs, ['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim(), '1');
+
+      unitServe = lab.spawn(lab.hostNs, start);
+      await unitServe.waitForOutput(/"msg":"serving DHCP"/, 15_000);
+      await plug(spare[1]!);
+      const { ms } = await newClient(spare[1]!);
+      assert.ok(ms < REBOUND_DEADLINE_MS, `${ms} ms`);
+      await sleep(0);
+    });
+  },
+);

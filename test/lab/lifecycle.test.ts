@@ -11,15 +11,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startClient, type ClientHandle } from './clients.js';
-import { labSkipReason, sleep, waitUntil, type Lab, type LabClient, type LabProcess } from './netns.js';
+import { labSkipReason, waitUntil, type Lab, type LabClient } from './netns.js';
 import {
   applyTopology,
+  bootWithUnit,
   buildTopology,
   cliInHost,
   DEMO_DOMAIN,
   serveTopology,
+  simulateHostReboot,
   startVms,
   switchAddress,
+  unitCommands,
   WSL_ADDRESS,
   type Topology,
 } from './topology.js';
@@ -29,16 +32,6 @@ const skip = labSkipReason(['nft', 'sysctl', 'dig', 'tcpdump', 'dhclient', 'udhc
 
 /** A new client must be bound within this after the switch is back (the rebind watch polls every second). */
 const REBOUND_DEADLINE_MS = 10_000;
-
-/** The arguments of a systemd Exec*= line (systemd.service(5) quoting, as artifacts/systemd-unit.ts writes it). */
-export function execArgv(line: string): string[] {
-  const out: string[] = [];
-  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
-    const raw = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
-    out.push(raw.replace(/%%/g, '%').replace(/\$\$/g, '$'));
-  }
-  return out;
-}
 
 if (skip) test('lifecycle: NAT scope, re-created switch, reboot', { skip }, () => undefined);
 
@@ -52,7 +45,6 @@ describe(
     /** Spare VM links (off the bridge until a test plugs them in) for the "new client" of each test. */
     const spare: LabClient[] = [];
     const clients: ClientHandle[] = [];
-    let unitServe: LabProcess | undefined;
 
     const common = (): string[] => ['--config', t.configPath, '--state-dir', t.stateDir];
     const plug = async (link: LabClient): Promise<void> => {
@@ -88,7 +80,7 @@ describe(
     after(async () => {
       for (const c of clients) await c.stop().catch(() => undefined);
       for (const vm of t?.vms ?? []) await vm.client?.stop().catch(() => undefined);
-      await unitServe?.stop().catch(() => undefined);
+      await t?.unitServe?.stop().catch(() => undefined);
       await t?.daemon?.stop().catch(() => undefined);
       await lab?.destroy();
     });
@@ -166,32 +158,14 @@ describe(
     });
 
     test("reboot: the unit's own ExecStartPre= and ExecStart= bring the network back; a new client gets a lease", async () => {
-      await t.daemon!.stop();
-      // what a reboot leaves: no bridge, no nftables table, ip_forward off (the VM links come back unplugged)
-      await lab.exec(lab.hostNs, ['ip', 'link', 'del', t.switchName]);
-      await lab.exec(lab.hostNs, ['nft', 'delete', 'table', 'inet', 'switchyard']);
-      await lab.exec(lab.hostNs, ['sysctl', '-q', '-w', 'net/ipv4/ip_forward=0']);
-
-      const unit = await cliInHost(lab, ['install', '--print', ...common()]);
-      assert.equal(unit.code, 0, unit.stderr);
-      const line = (key: string): string[] => {
-        const m = new RegExp(`^${key}=(.*)$`, 'm').exec(unit.stdout);
-        assert.ok(m, `${key}= in\n${unit.stdout}`);
-        return execArgv(m[1]!);
-      };
-      const pre = line('ExecStartPre');
-      const start = line('ExecStart');
-      assert.deepEqual(pre.slice(-5), ['--yes', ...common()]);
-      const r = await lab.exec(lab.hostNs, pre, { check: false, timeoutMs: 60_000 });
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.equal((await lab.exec(lab.hostNs, ['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim(), '1');
-
-      unitServe = lab.spawn(lab.hostNs, start);
-      await unitServe.waitForOutput(/"msg":"serving DHCP"/, 15_000);
+      await simulateHostReboot(t);
+      const { pre } = await unitCommands(t);
+      assert.deepEqual(pre.slice(-6), ['apply', '--yes', ...common()]);
+      const boot = await bootWithUnit(t);
+      assert.equal(boot.ipForward, '1', boot.apply);
       await plug(spare[1]!);
       const { ms } = await newClient(spare[1]!);
       assert.ok(ms < REBOUND_DEADLINE_MS, `${ms} ms`);
-      await sleep(0);
     });
   },
 );

@@ -82,6 +82,19 @@ describe('switchyard CLI', () => {
     assert.equal(existsSync(state) ? readdirSync(state).length : 0, 0); // refused before the journal
   });
 
+  test('apply with a switch name Linux cannot use: exit 2, file:line:key, nothing written (no stack trace)', async () => {
+    const cfg = file('long-name.yaml', 'switches:\n  - name: a-switch-name-too-long\n');
+    const state = join(dir, 'state-long-name');
+    const r = await run('apply', '--yes', '--config', cfg, '--state-dir', state);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /long-name\.yaml:2:5: switches\[0\]\.name: "a-switch-name-too-long" is 22 bytes long/,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(existsSync(state), false);
+  });
+
   test('leases with no journal: an empty table; --json an empty array', async () => {
     const state = join(dir, 'empty-state');
     assert.equal((await run('leases', '--state-dir', state)).stdout, 'no leases\n');

@@ -185,7 +185,7 @@ export function buildProgram(): Command {
       new Option('--target <os>', 'the host the script is for').choices(['windows']).makeOptionMandatory(),
     )
     .action(async (o: { config: string; target: 'windows' }) => {
-      const config = await loadConfig(o.config);
+      const config = await loadConfig(o.config, 'win32'); // the script is for Windows, wherever it is made
       out(windowsScript(config, packageVersion()));
     });
 

@@ -78,6 +78,14 @@ export async function confirmAndApply(
   out: ApplyOutput,
   steps: ApplySteps,
 ): Promise<number> {
+  const blocked = plan.changes.filter((c) => c.action === '!');
+  if (blocked.length > 0) {
+    // before asking and before prepare(): a blocked plan writes nothing, not even pinned.json
+    out.write(
+      `\nBlocked — nothing was changed:\n${blocked.map((c) => `  ! ${c.resource} ${c.key}: ${c.detail}`).join('\n')}\n`,
+    );
+    return 1;
+  }
   if (!yes) {
     if (!out.interactive) throw new UsageError(`${steps.verb} needs --yes when it cannot ask (no terminal)`);
     const rl = createInterface({ input: process.stdin, output: process.stdout });

@@ -79,7 +79,12 @@ function describeUnion(iss: z.core.$ZodIssueInvalidUnion): string {
 }
 
 /** Parses config text; `file` is only used in messages. Throws ConfigError with every problem found. */
-export function parseConfig(text: string, file: string): Config {
+export function parseConfig(
+  text: string,
+  file: string,
+  /** The platform the config will run on (switch names are Linux interface names elsewhere than Windows). */
+  platform: NodeJS.Platform = process.platform,
+): Config {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -93,7 +98,7 @@ export function parseConfig(text: string, file: string): Config {
   const raw: unknown = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(file, doc, lc, parsed.error));
-  const problems = checkRules(parsed.data);
+  const problems = checkRules(parsed.data, platform);
   if (problems.length > 0) {
     throw new ConfigError(
       problems.map((p) => ({ file, ...locate(doc, lc, p.path), key: formatKey(p.path), message: p.message })),
@@ -102,7 +107,10 @@ export function parseConfig(text: string, file: string): Config {
   return parsed.data;
 }
 
-export async function loadConfig(file: string): Promise<Config> {
+export async function loadConfig(
+  file: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -112,5 +120,5 @@ export async function loadConfig(file: string): Promise<Config> {
       { file, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${String(e)}` },
     ]);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, platform);
 }

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startClient, type ClientHandle } from './clients.js';
 import { labSkipReason, waitUntil, type Lab, type LabClient } from './netns.js';
+import { writeConfig } from './switchyard.js';
 import {
   applyTopology,
   bootWithUnit,
@@ -166,6 +167,47 @@ describe(
       await plug(spare[1]!);
       const { ms } = await newClient(spare[1]!);
       assert.ok(ms < REBOUND_DEADLINE_MS, `${ms} ms`);
+    });
+
+    test('a second config: the bridge with VM ports is `!` and stays; a non-bridge interface with the new name is `!`', async () => {
+      const other = `${lab.prefix}-x`;
+      await lab.exec(lab.hostNs, [
+        'ip',
+        'link',
+        'add',
+        other,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `${lab.prefix}-xp`,
+      ]);
+      const cfg2 = writeConfig(
+        lab,
+        `switches:\n  - name: ${other}\n    subnet: 10.123.0.0/24\n`,
+        'second.yaml',
+      );
+      const args = ['--config', cfg2, '--state-dir', t.stateDir];
+      const p = await cliInHost(lab, ['plan', '--json', ...args]);
+      assert.equal(p.code, 0, p.stderr);
+      const changes = (
+        JSON.parse(p.stdout) as {
+          changes: { action: string; resource: string; key: string; detail: string }[];
+        }
+      ).changes;
+      const blocked = changes.filter((c) => c.action === '!').map((c) => `${c.resource} ${c.key}`);
+      assert.deepEqual(
+        blocked.sort(),
+        [`switch ${other}`, `switch ${t.switchName}`].sort(),
+        JSON.stringify(changes),
+      );
+      assert.ok(changes.find((c) => c.key === t.switchName)!.detail.includes(t.vms[0]!.link.peerIfname));
+      const before = (await lab.exec(lab.hostNs, ['ip', '-j', 'link'])).stdout;
+      const a = await cliInHost(lab, ['apply', '--yes', ...args]);
+      assert.equal(a.code, 1, a.stdout + a.stderr);
+      assert.match(a.stdout, /Blocked — nothing was changed/);
+      assert.doesNotMatch(a.stdout + a.stderr, /RTNETLINK/);
+      assert.equal((await lab.exec(lab.hostNs, ['ip', '-j', 'link'])).stdout, before);
     });
   },
 );

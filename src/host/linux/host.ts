@@ -38,7 +38,13 @@ export function toObservedHost(o: ObservedLinux, wslInterface?: string): Observe
     platform: 'linux',
     switches: o.links
       .filter((l) => l.kind === 'bridge')
-      .map((l) => ({ name: l.name, ours: l.owned, kind: 'bridge' })),
+      .map((l) => ({
+        name: l.name,
+        ours: l.owned,
+        kind: 'bridge',
+        // the bridge's ports: the VMs' (or containers') links, which deleting the bridge would cut off
+        vms: o.links.filter((p) => p.master === l.name).map((p) => p.name),
+      })),
     interfaces: o.links.map((l) => ({
       name: l.name,
       addresses: l.addresses.flatMap((a) => {
@@ -109,9 +115,17 @@ export class LinuxHost implements Host {
             { op: 'setLinkUp', name: op.name },
           ];
           break;
-        case 'deleteSwitch':
+        case 'deleteSwitch': {
+          // as Remove-VMSwitch is refused on Windows: never cut off a running VM, whatever the plan said
+          const ports = now.links.filter((l) => l.master === op.name).map((l) => l.name);
+          if (ports.length > 0)
+            return {
+              done: i,
+              error: new Error(`bridge ${op.name} still has ports ${ports.join(', ')}: not deleted`),
+            };
           linux = [{ op: 'deleteLink', name: op.name }];
           break;
+        }
         case 'waitInterface':
           linux = []; // a bridge exists as soon as it is created
           break;

@@ -129,7 +129,10 @@ describe('serve (in process, fake transport)', () => {
     dirs.push(dir);
     let next = CONFIG;
     let broken = false;
+    const log = memoryLogger('info');
     const d = await start(dir, new FakeTransport(), {
+      log,
+      identify: false,
       reloadConfig: () => (broken ? Promise.reject(new Error('t.yaml:3:5: bad')) : Promise.resolve(next)),
     });
     const base =
@@ -145,7 +148,20 @@ describe('serve (in process, fake transport)', () => {
     next = parseConfig(base + '      leaseTime: 1h\n', 't.yaml');
     const r2 = await d.reload();
     assert.deepEqual(r2.applied, ['switch "sy-br0": reservations -vm7 (00:15:5d:00:00:07 → 10.9.0.7)']);
-    assert.deepEqual(r2.restartNeeded, ['switch "sy-br0": settings other than reservations changed']);
+    assert.deepEqual(r2.restartNeeded, ['switch "sy-br0": leaseTime changed']);
+    next = parseConfig(base + 'wsl: { subnet: 10.30.0.0/20 }\n', 't.yaml');
+    const r3 = await d.reload();
+    assert.deepEqual(r3.restartNeeded, ['wsl: changed']);
+    const warned = log.lines.filter(
+      (l) => l.level === 'warn' && /not applied until the daemon restarts/.test(l.msg),
+    );
+    assert.deepEqual(
+      warned.map((l) => l.msg),
+      [
+        'reload: not applied until the daemon restarts: switch "sy-br0": leaseTime changed',
+        'reload: not applied until the daemon restarts: wsl: changed',
+      ],
+    );
     assert.equal(d.dbs[0]!.reservationOf(mac('00:15:5d:00:00:07')), undefined);
     broken = true;
     await assert.rejects(d.reload(), /t\.yaml:3:5: bad/);

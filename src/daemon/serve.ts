@@ -250,8 +250,13 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const reload = async (): Promise<ReloadResult> => {
     if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
     await rebind?.check(); // a reload (SIGHUP) also rebinds to a re-created interface at once
-    const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform);
+    const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform, config);
     log.info({ ...result }, 'reloaded');
+    if (result.restartNeeded.length > 0)
+      log.warn(
+        { restartNeeded: result.restartNeeded },
+        `reload: not applied until the daemon restarts: ${result.restartNeeded.join('; ')}`,
+      );
     return result;
   };
   let control: ControlServer | undefined;

@@ -3,6 +3,7 @@
  * column and key it concerns; the caller decides what to do (the CLI exits 2 and changes nothing).
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type Issue } from '../errors.js';
@@ -120,5 +121,9 @@ export async function loadConfig(
       { file, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${String(e)}` },
     ]);
   }
-  return parseConfig(text, file, platform);
+  const config = parseConfig(text, file, platform);
+  // A relative stateDir means the folder beside the config, not wherever the command happens to run.
+  if (config.stateDir !== undefined && !isAbsolute(config.stateDir))
+    config.stateDir = resolve(dirname(resolve(file)), config.stateDir);
+  return config;
 }

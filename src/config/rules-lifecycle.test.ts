@@ -1,8 +1,11 @@
 /** Config mistakes that used to surface at apply or serve time (issue 19): caught at load, with file:line:key. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../errors.js';
-import { parseConfig } from './load.js';
+import { loadConfig, parseConfig } from './load.js';
 
 function problems(text: string, platform: NodeJS.Platform = 'linux'): string[] {
   try {
@@ -90,4 +93,17 @@ test('one reservation name on two switches that share a domain is refused; diffe
     'sy.yaml:10:13: switches[1].dhcp.reservations[0].name: web1.switchyard.internal is also reserved on switch "a" (same dns.domain): rename one, or give one switch another domain',
   ]);
   assert.doesNotThrow(() => parseConfig(two('b.internal'), 'sy.yaml', 'linux'));
+});
+
+test('a relative stateDir is resolved against the config file folder, not the working directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-statedir-'));
+  try {
+    const file = join(dir, 'switchyard.yaml');
+    writeFileSync(file, 'stateDir: ./state\nswitches:\n  - name: lab\n');
+    assert.equal((await loadConfig(file, 'linux')).stateDir, join(dir, 'state'));
+    writeFileSync(file, 'stateDir: /var/lib/sy\nswitches:\n  - name: lab\n');
+    assert.equal((await loadConfig(file, 'linux')).stateDir, '/var/lib/sy');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -367,7 +367,22 @@ function defaultKeeperBackend(
     );
   if (platform !== 'linux') return false;
   const wsl = config.wsl?.interface;
-  return linuxKeeperBackend([...switches, ...(wsl !== undefined ? [wsl] : [])]);
+  // NAT needs net.ipv4.ip_forward (= conf/all/forwarding): kept on too while serving, and said by name.
+  const natted = config.switches.some((s) => s.nat);
+  const backend = linuxKeeperBackend([
+    ...switches,
+    ...(wsl !== undefined ? [wsl] : []),
+    ...(natted ? ['all'] : []),
+  ]);
+  return natted
+    ? {
+        ...backend,
+        repaired: (i) =>
+          i === 'all'
+            ? 'net.ipv4.ip_forward was off: turned back on (host-wide; the NAT of the switches needs it)'
+            : `forwarding re-enabled on ${i} (the adapter was recreated?)`,
+      }
+    : backend;
 }
 
 /** Start-up reconciliation: stored leases against the current pool and reservations, saying what changed. */

@@ -209,5 +209,24 @@ describe(
       assert.doesNotMatch(a.stdout + a.stderr, /RTNETLINK/);
       assert.equal((await lab.exec(lab.hostNs, ['ip', '-j', 'link'])).stdout, before);
     });
+
+    test('ip_forward off: plan says apply turns it on host-wide, doctor names it (not NAT), serve turns it back on', async () => {
+      await t.unitServe?.stop();
+      await lab.exec(lab.hostNs, ['sysctl', '-q', '-w', 'net/ipv4/ip_forward=0']);
+      const plan = await cliInHost(lab, ['plan', ...common()]);
+      assert.match(
+        plan.stdout,
+        /turns net\.ipv4\.ip_forward on \(host-wide: every interface forwards, the uplink included\)/,
+      );
+      const doc = await cliInHost(lab, ['doctor', '--json', ...common()]);
+      const checks = (JSON.parse(doc.stdout) as { checks: { id: string; ok: boolean; detail: string }[] })
+        .checks;
+      assert.equal(checks.find((c) => c.id === 'ip_forward')?.ok, false, doc.stdout);
+      assert.equal(checks.find((c) => c.id === `nat:${t.switchName}`)?.ok, true, doc.stdout);
+      const { start } = await unitCommands(t);
+      t.unitServe = lab.spawn(lab.hostNs, start);
+      await t.unitServe.waitForOutput(/net\.ipv4\.ip_forward was off: turned back on/, 10_000);
+      assert.equal((await lab.exec(lab.hostNs, ['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim(), '1');
+    });
   },
 );

@@ -54,15 +54,17 @@ export function toObservedHost(o: ObservedLinux, wslInterface?: string): Observe
       // Forwarding of NAT'd traffic needs ip_forward as well (see above): report off while it is off.
       forwarding: l.forwarding === undefined ? undefined : l.forwarding,
     })),
-    // Without ip_forward the masquerade rules carry nothing: the NAT is reported missing so it is redone.
-    nats: o.ipForward
-      ? masq.flatMap((r) => {
-          const c = parseCidr(r.source);
-          return c.ok
-            ? [{ name: `${NAT_PREFIX}${r.outIf}`, prefix: c.cidr, ours: true, notOut: r.notOut ?? [] }]
-            : [];
-        })
-      : [],
+    // Reported as they are; without ip_forward they carry nothing, which the NAT diff and doctor say (ipForward).
+    ipForward: o.ipForward,
+    nats:
+      masq.length > 0
+        ? masq.flatMap((r) => {
+            const c = parseCidr(r.source);
+            return c.ok
+              ? [{ name: `${NAT_PREFIX}${r.outIf}`, prefix: c.cidr, ours: true, notOut: r.notOut ?? [] }]
+              : [];
+          })
+        : [],
     routes: o.routes
       .filter((r) => r.table !== 'local' && r.type === 'unicast' && r.dev !== undefined)
       .flatMap((r) => {

@@ -46,7 +46,9 @@ export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
     );
     const notOut = natNotOut(d, o, s.iface);
     const sameScope = notOut === undefined || (covering?.notOut ?? []).join(',') === notOut.join(',');
-    if (covering?.ours && sameScope) continue;
+    // Linux: masquerade rules carry nothing while net.ipv4.ip_forward is off; createNat turns it on.
+    const forwardOff = o.platform === 'linux' && o.ipForward === false;
+    if (covering?.ours && sameScope && !forwardOff) continue;
     if (covering && !covering.ours) {
       out.push({
         resource: 'nat',
@@ -73,7 +75,11 @@ export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
       resource: 'nat',
       key: s.name,
       action: stale.length > 0 ? '~' : '+',
-      detail: natDetail(formatCidr(s.subnet), notOut),
+      detail:
+        natDetail(formatCidr(s.subnet), notOut) +
+        (forwardOff
+          ? '; turns net.ipv4.ip_forward on (host-wide: every interface forwards, the uplink included)'
+          : ''),
       ops: [
         ...stale.map((n) => ({ op: 'deleteNat' as const, name: n.name })),
         {

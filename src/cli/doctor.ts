@@ -131,6 +131,7 @@ export function doctorJson(checks: readonly Check[]): string {
           ok: c.ok,
           detail: c.detail,
           fix: c.fix ?? null,
+          ...(c.warning === true ? { warning: true } : {}),
         })),
       },
       null,
@@ -142,13 +143,17 @@ export function doctorJson(checks: readonly Check[]): string {
 export function renderChecks(checks: readonly Check[]): string {
   const lines: string[] = [];
   for (const c of checks) {
-    lines.push(`${c.ok ? '✔' : '✘'} ${c.title} — ${c.detail}`);
-    if (!c.ok && c.fix !== undefined) lines.push(`    fix: ${c.fix}`);
+    lines.push(`${c.warning === true ? '!' : c.ok ? '✔' : '✘'} ${c.title} — ${c.detail}`);
+    if ((!c.ok || c.warning === true) && c.fix !== undefined) lines.push(`    fix: ${c.fix}`);
   }
   const failed = checks.filter((c) => !c.ok).length;
+  const warned = checks.filter((c) => c.warning === true).length;
+  const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
   lines.push(
     '',
-    failed === 0 ? `all ${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`,
+    failed === 0
+      ? `all ${checks.length} checks passed${warnings}`
+      : `${failed} of ${checks.length} checks failed${warnings}`,
   );
   return lines.join('\n') + '\n';
 }

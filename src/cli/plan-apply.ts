@@ -10,7 +10,8 @@ import { recordOriginals } from '../model/originals.js';
 import { writePinned } from '../model/pinned.js';
 import { applyPlan } from '../reconcile/apply.js';
 import { planJson, renderPlan } from '../reconcile/render.js';
-import { computePlan } from '../reconcile/compute.js';
+import { computePlan, type PlanResult } from '../reconcile/compute.js';
+import { dnsLinkNotes } from '../model/resources/dns-link.js';
 import { renderRanges } from './reconcile.js';
 
 export async function planCommand(
@@ -22,7 +23,13 @@ export async function planCommand(
   const r = await computePlan(config, stateDir, readOnly(host));
   return json
     ? JSON.stringify(planJson(r.plan), null, 2) + '\n'
-    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan);
+    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan) + renderNotes(r);
+}
+
+/** What the host will lack that no change can give it (e.g. the DNS link without systemd-resolved). */
+function renderNotes(r: PlanResult): string {
+  const notes = dnsLinkNotes(r.desired, r.observed);
+  return notes.map((n) => `note: ${n}\n`).join('');
 }
 
 export interface ApplyOutput {
@@ -41,7 +48,7 @@ export async function applyCommand(
 ): Promise<number> {
   const { verb, shape } = how;
   const r = await computePlan(config, stateDir, readOnly(host), shape);
-  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan));
+  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan) + renderNotes(r));
   if (r.plan.changes.length === 0) {
     await writePinned(stateDir, r.addresses.pinned);
     return 0;

@@ -15,6 +15,8 @@ export interface Check {
   detail: string;
   /** The exact command or action that fixes a failure. */
   fix?: string;
+  /** Passed with a warning: something is missing that only some uses need (doctor's exit code stays 0). */
+  warning?: boolean;
 }
 
 /** A local UDP port that another program could hold against the daemon (bound on 0.0.0.0 or a switch address). */
@@ -51,6 +53,10 @@ export function pass(id: string, title: string, detail: string): Check {
 
 export function fail(id: string, title: string, detail: string, fix: string): Check {
   return { id, title, ok: false, detail, fix };
+}
+
+export function warn(id: string, title: string, detail: string, fix: string): Check {
+  return { id, title, ok: true, detail, fix, warning: true };
 }
 
 /** A PowerShell single-quoted string literal. */

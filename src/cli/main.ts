@@ -262,7 +262,7 @@ export function buildProgram(): Command {
   program
     .command('uninstall')
     .description(
-      'remove everything switchyard created (boot task, switches without VMs, NAT, firewall rules) and restore what it replaced',
+      'Windows: remove everything switchyard created (boot task, switches without VMs, NAT, firewall rules) and restore what it replaced; Linux: print how to remove the unit and what stays',
     )
     .option('-c, --config <file>', 'config file (for its stateDir)')
     .option('--state-dir <dir>', 'where the replaced values were saved')

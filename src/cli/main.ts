@@ -134,6 +134,7 @@ export function buildProgram(): Command {
         {
           write: out,
           interactive: process.stdin.isTTY,
+          flags: { config: o.config, stateDir: o.stateDir },
         },
       );
       if (code !== 0) process.exitCode = code;

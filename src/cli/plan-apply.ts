@@ -13,6 +13,7 @@ import { planJson, renderPlan } from '../reconcile/render.js';
 import { computePlan, type PlanResult } from '../reconcile/compute.js';
 import { dnsLinkNotes } from '../model/resources/dns-link.js';
 import { renderRanges } from './reconcile.js';
+import { userCommand, type UserFlags } from './user-flags.js';
 
 export async function planCommand(
   config: Config,
@@ -35,6 +36,8 @@ function renderNotes(r: PlanResult): string {
 export interface ApplyOutput {
   write: (text: string) => void;
   interactive: boolean;
+  /** The user's --config/--state-dir, repeated in the next step printed after a failure. */
+  flags?: UserFlags;
 }
 
 /** Returns the exit code: 0 converged, 1 failed or blocked. */
@@ -119,7 +122,7 @@ export async function confirmAndApply(
   if (report.failed) {
     out.write(
       `\nFailed at ${report.failed.change.resource} ${report.failed.change.key}: ${report.failed.error}\n` +
-        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run ${steps.verb} again once the cause is fixed.\n`,
+        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run \`${userCommand(steps.verb, out.flags ?? {})}\` again once the cause is fixed.\n`,
     );
     return 1;
   }

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fixedClock } from '../clock.js';
+import { reserveCommand } from './reserve.js';
 import { userCommand, withUserFlags } from './user-flags.js';
 
 const F = { config: '/srv/lab/my config.yaml', stateDir: '/srv/lab/state' };
@@ -20,4 +25,22 @@ test('withUserFlags: every suggested switchyard command pastes as is; others and
   assert.equal(withUserFlags('switchyard uninstall', F), 'switchyard uninstall --state-dir /srv/lab/state');
   assert.equal(withUserFlags('switchyard apply --config a.yaml', F), 'switchyard apply --config a.yaml');
   assert.equal(withUserFlags('Remove-NetNat -Name switchyard-lab', F), 'Remove-NetNat -Name switchyard-lab');
+});
+
+test('reserve with no daemon running: the next step is serve with the same --config and --state-dir', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-flags-'));
+  try {
+    const config = join(dir, 'lab.yaml');
+    writeFileSync(config, 'switches:\n  - name: lab\n    subnet: 10.5.0.0/24\n');
+    const stateDir = join(dir, 'state');
+    const text = await reserveCommand('web2', { config, stateDir, ip: '10.5.0.20' }, fixedClock(0));
+    assert.ok(
+      text.includes(
+        `it takes effect when \`switchyard serve --config ${config} --state-dir ${stateDir}\` starts`,
+      ),
+      text,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -169,6 +169,29 @@ describe('serve (in process, fake transport)', () => {
     await d.stop();
   });
 
+  test('SIGHUP (reload) rebinds DHCP to a re-created switch interface at once, and status shows the socket', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    let index = '5';
+    const opened: FakeTransport[] = [];
+    const d = await start(dir, new FakeTransport(), {
+      identify: () => Promise.resolve(index),
+      rebindIntervalMs: 3_600_000, // only the reload can notice within this test
+      reloadConfig: () => Promise.resolve(CONFIG),
+      openTransport: () => {
+        const t = new FakeTransport();
+        opened.push(t);
+        return Promise.resolve(t);
+      },
+    });
+    assert.equal(opened.length, 1);
+    index = '6'; // ip link del + apply: the same name, a new interface
+    await d.reload();
+    assert.equal(opened.length, 2, 'a new socket for the new interface');
+    assert.equal(opened[0]!.closed, true);
+    await d.stop();
+  });
+
   test('refuses to serve on a missing interface, a missing address or a DHCP-assigned address', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
     dirs.push(dir);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -189,6 +189,20 @@ describe('serve (in process, fake transport)', () => {
     await d.reload();
     assert.equal(opened.length, 2, 'a new socket for the new interface');
     assert.equal(opened[0]!.closed, true);
+    await d.stop();
+  });
+
+  test('a second serve on the same state dir: "already running (pid …)" before it touches the journal', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    const d = await start(dir, new FakeTransport(), { identify: false });
+    const journal = join(dir, 'leases.jsonl');
+    const before = existsSync(journal) ? statSync(journal).mtimeMs : undefined;
+    await assert.rejects(
+      start(dir, new FakeTransport(), { identify: false }),
+      new RegExp(`switchyard serve is already running \\(pid ${process.pid}\\) with state dir`),
+    );
+    assert.equal(existsSync(journal) ? statSync(journal).mtimeMs : undefined, before);
     await d.stop();
   });
 

@@ -6,7 +6,7 @@ import type { InterfaceInfo } from '../host/linux/interfaces.js';
 import { memoryLogger } from '../log.js';
 import { ipv4 } from '../net/ipv4.js';
 import { FakeTransport } from '../../test/fakes/fake-transport.js';
-import { createRebindWatch, rebindable } from './rebind.js';
+import { createRebindWatch, rebindable, reopenableProbe } from './rebind.js';
 
 const scope = { switchName: 'lab', interfaceName: 'br-lab', host: ipv4('10.0.0.1') } as Scope;
 
@@ -134,4 +134,46 @@ test('rebind: a socket that cannot be opened is reported (rebind-failed, logged 
   fail = false;
   await watch.check();
   assert.equal(watch.status()[0]?.state, 'bound');
+});
+
+test('rebind: the conflict probe (ARP, bound to the interface too) is reopened with the DHCP socket', async () => {
+  let opened = 0;
+  const closed: number[] = [];
+  const probe = reopenableProbe(() => {
+    const n = ++opened;
+    return {
+      inUse: () => Promise.resolve(n === 2),
+      close: () => {
+        closed.push(n);
+        return Promise.resolve();
+      },
+    };
+  });
+  let index = '3';
+  const w = await createRebindWatch({
+    targets: [
+      {
+        scope,
+        transport: rebindable(new FakeTransport()),
+        open: () => Promise.resolve(new FakeTransport()),
+        reopenProbe: () => probe.reopen(),
+      },
+    ],
+    rebindDns: () => Promise.resolve(),
+    identify: () => Promise.resolve(index),
+    inspect: (name) =>
+      Promise.resolve({
+        name,
+        exists: true,
+        up: true,
+        addresses: [{ address: '10.0.0.1', prefix: 24, dynamic: false }],
+      }),
+    log: memoryLogger('error'),
+    clock: fixedClock(0),
+  });
+  index = '4';
+  await w.check();
+  assert.equal(opened, 2);
+  assert.deepEqual(closed, [1]);
+  assert.equal(await probe.inUse(ipv4('10.0.0.9')), true, 'asks through the new socket');
 });

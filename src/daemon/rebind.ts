@@ -7,13 +7,14 @@
  * spawned; Windows: the IPv6 scope id Node reports, which is the interface index), and:
  * - interface gone: logs it once at warn, and the socket's state says so (`status`, `doctor`);
  * - back with another identity (or back at all after being gone): once the host address is on it again,
- *   opens a new DHCP socket, swaps it in under the running server, reopens that switch's DNS sockets, and
+ *   opens a new DHCP socket (and ARP probe), swaps it in under the running server, reopens that switch's DNS sockets, and
  *   logs at warn what it did. A failure is logged (once per message) and retried on the next tick.
  * `check()` runs one pass at once (SIGHUP and the control channel's reload call it).
  */
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';
+import type { ConflictProbe } from '../dhcp/probe/conflict-probe.js';
 import type { Scope } from '../dhcp/scope.js';
 import type { DatagramTransport, MessageHandler } from '../dhcp/transport/transport.js';
 import type { InterfaceInfo } from '../host/linux/interfaces.js';
@@ -49,6 +50,23 @@ export function rebindable(first: DatagramTransport): RebindableTransport {
       const next = await open();
       current = next;
       if (handler) next.onMessage(handler);
+    },
+  };
+}
+
+/** A conflict probe (an ARP socket bound to the interface, too) that can be opened again. */
+export interface ReopenableProbe extends ConflictProbe {
+  reopen(): Promise<void>;
+}
+
+export function reopenableProbe(open: () => ConflictProbe): ReopenableProbe {
+  let current = open();
+  return {
+    inUse: (ip) => current.inUse(ip),
+    close: () => current.close(),
+    async reopen() {
+      await current.close();
+      current = open();
     },
   };
 }
@@ -89,6 +107,8 @@ export interface RebindTarget {
   transport: RebindableTransport;
   /** Opens a new DHCP socket for the scope's interface. */
   open: () => Promise<DatagramTransport>;
+  /** Reopens the scope's conflict probe, when it has one. */
+  reopenProbe?: () => Promise<void>;
 }
 
 export interface RebindOptions {
@@ -158,6 +178,7 @@ export async function createRebindWatch(o: RebindOptions): Promise<RebindWatch> 
     }
     try {
       await t.transport.reopen(t.open);
+      await t.reopenProbe?.();
       await o.rebindDns(t.scope.switchName);
       o.log.warn(
         { ...fields, from: st.boundTo, to: id, socket: t.transport.description },

@@ -40,11 +40,13 @@ import { refuseSecondDaemon, requireSwitches } from './preflight.js';
 import {
   linuxIdentify,
   rebindable,
+  reopenableProbe,
   startRebindWatch,
   windowsIdentify,
   type Identify,
   type RebindableTransport,
   type RebindWatch,
+  type ReopenableProbe,
 } from './rebind.js';
 
 export interface ServeOptions {
@@ -161,6 +163,8 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const transports: RebindableTransport[] = [];
   const probes: ConflictProbe[] = [];
   const servers: DhcpServer[] = [];
+  /** The ARP probes by scope index: bound to the interface too, so reopened with the DHCP socket. */
+  const arpProbes = new Map<number, ReopenableProbe>();
   const openFor = (scope: Scope): Promise<DatagramTransport> =>
     (opts.openTransport ?? openTransport)({
       interfaceName: scope.interfaceName,
@@ -177,18 +181,19 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       transports.push(transport);
       let probe: ConflictProbe | undefined;
       if (scope.conflictProbe) {
-        probe = cachedProbe(
+        const arp = reopenableProbe(() =>
           createProbe(platform, { interfaceName: scope.interfaceName, senderIp: scope.host }),
-          {
-            clock,
-            onFailure: (ip, f) => {
-              log.warn(
-                { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
-                'conflict probe failed; offering anyway',
-              );
-            },
-          },
         );
+        arpProbes.set(i, arp);
+        probe = cachedProbe(arp, {
+          clock,
+          onFailure: (ip, f) => {
+            log.warn(
+              { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
+              'conflict probe failed; offering anyway',
+            );
+          },
+        });
         probes.push(probe);
       }
       const server = new DhcpServer({
@@ -237,6 +242,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
             scope,
             transport: transports[i]!,
             open: () => openFor(scope),
+            ...(arpProbes.has(i) ? { reopenProbe: () => arpProbes.get(i)!.reopen() } : {}),
           })),
           rebindDns: (name) => dns.rebind(name),
           identify,

@@ -11,7 +11,7 @@ import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 import { rememberSighup, takeEarlySighup } from './early-sighup.js';
-import { userCommand } from './user-flags.js';
+import { withUserFlags } from './user-flags.js';
 
 export interface ServeFlags {
   config: string;
@@ -59,7 +59,7 @@ export async function serveCommand(
     clock: systemClock,
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
     dnsPort: flags.dnsPort,
-    applyCommand: `\`${userCommand('apply', { config: flags.config, stateDir: flags.stateDir })}\``,
+    nextStep: (text) => withUserFlags(text, { config: flags.config, stateDir: flags.stateDir }),
     reloadConfig: () => loadConfig(flags.config),
   });
   process.on('SIGHUP', () => {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixedClock } from '../clock.js';
+import { wslDriftReporter } from '../daemon/wsl-drift.js';
+import { memoryLogger } from '../log.js';
+import { emptyHost, type ObservedHost } from '../model/observed.js';
 import { reserveCommand } from './reserve.js';
 import { userCommand, withUserFlags } from './user-flags.js';
 
@@ -43,4 +46,14 @@ test('reserve with no daemon running: the next step is serve with the same --con
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the daemon's WSL drift fix carries the user's flags (serve passes them as nextStep)", () => {
+  const log = memoryLogger('warn');
+  const report = wslDriftReporter('10.21.0.0/20', log, (t) => withUserFlags(t, F));
+  report({ ...emptyHost('windows'), wsl: { natNetwork: '172.29.64.0/20' } as ObservedHost['wsl'] });
+  assert.match(
+    String(log.lines[0]?.obj.fix),
+    /^run `switchyard apply --config '\/srv\/lab\/my config\.yaml' --state-dir \/srv\/lab\/state` \(re-pins it\)/,
+  );
 });

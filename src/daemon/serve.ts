@@ -85,8 +85,11 @@ export interface ServeOptions {
   identify?: Identify | false;
   /** The rebind watch's poll interval in ms (default 1 s). */
   rebindIntervalMs?: number;
-  /** The command that builds the switches, as the user must type it (with their --config/--state-dir). */
-  applyCommand?: string;
+  /**
+   * Rewrites a next step the daemon prints (`switchyard apply`…) as the user must type it, with their own
+   * --config/--state-dir (cli/user-flags.ts). Default: unchanged.
+   */
+  nextStep?: (text: string) => string;
 }
 
 export interface RunningDaemon {
@@ -120,7 +123,8 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const ifnameOf = (sw: SwitchConfig): string =>
     sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
   if (opts.control !== false) await refuseSecondDaemon(opts.stateDir, platform);
-  await requireSwitches(config, ifnameOf, inspect, opts.applyCommand ?? '`switchyard apply`');
+  const nextStep = opts.nextStep ?? ((t: string) => t);
+  await requireSwitches(config, ifnameOf, inspect, nextStep('`switchyard apply`'));
   const scopes: Scope[] = [];
   for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
     const ifname = ifnameOf(sw);
@@ -324,7 +328,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log))
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log, nextStep))
     : false;
   if (backend !== false) {
     keeper = startForwardingKeeper({
@@ -362,6 +366,7 @@ function defaultKeeperBackend(
   platform: NodeJS.Platform,
   wslPinned: string | undefined,
   log: Logger,
+  nextStep: (text: string) => string,
 ): KeeperBackend | false {
   const win = platform === 'win32';
   const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
@@ -369,7 +374,7 @@ function defaultKeeperBackend(
     return hostKeeperBackend(
       new WindowsHost(),
       switches,
-      wslPinned !== undefined ? wslDriftReporter(wslPinned, log) : undefined,
+      wslPinned !== undefined ? wslDriftReporter(wslPinned, log, nextStep) : undefined,
     );
   if (platform !== 'linux') return false;
   const wsl = config.wsl?.interface;

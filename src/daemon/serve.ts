@@ -131,7 +131,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     const info = await inspect(ifname);
     const found = pickAddress(sw, info);
     const r = resolveScope(sw, found, platform);
-    if (!r.ok) throw new EnvironmentError(r.reason);
+    if (!r.ok) throw new EnvironmentError(nextStep(r.reason));
     const problems = checkServeInterface(info, formatIpv4(r.scope.host));
     if (problems.length > 0) {
       throw new EnvironmentError(

@@ -78,6 +78,8 @@ async function start(stateDir: string, transport: FakeTransport, extra: Partial<
     platform: 'linux',
     inspect: () => Promise.resolve(healthy),
     openTransport: () => Promise.resolve(transport),
+    // Never the real /proc/sys of this machine (the Linux keeper writes conf/<if>/forwarding and conf/all).
+    forwardingKeeper: false,
     ...extra,
   });
 }

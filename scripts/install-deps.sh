@@ -29,6 +29,7 @@
 #   python3-gi        GObject introspection for /usr/bin/python3 (libnm from python, next line)
 #   gir1.2-nm-1.0     libnm's nm_keyfile_read/verify of generated NetworkManager keyfiles (Debian 12's nmcli lacks --offline)
 #
+#   dbus-daemon       the private system bus of the "dns-link with the real systemd-resolved" lab test
 #   wine64            runs dist/switchyard.exe (test/lab/wine.test.ts): Debian 12's Wine 8.0, ~100 MB to
 #                     download, 700 MB installed, ~10 s; plus ~700 MB per throw-away Wine prefix at test time
 set -euo pipefail
@@ -52,6 +53,7 @@ PACKAGES=(
   systemd
   python3-gi
   gir1.2-nm-1.0
+  dbus-daemon
   wine64
 )
 
@@ -127,5 +129,13 @@ if is_installed "$SVC" && [ "$is_root" = 1 ]; then
       update-rc.d "$SVC" disable >/dev/null 2>&1 || log "warning: could not disable the $SVC init script"
     fi
   fi
+fi
+
+# systemd-resolved for test/lab/resolved.test.ts: unpacked into /var/cache/switchyard-lab, never installed
+# (lab-resolved.sh says why). Without it that test fails, so the test command must provide it.
+if [ "$is_root" = 1 ]; then
+  bash "$(dirname "$0")/lab-resolved.sh" || die "could not unpack systemd-resolved for the lab (scripts/lab-resolved.sh)"
+elif ! [ -x "${SWITCHYARD_LAB_RESOLVED:-/var/cache/switchyard-lab/systemd-resolved}/usr/bin/resolvectl" ]; then
+  die "systemd-resolved is not unpacked for the lab -- run as root: sudo bash scripts/install-deps.sh"
 fi
 exit 0

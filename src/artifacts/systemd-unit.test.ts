@@ -26,6 +26,25 @@ describe('serveUnit', () => {
     assert.match(unit, /^WantedBy=multi-user.target$/m);
   });
 
+  test('boot: ExecStartPre re-converges the pinned network with the same config and state dir before serve', () => {
+    const unit = serveUnit(BASE);
+    assert.match(
+      unit,
+      /^ExecStartPre=\/usr\/bin\/node "\/opt\/switchyard\/bin\/switchyard.js" "apply" "--yes" "--config" "\/etc\/switchyard.yaml" "--state-dir" "\/var\/lib\/switchyard"\nExecStart=/m,
+    );
+    assert.match(unit, /^PrivateTmp=yes$/m);
+  });
+
+  test('a config or state dir under /tmp: PrivateTmp=no, and the unit says why', () => {
+    const unit = serveUnit({ ...BASE, configPath: '/tmp/lab/switchyard.yaml' });
+    assert.match(
+      unit,
+      /^# PrivateTmp=no: \/tmp\/lab\/switchyard.yaml is under \/tmp or \/var\/tmp, which PrivateTmp=yes would hide from the service.\nPrivateTmp=no$/m,
+    );
+    assert.doesNotMatch(unit, /^PrivateTmp=yes$/m);
+    assert.match(serveUnit({ ...BASE, stateDir: '/var/tmp/sy' }), /^PrivateTmp=no$/m);
+  });
+
   test('relative paths and control characters are refused', () => {
     assert.throws(() => serveUnit({ ...BASE, configPath: 'switchyard.yaml' }), InternalError);
     assert.throws(

@@ -114,20 +114,45 @@ export function stateDirLines(stateDir: string): string[] {
   return [`ReadWritePaths=${systemdPathArg(normal)}`];
 }
 
-/** The unit text for `switchyard serve`. */
+/** Under a directory that PrivateTmp= would replace with an empty one of the service's own. */
+export function underTmp(path: string): boolean {
+  const p = posix.normalize(path);
+  return p === '/tmp' || p.startsWith('/tmp/') || p === '/var/tmp' || p.startsWith('/var/tmp/');
+}
+
+/**
+ * The unit text for `switchyard serve`.
+ *
+ * Boot: after a reboot the bridge, its address, the nftables table and ip_forward are gone (none of it
+ * persists); the ranges are pinned in the state directory. `ExecStartPre=… apply --yes` with the same
+ * config and state directory re-converges the pinned network before `serve` starts, and a failing apply
+ * keeps the service from starting with its own message in the journal.
+ */
 export function serveUnit(o: ServeUnitOptions): string {
   checkAbsolute('the node path', o.nodePath);
   if (o.scriptPath !== undefined) checkAbsolute('the script path', o.scriptPath);
   checkAbsolute('the config path', o.configPath);
   const caps = DAEMON_CAPABILITIES.join(' ');
-  const exec = systemdCommandLine(o.nodePath, [
-    ...(o.scriptPath !== undefined ? [...SERVE_NODE_FLAGS, o.scriptPath] : []),
-    'serve',
-    '--config',
-    o.configPath,
-    '--state-dir',
-    o.stateDir,
-  ]);
+  const command = (verb: string[], flags: readonly string[]): string =>
+    systemdCommandLine(o.nodePath, [
+      ...(o.scriptPath !== undefined ? [...flags, o.scriptPath] : []),
+      ...verb,
+      '--config',
+      o.configPath,
+      '--state-dir',
+      o.stateDir,
+    ]);
+  const exec = command(['serve'], SERVE_NODE_FLAGS);
+  const converge = command(['apply', '--yes'], []);
+  // PrivateTmp= gives the service an empty /tmp: a config or state directory there would vanish from its view.
+  const tmp = [o.configPath, o.stateDir].filter(underTmp);
+  const privateTmp =
+    tmp.length > 0
+      ? [
+          `# PrivateTmp=no: ${tmp.join(' and ')} is under /tmp or /var/tmp, which PrivateTmp=yes would hide from the service.`,
+          'PrivateTmp=no',
+        ]
+      : ['PrivateTmp=yes'];
   const lines = [
     `# ${o.printed === true ? 'Printed by switchyard install --print' : 'Written by switchyard install'}${o.version !== undefined ? ` ${systemdText(o.version)}` : ''}.`,
     '# Remove with: systemctl disable --now switchyard && rm /etc/systemd/system/switchyard.service',
@@ -141,6 +166,8 @@ export function serveUnit(o: ServeUnitOptions): string {
     '',
     '[Service]',
     'Type=simple',
+    // re-converge the pinned network (bridge, address, NAT, ip_forward) before serving: see serveUnit
+    `ExecStartPre=${converge}`,
     `ExecStart=${exec}`,
     'Restart=on-failure',
     'RestartSec=2s',
@@ -153,7 +180,7 @@ export function serveUnit(o: ServeUnitOptions): string {
     ...stateDirLines(o.stateDir),
     'ProtectSystem=strict',
     'ProtectHome=read-only',
-    'PrivateTmp=yes',
+    ...privateTmp,
     'ProtectKernelModules=yes',
     'ProtectKernelLogs=yes',
     'ProtectControlGroups=yes',

@@ -95,7 +95,7 @@ avoid: [10.0.0.0/8]
 describe('generated PowerShell', () => {
   for (const [name, yaml] of Object.entries(CONFIGS)) {
     test(`script for "${name}" parses with zero errors and runs only our commands`, async () => {
-      const script = windowsScript(parseConfig(yaml, 't.yaml'), '0.0.0');
+      const script = windowsScript(parseConfig(yaml, 't.yaml', 'win32'), '0.0.0');
       assert.deepEqual((await parsePowerShell(script)).errors, []);
       const unknown = (await commandNames(script)).filter((c) => !OURS.has(c));
       assert.deepEqual(unknown, []);
@@ -105,7 +105,7 @@ describe('generated PowerShell', () => {
   for (const evil of HOSTILE) {
     test(`a hostile interface name stays one string literal: ${JSON.stringify(evil)}`, async () => {
       const yaml = `switches:\n  - name: lab\n    interface: ${JSON.stringify(evil)}\n    subnet: 10.40.0.0/24\n`;
-      const script = windowsScript(parseConfig(yaml, 't.yaml'), '0.0.0');
+      const script = windowsScript(parseConfig(yaml, 't.yaml', 'win32'), '0.0.0');
       assert.deepEqual((await parsePowerShell(script)).errors, []);
       assert.deepEqual(
         (await commandNames(script)).filter((c) => !OURS.has(c)),
@@ -175,7 +175,7 @@ describe('generated PowerShell: NRPT rule', () => {
   test('one guarded Add-DnsClientNrptRule per switch with DNS on, marked with the switch name', async () => {
     const yaml =
       'switches:\n  - { name: dev, subnet: 10.30.0.0/24, dns: { domain: dev.lab } }\n  - { name: test (2), subnet: 10.31.0.0/24, dns: { enabled: false } }\n';
-    const script = windowsScript(parseConfig(yaml, 't.yaml'), '0.0.0');
+    const script = windowsScript(parseConfig(yaml, 't.yaml', 'win32'), '0.0.0');
     assert.deepEqual((await parsePowerShell(script)).errors, []);
     const adds = script.split('\n').filter((l) => /Add-DnsClientNrptRule/.test(l));
     assert.deepEqual(
@@ -190,7 +190,10 @@ describe('generated PowerShell: NRPT rule', () => {
   });
 
   test('the default domain, when dns: is left out', () => {
-    const script = windowsScript(parseConfig('switches:\n  - name: switchyard\n', 't.yaml'), '0.0.0');
+    const script = windowsScript(
+      parseConfig('switches:\n  - name: switchyard\n', 't.yaml', 'win32'),
+      '0.0.0',
+    );
     assert.match(script, /Add-DnsClientNrptRule -Namespace '\.switchyard\.internal' /);
   });
 });

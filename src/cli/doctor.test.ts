@@ -259,6 +259,20 @@ describe('doctor on the simulated Windows host', PWSH, () => {
     });
   }
 
+  test('every fix that suggests a switchyard command repeats the user own --config and --state-dir', async () => {
+    const s = await converged();
+    s.host.switches = []; // the switch is gone: the fixes say to apply
+    const flags = { config: 'C:\\lab\\my lab.yaml', stateDir: 'D:\\sy' };
+    const r = await doctorCommand(CONFIG, s.stateDir, s.host, true, s.probes, undefined, flags);
+    const fixes = (JSON.parse(r.output) as { checks: JsonCheck[] }).checks.flatMap((c) => c.fix ?? []);
+    const suggested = fixes.filter((f) => /\bswitchyard (apply|serve|install)\b/.test(f));
+    assert.ok(suggested.length > 0, JSON.stringify(fixes));
+    for (const f of suggested) {
+      for (const m of f.matchAll(/\bswitchyard (apply|serve|install)\b([^;`)]*)/g))
+        assert.match(m[2]!, /^ --config 'C:\\lab\\my lab\.yaml' --state-dir D:\\sy/, f);
+    }
+  });
+
   test('a broken pinned file is a finding, not a crash', async () => {
     const s = await converged();
     writeFileSync(join(s.stateDir, 'pinned.json'), '{ nope');

@@ -6,6 +6,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { callDaemon, type DaemonReply } from '../daemon/control/client.js';
+import { withUserFlags, type UserFlags } from './user-flags.js';
 import { controlPath } from '../daemon/control/path.js';
 import type { Method } from '../daemon/control/protocol.js';
 import type { Host } from '../host/host.js';
@@ -88,6 +89,8 @@ export async function doctorCommand(
   json: boolean,
   probes: DoctorProbes = {},
   style: Style = PLAIN,
+  /** The user's --config/--state-dir, repeated in every `switchyard …` a fix suggests (user-flags.ts). */
+  flags: UserFlags = {},
 ): Promise<DoctorResult> {
   const g = await gather(config, stateDir, host, probes);
   const findPorts = probes.ports ?? procPortHolders;
@@ -115,6 +118,7 @@ export async function doctorCommand(
       stateDir,
     }),
   );
+  for (const c of checks) if (c.fix !== undefined) c.fix = withUserFlags(c.fix, flags);
   const exitCode = checks.every((c) => c.ok) ? 0 : 1;
   return { output: json ? doctorJson(checks) : renderChecks(checks, style), exitCode };
 }
@@ -129,6 +133,7 @@ export function doctorJson(checks: readonly Check[]): string {
           ok: c.ok,
           detail: c.detail,
           fix: c.fix ?? null,
+          ...(c.warning === true ? { warning: true } : {}),
         })),
       },
       null,
@@ -140,13 +145,19 @@ export function doctorJson(checks: readonly Check[]): string {
 export function renderChecks(checks: readonly Check[], style: Style = PLAIN): string {
   const lines: string[] = [];
   for (const c of checks) {
-    lines.push(`${c.ok ? paint(style, 'green', '✔') : paint(style, 'red', '✘')} ${c.title} — ${c.detail}`);
-    if (!c.ok && c.fix !== undefined) lines.push(`    fix: ${c.fix}`);
+    lines.push(
+      `${c.warning === true ? paint(style, 'yellow', '!') : c.ok ? paint(style, 'green', '✔') : paint(style, 'red', '✘')} ${c.title} — ${c.detail}`,
+    );
+    if ((!c.ok || c.warning === true) && c.fix !== undefined) lines.push(`    fix: ${c.fix}`);
   }
   const failed = checks.filter((c) => !c.ok).length;
+  const warned = checks.filter((c) => c.warning === true).length;
+  const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
   lines.push(
     '',
-    failed === 0 ? `all ${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`,
+    failed === 0
+      ? `all ${checks.length} checks passed${warnings}`
+      : `${failed} of ${checks.length} checks failed${warnings}`,
   );
   return lines.join('\n') + '\n';
 }

@@ -101,10 +101,19 @@ describe('install on Linux', () => {
     await assert.rejects(installCommand({ config, stateDir: '/var/lib/switchyard' }, e), EnvironmentError);
   });
 
-  test('uninstall says how to remove the unit', async () => {
+  test('uninstall says plainly that it only says how to remove the unit, and what apply created stays', async () => {
     const e = env('linux');
     assert.equal(await uninstallCommand({ stateDir: '/var/lib/switchyard' }, e), 0);
+    assert.match(
+      e.text(),
+      /^switchyard uninstall on Linux only tells you how to remove the boot unit; it changes nothing itself\./,
+    );
     assert.match(e.text(), /systemctl disable --now switchyard/);
+    assert.match(
+      e.text(),
+      /what apply created stays: the switch bridges .* nftables\ntable inet switchyard, .* net\.ipv4\.ip_forward \(on\)/s,
+    );
+    assert.match(e.text(), /nft delete table inet switchyard/);
   });
 });
 

@@ -7,7 +7,8 @@
  *   switch stays, with a note), NAT, firewall rules go; values switchyard replaced come back (originals.ts).
  *   `--print` shows the task script instead, for review or for fleet tools.
  * - Linux: install writes /etc/systemd/system/switchyard.service (artifacts/systemd-unit.ts); logs go to the
- *   journal, which journald bounds (SystemMaxUse=). uninstall says how to remove the unit.
+ *   journal, which journald bounds (SystemMaxUse=). uninstall changes nothing and says so: it prints how to
+ *   remove the unit and what apply created (bridges, the nftables table, ip_forward), which stays.
  * The program the boot registration runs: node + bin/switchyard.js, or in a single-executable build
  * (node:sea isSea()) the executable alone — process.execPath has the whole CLI inside it.
  */
@@ -206,9 +207,16 @@ export function splitUninstall(plan: Plan): { plan: Plan; stays: string[] } {
 /** `switchyard uninstall`. Returns the exit code. */
 export async function uninstallCommand(flags: UninstallFlags, env: InstallEnv): Promise<number> {
   if (env.platform !== 'win32') {
+    // Said plainly: on Linux uninstall changes nothing itself; the network apply built stays until removed.
     env.out.write(
-      'remove the boot unit with:\n' +
-        `  systemctl disable --now switchyard && rm ${posix.join(UNIT_DIR, UNIT_NAME)} && systemctl daemon-reload\n`,
+      'switchyard uninstall on Linux only tells you how to remove the boot unit; it changes nothing itself.\n' +
+        'remove the boot unit with:\n' +
+        `  systemctl disable --now switchyard && rm ${posix.join(UNIT_DIR, UNIT_NAME)} && systemctl daemon-reload\n` +
+        'what apply created stays: the switch bridges (alias switchyard:switch) and their addresses, the nftables\n' +
+        "table inet switchyard, resolved's DNS settings on the bridges, and net.ipv4.ip_forward (on). To remove them:\n" +
+        '  ip link del BRIDGE            (each switch bridge, once no VM is attached)\n' +
+        '  nft delete table inet switchyard\n' +
+        '  sysctl -w net.ipv4.ip_forward=0   (only if nothing else on this host routes)\n',
     );
     return 0;
   }

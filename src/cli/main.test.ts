@@ -1,7 +1,7 @@
 /** The CLI contract: exit codes and error messages, through the real binary. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -184,11 +184,31 @@ describe('switchyard CLI', () => {
     assert.match(r.stderr, /nope\.yaml: no such file/);
   });
 
-  test('serve on an interface that does not exist: exit 1 with the reason', async () => {
+  test('serve with the switch missing: exit 1, says to run apply first with the same --config and --state-dir', async () => {
     const cfg = file('missing-if.yaml', 'switches:\n  - name: sy-no-such-if0\n    subnet: 10.9.0.0/24\n');
-    const r = await run('serve', '--config', cfg, '--state-dir', join(dir, 'state-missing'));
+    const state = join(dir, 'state-missing');
+    const r = await run('serve', '--config', cfg, '--state-dir', state);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /not serving DHCP on sy-no-such-if0: interface "sy-no-such-if0" does not exist/);
+    assert.ok(
+      r.stderr.includes(
+        `switch "sy-no-such-if0" (interface sy-no-such-if0) does not exist on this host (not built yet, or gone since a reboot): run \`switchyard apply --config ${cfg} --state-dir ${state}\` first`,
+      ),
+      r.stderr,
+    );
+    assert.equal(existsSync(state) ? readdirSync(state).length : 0, 0); // refused before the journal
+  });
+
+  test('apply with a switch name Linux cannot use: exit 2, file:line:key, nothing written (no stack trace)', async () => {
+    const cfg = file('long-name.yaml', 'switches:\n  - name: a-switch-name-too-long\n');
+    const state = join(dir, 'state-long-name');
+    const r = await run('apply', '--yes', '--config', cfg, '--state-dir', state);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /long-name\.yaml:2:5: switches\[0\]\.name: "a-switch-name-too-long" is 22 bytes long/,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(existsSync(state), false);
   });
 
   test('leases with no journal: an empty table; --json an empty array', async () => {

@@ -184,6 +184,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
           write: out,
           interactive: process.stdin.isTTY,
           style,
+          flags: { config: o.config, stateDir: o.stateDir },
         },
       );
       if (code !== 0) process.exitCode = code;
@@ -228,6 +229,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
         o.json === true,
         {},
         style,
+        { config: o.config, stateDir: o.stateDir },
       );
       out(r.output);
       if (r.exitCode !== 0) process.exitCode = r.exitCode;
@@ -249,7 +251,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       'also register the boot task running this switchyard.exe (absolute Windows path) as the daemon',
     )
     .action(async (o: { config: string; target: 'windows'; check?: boolean; withDaemon?: string }) => {
-      const config = await loadConfig(o.config);
+      const config = await loadConfig(o.config, 'win32'); // the script is for Windows, wherever it is made
       if (o.withDaemon !== undefined && !/^[A-Za-z]:\\[^\r\n]*\.exe$/i.test(o.withDaemon))
         throw new UsageError(
           `--with-daemon ${o.withDaemon}: give the absolute Windows path of switchyard.exe`,
@@ -353,7 +355,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   program
     .command('uninstall')
     .description(
-      'remove everything switchyard created (boot task, switches without VMs, NAT, firewall rules) and restore what it replaced',
+      'Windows: remove everything switchyard created (boot task, switches without VMs, NAT, firewall rules) and restore what it replaced; Linux: print how to remove the unit and what stays',
     )
     .option('-c, --config <file>', 'config file (for its stateDir)')
     .option('--state-dir <dir>', 'where the replaced values were saved')

@@ -10,9 +10,11 @@ import { recordOriginals } from '../model/originals.js';
 import { writePinned } from '../model/pinned.js';
 import { applyPlan } from '../reconcile/apply.js';
 import { planJson, renderPlan } from '../reconcile/render.js';
-import { computePlan } from '../reconcile/compute.js';
+import { computePlan, type PlanResult } from '../reconcile/compute.js';
+import { dnsLinkNotes } from '../model/resources/dns-link.js';
 import { renderRanges } from './reconcile.js';
 import { actionPaint, paint, PLAIN, type Style } from './style.js';
+import { userCommand, type UserFlags } from './user-flags.js';
 
 export async function planCommand(
   config: Config,
@@ -34,8 +36,14 @@ export async function planOutcome(
   const r = await computePlan(config, stateDir, readOnly(host));
   const output = json
     ? JSON.stringify(planJson(r.plan, r.addresses), null, 2) + '\n'
-    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan, style);
+    : renderRanges(r.addresses) + '\n' + renderPlan(r.plan, style) + renderNotes(r);
   return { output, changes: r.plan.changes.length };
+}
+
+/** What the host will lack that no change can give it (e.g. the DNS link without systemd-resolved). */
+function renderNotes(r: PlanResult): string {
+  const notes = dnsLinkNotes(r.desired, r.observed);
+  return notes.map((n) => `note: ${n}\n`).join('');
 }
 
 export interface ApplyOutput {
@@ -43,6 +51,8 @@ export interface ApplyOutput {
   interactive: boolean;
   /** Colour and glyphs of the terminal written to (default: none). */
   style?: Style;
+  /** The user's --config/--state-dir, repeated in the next step printed after a failure. */
+  flags?: UserFlags;
 }
 
 /** Returns the exit code: 0 converged, 1 failed or blocked. */
@@ -56,7 +66,7 @@ export async function applyCommand(
 ): Promise<number> {
   const { verb, shape } = how;
   const r = await computePlan(config, stateDir, readOnly(host), shape);
-  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan, out.style));
+  out.write(renderRanges(r.addresses) + '\n' + renderPlan(r.plan, out.style) + renderNotes(r));
   if (r.plan.changes.length === 0) {
     await writePinned(stateDir, r.addresses.pinned);
     return 0;
@@ -93,6 +103,14 @@ export async function confirmAndApply(
   out: ApplyOutput,
   steps: ApplySteps,
 ): Promise<number> {
+  const blocked = plan.changes.filter((c) => c.action === '!');
+  if (blocked.length > 0) {
+    // before asking and before prepare(): a blocked plan writes nothing, not even pinned.json
+    out.write(
+      `\nBlocked — nothing was changed:\n${blocked.map((c) => `  ! ${c.resource} ${c.key}: ${c.detail}`).join('\n')}\n`,
+    );
+    return 1;
+  }
   if (!yes) {
     if (!out.interactive) throw new UsageError(`${steps.verb} needs --yes when it cannot ask (no terminal)`);
     const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -119,7 +137,7 @@ export async function confirmAndApply(
   if (report.failed) {
     out.write(
       `\nFailed at ${report.failed.change.resource} ${report.failed.change.key}: ${report.failed.error}\n` +
-        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run ${steps.verb} again once the cause is fixed.\n`,
+        `Done: ${report.applied.length} change(s). Not done: ${report.remaining.length + 1}. Run \`${userCommand(steps.verb, out.flags ?? {})}\` again once the cause is fixed.\n`,
     );
     return 1;
   }

@@ -12,6 +12,7 @@ import { controlPath } from '../daemon/control/path.js';
 import type { LeaseRow } from '../dhcp/lease-rows.js';
 import { pickReservationIp, pickReservationMac } from '../dhcp/reservation-pick.js';
 import type { Scope } from '../dhcp/scope.js';
+import { userCommand } from './user-flags.js';
 import { EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { broadcastOf, contains, formatCidr, formatIpv4, parseIpv4, type Ipv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
@@ -47,9 +48,10 @@ async function scopeOf(sw: SwitchConfig, stateDir: string): Promise<Scope | unde
   return r.ok ? r.scope : undefined;
 }
 
-async function tellDaemon(stateDir: string): Promise<string> {
+async function tellDaemon(stateDir: string, config?: string): Promise<string> {
   const r = await callDaemon(controlPath(stateDir), 'reload', {}, { timeoutMs: 10_000 });
-  if (!r.running) return 'no daemon is running: it takes effect when `switchyard serve` starts';
+  if (!r.running)
+    return `no daemon is running: it takes effect when \`${userCommand('serve', { config, stateDir })}\` starts`;
   if (!r.ok)
     throw new EnvironmentError(
       `the config was written, but the running daemon refused to reload it: ${r.error}`,
@@ -123,7 +125,7 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
   } else {
     if (!scope) {
       throw new EnvironmentError(
-        `switch "${sw.name}" has subnet: auto and no address yet: pass --ip, or run \`switchyard apply\` first`,
+        `switch "${sw.name}" has subnet: auto and no address yet: pass --ip, or run \`${userCommand('apply', { config: flags.config, stateDir: flags.stateDir })}\` first`,
       );
     }
     ip = pickReservationIp(scope, scope.reservations, {
@@ -149,7 +151,7 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
     lines.push(
       `note: ${holder.mac} holds ${holder.ip} now; it is NAKed at its next request and moves elsewhere`,
     );
-  lines.push(await tellDaemon(flags.stateDir));
+  lines.push(await tellDaemon(flags.stateDir, flags.config));
   return lines.join('\n') + '\n';
 }
 
@@ -164,7 +166,7 @@ export async function unreserveCommand(
   const next = removeReservation(text, name);
   parseConfig(next, flags.config);
   await writeAtomically(flags.config, next);
-  return `removed reservation ${name} from ${flags.config}\n${await tellDaemon(flags.stateDir)}\n`;
+  return `removed reservation ${name} from ${flags.config}\n${await tellDaemon(flags.stateDir, flags.config)}\n`;
 }
 
 /**

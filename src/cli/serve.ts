@@ -25,6 +25,7 @@ function consoleLog(): ReturnType<typeof prettyDestination> | undefined {
   );
   return prettyDestination(process.stderr, style.color);
 }
+import { withUserFlags } from './user-flags.js';
 
 export interface ServeFlags {
   config: string;
@@ -73,6 +74,7 @@ export async function serveCommand(
     clock: systemClock,
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
     dnsPort: flags.dnsPort,
+    nextStep: (text) => withUserFlags(text, { config: flags.config, stateDir: flags.stateDir }),
     reloadConfig: () => loadConfig(flags.config),
   });
   process.on('SIGHUP', () => {

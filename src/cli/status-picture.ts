@@ -111,17 +111,21 @@ export function buildPicture(
       seen !== undefined &&
       (o.switches.some((x) => x.name.toLowerCase() === sw.name.toLowerCase()) || o.platform === 'linux');
     const natOn = c !== undefined && o.nats.some((n) => n.ours && n.prefix.network === c.subnet.network);
-    const served = st?.switches.some((x) => x.name === sw.name) ?? false;
+    const served = st?.switches.find((x) => x.name === sw.name);
     const dns = st?.dns.find((x) => x.switch === sw.name);
+    // A socket bound to an interface that is gone serves nobody (daemon/rebind.ts): a failure, not DHCP.
+    const lost = served?.socket !== undefined && served.socket.state !== 'bound';
     const daemon = !sw.dhcp.enabled
       ? 'DHCP off'
       : !g.daemon.running || g.daemon.error !== undefined
         ? 'daemon down'
-        : !served
+        : served === undefined
           ? 'not served'
-          : dns?.listening !== undefined
-            ? 'DHCP+DNS'
-            : 'DHCP';
+          : lost
+            ? `DHCP DOWN (socket ${served.socket?.state ?? '?'})`
+            : dns?.listening !== undefined
+              ? 'DHCP+DNS'
+              : 'DHCP';
     const own = rows.filter((r) => r.switch === sw.name);
     const vms: PictureVm[] = own.map((r) => ({
       label: r.reserved

@@ -14,7 +14,8 @@ import type { Method } from '../daemon/control/protocol.js';
 import { writePinned } from '../model/pinned.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import { applyPlan } from '../reconcile/apply.js';
-import type { DoctorProbes } from './doctor.js';
+import { daemonChecks } from '../model/checks/daemon.js';
+import { gather, type DoctorProbes } from './doctor.js';
 import { computePlan } from '../reconcile/compute.js';
 import { statusCommand, type StatusJson } from './status.js';
 
@@ -98,7 +99,7 @@ describe('status', () => {
       error: null,
       pid: 4242,
       leases: 4,
-      switches: [{ name: 'lab', dynamicLeases: 3, maxLeases: 1000 }],
+      switches: [{ name: 'lab', dynamicLeases: 3, maxLeases: 1000, socket: null }],
       dns: [
         {
           switch: 'lab',
@@ -109,6 +110,47 @@ describe('status', () => {
       ],
     });
   });
+
+  test(
+    'a daemon whose DHCP socket lost its interface (switch re-created): status and doctor say so as a failure',
+    PWSH,
+    async () => {
+      const { host, stateDir } = await convergedHost();
+      const probes = daemonProbe({
+        status: {
+          running: true,
+          ok: true,
+          result: {
+            pid: 4242,
+            switches: [
+              {
+                name: 'lab',
+                subnet: '10.20.0.0/24',
+                host: '10.20.0.1',
+                socket: { interface: 'vEthernet (lab)', state: 'interface-gone', boundTo: '7' },
+              },
+            ],
+            dns: [],
+          },
+        },
+        leases: { running: true, ok: true, result: [] },
+      });
+      const text = await statusCommand(CONFIG, stateDir, host, false, probes);
+      assert.match(text, /switch lab .* DHCP DOWN \(socket interface-gone\)/);
+      assert.match(
+        text,
+        /✘ .*lab: the interface vEthernet \(lab\) its DHCP and DNS sockets were bound to is gone/,
+      );
+      const j = JSON.parse(await statusCommand(CONFIG, stateDir, host, true, probes)) as StatusJson;
+      assert.equal(j.daemon.switches[0]?.socket, 'interface-gone');
+      const g = await gather(CONFIG, stateDir, host, probes);
+      const checks = daemonChecks({ config: CONFIG, ...g, stateDir });
+      const d = checks.find((c) => c.id === 'daemon')!;
+      assert.equal(d.ok, false);
+      assert.match(d.detail, /pid 4242; lab: the interface vEthernet \(lab\) .* is gone/);
+      assert.match(d.fix ?? '', /^switchyard apply /);
+    },
+  );
 
   test('a bare host: switch missing, ranges not pinned yet, daemon down', PWSH, async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sy-status-'));

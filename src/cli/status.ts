@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Choice } from '../model/address-plan.js';
 import { readDaemonStatus } from '../model/checks/index.js';
+import { socketProblem } from '../model/checks/daemon.js';
 import { switchInterface } from '../model/desired.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
 import { daemonCaller, gather, type DoctorProbes, type Gathered } from './doctor.js';
@@ -33,7 +34,14 @@ export interface StatusJson {
     error: string | null;
     pid: number | null;
     leases: number | null;
-    switches: { name: string; dynamicLeases: number | null; maxLeases: number | null }[];
+    switches: {
+      name: string;
+      dynamicLeases: number | null;
+      maxLeases: number | null;
+      /** The DHCP socket: bound, interface-gone, rebind-failed (daemon/rebind.ts); null from older daemons. */
+      socket: string | null;
+      socketProblem?: string;
+    }[];
     dns: { switch: string; listening: string | null; error: string | null; names: number | null }[];
   };
   problems: string[];
@@ -109,6 +117,10 @@ export async function statusData(
         name: s.name,
         dynamicLeases: s.dynamicLeases ?? null,
         maxLeases: s.maxLeases ?? null,
+        socket: s.socket?.state ?? null,
+        ...(s.socket !== undefined && s.socket.state !== 'bound'
+          ? { socketProblem: socketProblem(s.name, s.socket) }
+          : {}),
       })),
       dns: (st?.dns ?? []).map((x) => ({
         switch: x.switch,

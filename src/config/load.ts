@@ -3,7 +3,7 @@
  * column and key it concerns; the caller decides what to do (the CLI exits 2 and changes nothing).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type Issue } from '../errors.js';
@@ -109,7 +109,12 @@ function describeUnion(iss: z.core.$ZodIssueInvalidUnion): string {
 }
 
 /** Parses config text; `file` is only used in messages. Throws ConfigError with every problem found. */
-export function parseConfig(text: string, file: string): Config {
+export function parseConfig(
+  text: string,
+  file: string,
+  /** The platform the config will run on (switch names are Linux interface names elsewhere than Windows). */
+  platform: NodeJS.Platform = process.platform,
+): Config {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -123,7 +128,7 @@ export function parseConfig(text: string, file: string): Config {
   const raw: unknown = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(inLineOrder(zodIssues(file, text, doc, lc, parsed.error)));
-  const problems = checkRules(parsed.data);
+  const problems = checkRules(parsed.data, platform);
   if (problems.length > 0) {
     throw new ConfigError(
       inLineOrder(
@@ -139,7 +144,10 @@ export function parseConfig(text: string, file: string): Config {
   return parsed.data;
 }
 
-export async function loadConfig(file: string): Promise<Config> {
+export async function loadConfig(
+  file: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -147,7 +155,11 @@ export async function loadConfig(file: string): Promise<Config> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError([{ file, message: await unreadable(file, code, e) }]);
   }
-  return parseConfig(text, file);
+  const config = parseConfig(text, file, platform);
+  // A relative stateDir means the folder beside the config, not wherever the command happens to run.
+  if (config.stateDir !== undefined && !isAbsolute(config.stateDir))
+    config.stateDir = resolve(dirname(resolve(file)), config.stateDir);
+  return config;
 }
 
 /** What to do when the config cannot be read: the common two are a folder, and no file yet. */

@@ -10,10 +10,11 @@ import {
   ipv4,
   overlaps,
   parseCidr,
+  parseIpv4,
   type Cidr,
   type Ipv4,
 } from '../net/ipv4.js';
-import { mac as toMac } from '../net/mac.js';
+import { mac as toMac, parseMac } from '../net/mac.js';
 import { SCHEMA_VERSION, type Config, type SwitchConfig } from './schema.js';
 import { parsePoolRange } from './pool-range.js';
 
@@ -22,7 +23,8 @@ export interface RuleProblem {
   message: string;
 }
 
-type Rule = (config: Config) => RuleProblem[];
+/** The platform the config is for: switch names become Linux interface names unless it is Windows. */
+type Rule = (config: Config, platform: NodeJS.Platform) => RuleProblem[];
 
 const versionKnown: Rule = (c) =>
   c.version > SCHEMA_VERSION
@@ -166,17 +168,134 @@ const wslGateway: Rule = (c) => {
   return why ? [{ path: ['wsl', 'gateway'], message: why }] : [];
 };
 
+/** The kernel's dev_valid_name() (1..15 bytes, no "/", ":" or whitespace), and safe inside nft's quotes. */
+function linuxInterfaceProblem(name: string): string | undefined {
+  if (Buffer.byteLength(name, 'utf8') > 15) return `is ${Buffer.byteLength(name, 'utf8')} bytes long`;
+  if (/[\s/:"\\]/.test(name)) return 'contains a space, "/", ":", a quote or a backslash';
+  if (name === '.' || name === '..') return 'is "." or ".."';
+  return undefined;
+}
+
+/** On Linux a switch is a bridge named after it (or after `interface:`): the name must be a usable interface name. */
+const linuxInterfaceNames: Rule = (c, platform) => {
+  if (platform === 'win32') return [];
+  const out: RuleProblem[] = [];
+  c.switches.forEach((s, i) => {
+    const key = s.interface !== undefined ? 'interface' : 'name';
+    const name = s.interface ?? s.name;
+    const why = linuxInterfaceProblem(name);
+    if (why)
+      out.push({
+        path: ['switches', i, key],
+        message: `"${name}" ${why}: on Linux it names the switch's interface (at most 15 bytes, no spaces, "/" or ":")${key === 'name' ? '; set `interface:` to a short name, or shorten the switch name' : ''}`,
+      });
+  });
+  const wsl = c.wsl?.interface;
+  const why = wsl !== undefined ? linuxInterfaceProblem(wsl) : undefined;
+  if (why) out.push({ path: ['wsl', 'interface'], message: `"${wsl!}" ${why}: not a Linux interface name` });
+  return out;
+};
+
+/** The first usable address of a subnet: what `host: auto` becomes when nothing is reserved on it. */
+function firstUsable(subnet: Cidr): Ipv4 {
+  return (subnet.prefix >= 31 ? subnet.network : subnet.network + 1) as Ipv4;
+}
+
+/**
+ * `host: auto` on a fixed subnet becomes the first usable address: it must not be inside a fixed pool (the
+ * daemon would offer its own address) nor reserved for a VM.
+ */
+const autoHostClear: Rule = (c) =>
+  c.switches.flatMap((s, i) => {
+    const subnet = subnetOf(s);
+    if (!subnet || s.host !== 'auto' || subnet.prefix > 30) return [];
+    const host = firstUsable(subnet);
+    const out: RuleProblem[] = [];
+    const path = ['switches', i, 'host'];
+    const pool = s.dhcp.pool === 'auto' ? undefined : parsePoolRange(s.dhcp.pool);
+    if (pool && host >= pool.start && host <= pool.end)
+      out.push({
+        path,
+        message: `host: auto is ${formatIpv4(host)}, inside the pool ${s.dhcp.pool}: set host: to an address outside the pool, or start the pool after it`,
+      });
+    const r = s.dhcp.reservations.find((x) => parseIpv4(x.ip) === host);
+    if (r)
+      out.push({
+        path,
+        message: `host: auto is ${formatIpv4(host)}, which reservation ${r.name} holds: set host: to another address, or move the reservation`,
+      });
+    return out;
+  });
+
+/** The router (option 3) and every static route's gateway must be on the switch subnet: clients reach them directly. */
+const gatewaysOnSubnet: Rule = (c) =>
+  c.switches.flatMap((s, i) => {
+    const subnet = subnetOf(s);
+    if (!subnet) return [];
+    const out: RuleProblem[] = [];
+    if (typeof s.dhcp.router === 'string' && s.dhcp.router !== 'auto') {
+      const why = usableIn(subnet, ipv4(s.dhcp.router));
+      if (why) out.push({ path: ['switches', i, 'dhcp', 'router'], message: `router ${why}` });
+    }
+    s.dhcp.staticRoutes.forEach((r, j) => {
+      const why = usableIn(subnet, ipv4(r.via));
+      if (why)
+        out.push({ path: ['switches', i, 'dhcp', 'staticRoutes', j, 'via'], message: `gateway ${why}` });
+    });
+    return out;
+  });
+
+/** A reservation is for one NIC: a group (broadcast/multicast) or all-zero MAC is none (IEEE 802: bit 0 of octet 0). */
+const reservationMacsUnicast: Rule = (c) =>
+  c.switches.flatMap((s, i) =>
+    s.dhcp.reservations.flatMap((r, j) => {
+      const m = parseMac(r.mac);
+      if (m === undefined) return [];
+      const path = ['switches', i, 'dhcp', 'reservations', j, 'mac'];
+      if (m === 'ff:ff:ff:ff:ff:ff') return [{ path, message: `${r.mac} is the broadcast MAC, not a NIC's` }];
+      if ((parseInt(m.slice(0, 2), 16) & 1) === 1)
+        return [{ path, message: `${r.mac} is a multicast MAC (the first octet is odd), not a NIC's` }];
+      if (m === '00:00:00:00:00:00') return [{ path, message: `${r.mac} is not a NIC's MAC` }];
+      return [];
+    }),
+  );
+
+/** Names are `<name>.<domain>`: the same name on two switches with the same domain would answer twice. */
+const reservationNamesPerDomain: Rule = (c) => {
+  const seen = new Map<string, string>();
+  const out: RuleProblem[] = [];
+  c.switches.forEach((s, i) => {
+    if (!s.dns.enabled) return;
+    s.dhcp.reservations.forEach((r, j) => {
+      const k = `${r.name.toLowerCase()}.${s.dns.domain.toLowerCase()}`;
+      const first = seen.get(k);
+      if (first !== undefined && first !== s.name)
+        out.push({
+          path: ['switches', i, 'dhcp', 'reservations', j, 'name'],
+          message: `${r.name}.${s.dns.domain} is also reserved on switch "${first}" (same dns.domain): rename one, or give one switch another domain`,
+        });
+      else seen.set(k, s.name);
+    });
+  });
+  return out;
+};
+
 /** All rules, in the order their problems are reported. */
 export const rules: readonly Rule[] = [
   versionKnown,
   uniqueSwitchNames,
+  linuxInterfaceNames,
   hostInSubnet,
+  autoHostClear,
   poolInSubnet,
+  gatewaysOnSubnet,
   reservationsValid,
+  reservationMacsUnicast,
+  reservationNamesPerDomain,
   switchesDisjoint,
   wslGateway,
 ];
 
-export function checkRules(config: Config): RuleProblem[] {
-  return rules.flatMap((r) => r(config));
+export function checkRules(config: Config, platform: NodeJS.Platform = process.platform): RuleProblem[] {
+  return rules.flatMap((r) => r(config, platform));
 }

@@ -101,7 +101,9 @@ const staticRoute = z.strictObject({ to: cidrString, via: ipString });
 const dhcp = z.strictObject({
   enabled: z.boolean().default(true),
   pool: z.union([auto, poolRange]).default('auto'),
-  leaseTime: duration.default(43200),
+  leaseTime: duration
+    .refine((s) => s > 0, { message: 'must be longer than 0 (a lease of 0 s expires as it is given)' })
+    .default(43200),
   /** How long an OFFER holds its address for the client before it may go to someone else. */
   offerHold: duration.default(60),
   /** DECLINE quarantine (RFC 2131 §4.3.3); Kea uses 24 h, dnsmasq 10 min. */

@@ -47,6 +47,11 @@ export interface DnsStatus {
 
 export interface RunningDns {
   status(): DnsStatus[];
+  /**
+   * Closes and reopens the DNS sockets of one switch (its interface was re-created: daemon/rebind.ts).
+   * Never rejects: a failure is kept in the status and logged.
+   */
+  rebind(switchName: string): Promise<void>;
   /** The current names (for tests and `status`). */
   book(): NameBook;
   stop(): Promise<void>;
@@ -108,6 +113,11 @@ export async function startDns(opts: DnsOptions): Promise<RunningDns> {
     const resolver = new Resolver({ names, upstream, clock, log, allowed: () => allowed });
     const entry: (typeof entries)[number] = { scope, resolver, upstream };
     entries.push(entry);
+    await listen(entry, sw);
+  }
+
+  async function listen(entry: (typeof entries)[number], sw: Config['switches'][number]): Promise<void> {
+    const { scope, upstream, resolver } = entry;
     try {
       entry.server = await startDnsServer({
         address: scope.host,
@@ -116,6 +126,7 @@ export async function startDns(opts: DnsOptions): Promise<RunningDns> {
         log,
         label: `switch "${scope.switchName}" (${scope.interfaceName})`,
       });
+      delete entry.error;
       log.info(
         {
           switch: scope.switchName,
@@ -133,6 +144,15 @@ export async function startDns(opts: DnsOptions): Promise<RunningDns> {
 
   return {
     book: () => names().book,
+    rebind: async (switchName) => {
+      const entry = entries.find((e) => e.scope.switchName === switchName);
+      const sw = byName.get(switchName);
+      if (entry === undefined || sw === undefined) return;
+      const old = entry.server;
+      delete entry.server;
+      await old?.close();
+      await listen(entry, sw);
+    },
     status: () =>
       entries.map((e) => ({
         switch: e.scope.switchName,

@@ -1,6 +1,7 @@
 /**
  * Live reload: the daemon re-reads its config file and applies what can change without a restart —
- * reservations — and says what would need one. A config that no longer loads changes nothing.
+ * reservations — and names each change that needs one (serve logs those at warn). A config that no longer
+ * loads changes nothing.
  */
 import type { Config } from '../config/schema.js';
 import type { LeaseDb } from '../dhcp/lease-db.js';
@@ -17,10 +18,36 @@ function key(r: Reservation): string {
   return `${r.name}|${r.mac}|${r.ip}|${options.join(',')}`;
 }
 
-/** Settings other than reservations, for "does this need a restart?" */
-function fingerprint(s: Scope): string {
+/** The scope settings other than reservations, each as text, for "which ones need a restart?" */
+function settings(s: Scope): Map<string, string> {
   // An `mtu: auto` scope's mtu is what the daemon's MTU watch found, not config.
-  return JSON.stringify({ ...s, reservations: undefined, mtu: s.mtuAuto ? 'auto' : s.mtu });
+  const view: Record<string, unknown> = { ...s, mtu: s.mtuAuto ? 'auto' : s.mtu };
+  delete view.reservations;
+  return new Map(Object.entries(view).map(([k, v]) => [k, JSON.stringify(v)]));
+}
+
+/** The keys whose values differ between two scopes (reservations aside). */
+function changedSettings(a: Scope, b: Scope): string[] {
+  const x = settings(a);
+  const y = settings(b);
+  return [...new Set([...x.keys(), ...y.keys()])].filter((k) => x.get(k) !== y.get(k));
+}
+
+/** Config outside the DHCP scopes that the running daemon took at start (DNS, the WSL range, forwarding). */
+function changedElsewhere(prev: Config, next: Config): string[] {
+  const out: string[] = [];
+  for (const key of ['wsl', 'forwarding', 'avoid', 'stateDir'] as const) {
+    if (JSON.stringify(prev[key]) !== JSON.stringify(next[key])) out.push(`${key}: changed`);
+  }
+  for (const sw of next.switches) {
+    const old = prev.switches.find((s) => s.name === sw.name);
+    if (!old) continue;
+    for (const key of ['dns', 'nat', 'interface'] as const) {
+      if (JSON.stringify(old[key]) !== JSON.stringify(sw[key]))
+        out.push(`switch "${sw.name}": ${key} changed`);
+    }
+  }
+  return out;
 }
 
 export function applyReload(
@@ -28,6 +55,8 @@ export function applyReload(
   scopes: Scope[],
   dbs: LeaseDb[],
   platform: NodeJS.Platform,
+  /** The config the daemon runs with, to name the changes outside the scopes that need a restart. */
+  prev?: Config,
 ): ReloadResult {
   const applied: string[] = [];
   const restartNeeded: string[] = [];
@@ -54,14 +83,14 @@ export function applyReload(
         `switch "${scope.switchName}": reservations ${[...added.map((x) => `+${fmt(x)}`), ...removed.map((x) => `-${fmt(x)}`)].join(', ')}`,
       );
     }
-    if (fingerprint(r.scope) !== fingerprint(scope)) {
-      restartNeeded.push(`switch "${scope.switchName}": settings other than reservations changed`);
-    }
+    const changed = changedSettings(r.scope, scope);
+    if (changed.length > 0) restartNeeded.push(`switch "${scope.switchName}": ${changed.join(', ')} changed`);
   });
   for (const sw of next.switches) {
     if (sw.dhcp.enabled && !scopes.some((s) => s.switchName === sw.name)) {
       restartNeeded.push(`switch "${sw.name}" is new`);
     }
   }
+  if (prev !== undefined) restartNeeded.push(...changedElsewhere(prev, next));
   return { applied, restartNeeded };
 }

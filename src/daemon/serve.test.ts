@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -78,6 +78,8 @@ async function start(stateDir: string, transport: FakeTransport, extra: Partial<
     platform: 'linux',
     inspect: () => Promise.resolve(healthy),
     openTransport: () => Promise.resolve(transport),
+    // Never the real /proc/sys of this machine (the Linux keeper writes conf/<if>/forwarding and conf/all).
+    forwardingKeeper: false,
     ...extra,
   });
 }
@@ -129,7 +131,10 @@ describe('serve (in process, fake transport)', () => {
     dirs.push(dir);
     let next = CONFIG;
     let broken = false;
+    const log = memoryLogger('info');
     const d = await start(dir, new FakeTransport(), {
+      log,
+      identify: false,
       reloadConfig: () => (broken ? Promise.reject(new Error('t.yaml:3:5: bad')) : Promise.resolve(next)),
     });
     const base =
@@ -145,11 +150,61 @@ describe('serve (in process, fake transport)', () => {
     next = parseConfig(base + '      leaseTime: 1h\n', 't.yaml');
     const r2 = await d.reload();
     assert.deepEqual(r2.applied, ['switch "sy-br0": reservations -vm7 (00:15:5d:00:00:07 → 10.9.0.7)']);
-    assert.deepEqual(r2.restartNeeded, ['switch "sy-br0": settings other than reservations changed']);
+    assert.deepEqual(r2.restartNeeded, ['switch "sy-br0": leaseTime changed']);
+    next = parseConfig(base + 'wsl: { subnet: 10.30.0.0/20 }\n', 't.yaml');
+    const r3 = await d.reload();
+    assert.deepEqual(r3.restartNeeded, ['wsl: changed']);
+    const warned = log.lines.filter(
+      (l) => l.level === 'warn' && /not applied until the daemon restarts/.test(l.msg),
+    );
+    assert.deepEqual(
+      warned.map((l) => l.msg),
+      [
+        'reload: not applied until the daemon restarts: switch "sy-br0": leaseTime changed',
+        'reload: not applied until the daemon restarts: wsl: changed',
+      ],
+    );
     assert.equal(d.dbs[0]!.reservationOf(mac('00:15:5d:00:00:07')), undefined);
     broken = true;
     await assert.rejects(d.reload(), /t\.yaml:3:5: bad/);
     assert.equal(d.scopes[0]!.leaseTime, 43200, 'the running settings stay');
+    await d.stop();
+  });
+
+  test('SIGHUP (reload) rebinds DHCP to a re-created switch interface at once, and status shows the socket', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    let index = '5';
+    const opened: FakeTransport[] = [];
+    const d = await start(dir, new FakeTransport(), {
+      identify: () => Promise.resolve(index),
+      rebindIntervalMs: 3_600_000, // only the reload can notice within this test
+      reloadConfig: () => Promise.resolve(CONFIG),
+      openTransport: () => {
+        const t = new FakeTransport();
+        opened.push(t);
+        return Promise.resolve(t);
+      },
+    });
+    assert.equal(opened.length, 1);
+    index = '6'; // ip link del + apply: the same name, a new interface
+    await d.reload();
+    assert.equal(opened.length, 2, 'a new socket for the new interface');
+    assert.equal(opened[0]!.closed, true);
+    await d.stop();
+  });
+
+  test('a second serve on the same state dir: "already running (pid …)" before it touches the journal', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    const d = await start(dir, new FakeTransport(), { identify: false });
+    const journal = join(dir, 'leases.jsonl');
+    const before = existsSync(journal) ? statSync(journal).mtimeMs : undefined;
+    await assert.rejects(
+      start(dir, new FakeTransport(), { identify: false }),
+      new RegExp(`switchyard serve is already running \\(pid ${process.pid}\\) with state dir`),
+    );
+    assert.equal(existsSync(journal) ? statSync(journal).mtimeMs : undefined, before);
     await d.stop();
   });
 

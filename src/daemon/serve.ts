@@ -36,6 +36,18 @@ import {
   type KeeperBackend,
 } from './keeper.js';
 import { startHostWatches, type HostWatchDeps } from './host-watch.js';
+import { refuseSecondDaemon, requireSwitches } from './preflight.js';
+import {
+  linuxIdentify,
+  rebindable,
+  reopenableProbe,
+  startRebindWatch,
+  windowsIdentify,
+  type Identify,
+  type RebindableTransport,
+  type RebindWatch,
+  type ReopenableProbe,
+} from './rebind.js';
 
 export interface ServeOptions {
   config: Config;
@@ -69,6 +81,15 @@ export interface ServeOptions {
   wslPinned?: string;
   /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
   hostWatch?: HostWatchDeps | false;
+  /** A re-created switch interface (rebind.ts): how interfaces are told apart; false = not watched. */
+  identify?: Identify | false;
+  /** The rebind watch's poll interval in ms (default 1 s). */
+  rebindIntervalMs?: number;
+  /**
+   * Rewrites a next step the daemon prints (`switchyard apply`…) as the user must type it, with their own
+   * --config/--state-dir (cli/user-flags.ts). Default: unchanged.
+   */
+  nextStep?: (text: string) => string;
 }
 
 export interface RunningDaemon {
@@ -99,13 +120,18 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       ? (name: string) => inspectWindowsInterface(name)
       : (name: string) => inspectInterface(name));
 
+  const ifnameOf = (sw: SwitchConfig): string =>
+    sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+  if (opts.control !== false) await refuseSecondDaemon(opts.stateDir, platform);
+  const nextStep = opts.nextStep ?? ((t: string) => t);
+  await requireSwitches(config, ifnameOf, inspect, nextStep('`switchyard apply`'));
   const scopes: Scope[] = [];
   for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
-    const ifname = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+    const ifname = ifnameOf(sw);
     const info = await inspect(ifname);
     const found = pickAddress(sw, info);
     const r = resolveScope(sw, found, platform);
-    if (!r.ok) throw new EnvironmentError(r.reason);
+    if (!r.ok) throw new EnvironmentError(nextStep(r.reason));
     const problems = checkServeInterface(info, formatIpv4(r.scope.host));
     if (problems.length > 0) {
       throw new EnvironmentError(
@@ -138,35 +164,40 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   for (const p of loaded.problems) log.warn({ journal: journal.path }, p);
   restoreLeases(loaded.leases, scopes, dbs, clock.now(), log);
 
-  const transports: DatagramTransport[] = [];
+  const transports: RebindableTransport[] = [];
   const probes: ConflictProbe[] = [];
   const servers: DhcpServer[] = [];
+  /** The ARP probes by scope index: bound to the interface too, so reopened with the DHCP socket. */
+  const arpProbes = new Map<number, ReopenableProbe>();
+  const openFor = (scope: Scope): Promise<DatagramTransport> =>
+    (opts.openTransport ?? openTransport)({
+      interfaceName: scope.interfaceName,
+      hostAddress: formatIpv4(scope.host),
+      port: ports.server,
+      platform,
+      onSocketError: (err: Error) => {
+        log.warn({ interface: scope.interfaceName, err: err.message }, 'socket error (ignored)');
+      },
+    });
   try {
     for (const [i, scope] of scopes.entries()) {
-      const transport = await (opts.openTransport ?? openTransport)({
-        interfaceName: scope.interfaceName,
-        hostAddress: formatIpv4(scope.host),
-        port: ports.server,
-        platform,
-        onSocketError: (err: Error) => {
-          log.warn({ interface: scope.interfaceName, err: err.message }, 'socket error (ignored)');
-        },
-      });
+      const transport = rebindable(await openFor(scope));
       transports.push(transport);
       let probe: ConflictProbe | undefined;
       if (scope.conflictProbe) {
-        probe = cachedProbe(
+        const arp = reopenableProbe(() =>
           createProbe(platform, { interfaceName: scope.interfaceName, senderIp: scope.host }),
-          {
-            clock,
-            onFailure: (ip, f) => {
-              log.warn(
-                { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
-                'conflict probe failed; offering anyway',
-              );
-            },
-          },
         );
+        arpProbes.set(i, arp);
+        probe = cachedProbe(arp, {
+          clock,
+          onFailure: (ip, f) => {
+            log.warn(
+              { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
+              'conflict probe failed; offering anyway',
+            );
+          },
+        });
         probes.push(probe);
       }
       const server = new DhcpServer({
@@ -205,11 +236,37 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     ...(opts.resolvConfPath !== undefined ? { resolvConfPath: opts.resolvConfPath } : {}),
   });
 
+  const identify =
+    opts.identify ?? (platform === 'win32' ? windowsIdentify : platform === 'linux' ? linuxIdentify : false);
+  const rebind: RebindWatch | undefined =
+    identify === false
+      ? undefined
+      : await startRebindWatch({
+          targets: scopes.map((scope, i) => ({
+            scope,
+            transport: transports[i]!,
+            open: () => openFor(scope),
+            ...(arpProbes.has(i) ? { reopenProbe: () => arpProbes.get(i)!.reopen() } : {}),
+          })),
+          rebindDns: (name) => dns.rebind(name),
+          identify,
+          inspect,
+          log,
+          clock,
+          ...(opts.rebindIntervalMs !== undefined ? { intervalMs: opts.rebindIntervalMs } : {}),
+        });
+
   const startedAt = new Date(clock.now()).toISOString();
   const reload = async (): Promise<ReloadResult> => {
     if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
-    const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform);
+    await rebind?.check(); // a reload (SIGHUP) also rebinds to a re-created interface at once
+    const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform, config);
     log.info({ ...result }, 'reloaded');
+    if (result.restartNeeded.length > 0)
+      log.warn(
+        { restartNeeded: result.restartNeeded },
+        `reload: not applied until the daemon restarts: ${result.restartNeeded.join('; ')}`,
+      );
     return result;
   };
   let control: ControlServer | undefined;
@@ -231,6 +288,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
               dynamicLeases: dbs[i]!.dynamicActive(),
               maxLeases: s.maxLeases,
               stats: servers[i]!.stats,
+              ...(rebind ? { socket: rebind.status()[i] } : {}),
             })),
             dns: dns.status(),
             journal: journal.syncStats,
@@ -249,6 +307,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
     } catch (e) {
+      await rebind?.stop();
       await watches?.stop();
       await dns.stop();
       await Promise.all(transports.map((t) => t.close()));
@@ -269,7 +328,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log))
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log, nextStep))
     : false;
   if (backend !== false) {
     keeper = startForwardingKeeper({
@@ -289,6 +348,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     reload,
     stop: async () => {
       clearInterval(sweep);
+      await rebind?.stop();
       await keeper?.stop();
       await watches?.stop();
       await control?.close();
@@ -306,6 +366,7 @@ function defaultKeeperBackend(
   platform: NodeJS.Platform,
   wslPinned: string | undefined,
   log: Logger,
+  nextStep: (text: string) => string,
 ): KeeperBackend | false {
   const win = platform === 'win32';
   const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
@@ -313,11 +374,26 @@ function defaultKeeperBackend(
     return hostKeeperBackend(
       new WindowsHost(),
       switches,
-      wslPinned !== undefined ? wslDriftReporter(wslPinned, log) : undefined,
+      wslPinned !== undefined ? wslDriftReporter(wslPinned, log, nextStep) : undefined,
     );
   if (platform !== 'linux') return false;
   const wsl = config.wsl?.interface;
-  return linuxKeeperBackend([...switches, ...(wsl !== undefined ? [wsl] : [])]);
+  // NAT needs net.ipv4.ip_forward (= conf/all/forwarding): kept on too while serving, and said by name.
+  const natted = config.switches.some((s) => s.nat);
+  const backend = linuxKeeperBackend([
+    ...switches,
+    ...(wsl !== undefined ? [wsl] : []),
+    ...(natted ? ['all'] : []),
+  ]);
+  return natted
+    ? {
+        ...backend,
+        repaired: (i) =>
+          i === 'all'
+            ? 'net.ipv4.ip_forward was off: turned back on (host-wide; the NAT of the switches needs it)'
+            : `forwarding re-enabled on ${i} (the adapter was recreated?)`,
+      }
+    : backend;
 }
 
 /** Start-up reconciliation: stored leases against the current pool and reservations, saying what changed. */

@@ -8,7 +8,12 @@
 import type { Logger } from '../log.js';
 import type { ObservedHost } from '../model/observed.js';
 
-export function wslDriftReporter(pinned: string, log: Logger): (o: ObservedHost) => void {
+export function wslDriftReporter(
+  pinned: string,
+  log: Logger,
+  /** Adds the user's --config/--state-dir to the fix (daemon/serve.ts nextStep). */
+  nextStep: (text: string) => string = (t) => t,
+): (o: ObservedHost) => void {
   let reported: string | undefined;
   return (o) => {
     const seen = o.wsl?.natNetwork;
@@ -24,7 +29,9 @@ export function wslDriftReporter(pinned: string, log: Logger): (o: ObservedHost)
       {
         observed: seen,
         pinned,
-        fix: 'run `switchyard apply` (re-pins it), then `wsl --shutdown` so WSL recreates its network; `switchyard doctor` shows the route it clashed with',
+        fix: nextStep(
+          'run `switchyard apply` (re-pins it), then `wsl --shutdown` so WSL recreates its network; `switchyard doctor` shows the route it clashed with',
+        ),
       },
       'WSL range drifted: WSL fell back to another range (its range clashed with a route when it started)',
     );

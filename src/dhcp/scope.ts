@@ -108,7 +108,7 @@ export function resolveScope(
   else {
     return {
       ok: false,
-      reason: `switch "${sw.name}": subnet is auto and ${interfaceName} has no address yet (run \`switchyard apply\` first)`,
+      reason: `switch "${sw.name}": ${interfaceName} has no static address (the subnet is auto: the range pinned in the state directory goes on it with \`switchyard apply\`; run it first)`,
     };
   }
   let host: Ipv4;

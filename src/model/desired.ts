@@ -18,6 +18,8 @@ export interface DesiredSwitch {
   dhcp: boolean;
   /** The switch's DNS domain (`dns.domain`), undefined when its DNS server is off (`dns.enabled: false`). */
   dnsDomain: string | undefined;
+  /** The subnet is written in the config (not chosen or pinned): it is never moved around a clash. */
+  fixedSubnet?: boolean;
 }
 
 export interface DesiredHost {
@@ -55,6 +57,7 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
       dhcp: sw.dhcp.enabled,
       // The daemon serves DNS beside DHCP (it needs the scope DHCP resolves): no DHCP, no DNS server to point at.
       dnsDomain: sw.dns.enabled && sw.dhcp.enabled ? sw.dns.domain : undefined,
+      ...(choice.source === 'config' ? { fixedSubnet: true } : {}),
     };
   });
   // Linux: not managed (an accept in our nftables table cannot override another table's drop; see host/linux/host.ts).

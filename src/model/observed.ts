@@ -34,6 +34,8 @@ export interface ObservedNat {
   name: string;
   prefix: Cidr;
   ours: boolean;
+  /** Linux: the other interfaces whose traffic this NAT leaves alone (sorted); undefined on Windows. */
+  notOut?: string[];
 }
 
 export interface ObservedRoute {
@@ -126,6 +128,8 @@ export interface ObservedHost {
   nrpt?: ObservedNrpt | undefined;
   /** Our boot task; undefined when there is none, or on hosts where it is not observed (Linux). */
   bootTask?: ObservedBootTask | undefined;
+  /** Linux only: net.ipv4.ip_forward (host-wide; NAT'd traffic is not forwarded while it is off). */
+  ipForward?: boolean | undefined;
   /** Linux only: systemd-resolved, when it was looked at (undefined on Windows and in older fakes). */
   resolved?: ObservedResolved | undefined;
 }

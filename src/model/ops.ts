@@ -23,7 +23,11 @@ export type Op =
   | { op: 'waitInterface'; iface: string; timeoutS: number }
   | { op: 'addAddress'; iface: string; address: Ipv4; prefix: number }
   | { op: 'removeAddress'; iface: string; address: Ipv4; prefix: number }
-  | { op: 'createNat'; name: string; prefix: Cidr; outsideOf: string }
+  /**
+   * NAT for `prefix` toward the uplink: never for traffic leaving by `outsideOf` (the switch) or by `notOut`
+   * (Linux: lo, the WSL link, the other switches; Windows' NetNat has no such setting, see nat.ts).
+   */
+  | { op: 'createNat'; name: string; prefix: Cidr; outsideOf: string; notOut?: string[] }
   | { op: 'deleteNat'; name: string }
   | { op: 'setForwarding'; iface: string; on: boolean }
   | { op: 'setFirewall'; rules: FirewallRule[] }

@@ -71,6 +71,11 @@ describe('lab demo (issue #5)', { skip: skip ?? false }, () => {
     assertMatrix(r.after);
   });
 
+  test("after a host reboot booted by the unit's own ExecStartPre=/ExecStart=: ip_forward on, every cell again", () => {
+    assert.equal(r.bootIpForward, '1', out);
+    assertMatrix(r.rebooted);
+  });
+
   test('teardown leaves no namespace', () => {
     assert.ok(r.namespaces.length >= 6, r.namespaces.join(' '));
     const left = listNamespaces().filter((n) => n.startsWith(`${r.prefix}-`));

@@ -4,7 +4,9 @@
  * `switchyard plan` chooses the switch's range (and says why), `apply` builds switch, address, NAT and
  * forwarding, `serve` hands out addresses to three real DHCP clients (one reserved). Then the check
  * matrix; then a simulated reboot (WSL's adapter recreated with forwarding off), the daemon's forwarding
- * keeper repairing it, and the matrix again. Everything is removed at the end, unless `--keep`: then it
+ * keeper repairing it, and the matrix again; then a host reboot (bridge, nftables table, ip_forward gone)
+ * booted the way the systemd unit does (its own ExecStartPre= apply and ExecStart= serve), and the matrix
+ * once more. Everything is removed at the end, unless `--keep`: then it
  * stays up (with the daemon and clients running) until Ctrl-C.
  */
 import { pathToFileURL } from 'node:url';
@@ -15,9 +17,12 @@ import {
   buildTopology,
   checkMatrix,
   formatMatrix,
+  bootWithUnit,
   hostForwarding,
   recreateWslLink,
   serveTopology,
+  simulateHostReboot,
+  unitCommands,
   startVms,
   stopAll,
   switchAddress,
@@ -41,6 +46,10 @@ export interface DemoResult {
   forwardingBackMs: number;
   /** The daemon logged the keeper's info line for the WSL link. */
   keeperLogged: boolean;
+  /** After a host reboot (bridge, nftables table, ip_forward gone) and the unit's ExecStartPre=/ExecStart=. */
+  rebooted: Cell[];
+  /** net.ipv4.ip_forward after the unit's ExecStartPre (expected "1"). */
+  bootIpForward: string;
   /** Lab namespaces of this run still present after teardown (expected none; not checked with keep). */
   namespacesLeft: string[];
 }
@@ -104,12 +113,36 @@ export async function runDemo(
     const after = await checkMatrix(t);
     print('\n' + formatMatrix(`check matrix (after the simulated reboot)  [${took()}]`, after) + '\n');
 
+    print(
+      'simulated host reboot: the switch bridge, the nftables table and ip_forward are gone, the daemon stopped;\n' +
+        "then the systemd unit's own ExecStartPre= (apply --yes) and ExecStart= (serve), as at boot",
+    );
+    await simulateHostReboot(t);
+    const { pre } = await unitCommands(t);
+    print(`$ ${pre.join(' ')}`);
+    const boot = await bootWithUnit(t);
+    print(boot.apply.trimEnd().replace(/^/gm, '  '));
+    print(`  net.ipv4.ip_forward after ExecStartPre: ${boot.ipForward}; serve started by ExecStart=`);
+    for (const vm of t.vms) {
+      const lease = await vm.client?.renew(15_000).catch(() => undefined);
+      if (lease) vm.ip = lease.ip;
+      else delete vm.ip; // the "got an address" cell then fails
+    }
+    const rebooted = await checkMatrix(t);
+    print(
+      '\n' +
+        formatMatrix(`check matrix (after the host reboot, booted by the unit)  [${took()}]`, rebooted) +
+        '\n',
+    );
+
     const result: DemoResult = {
       prefix: lab.prefix,
       namespaces: [...lab.namespaces],
       switchAddress: swAddr,
       before,
       after,
+      rebooted,
+      bootIpForward: boot.ipForward,
       forwardingAfterRecreate,
       forwardingBackMs,
       keeperLogged: logged,
@@ -157,6 +190,8 @@ async function main(): Promise<number> {
   const bad =
     failed(r.before) +
     failed(r.after) +
+    failed(r.rebooted) +
+    (r.bootIpForward === '1' ? 0 : 1) +
     (r.forwardingBackMs > FORWARDING_DEADLINE_MS || !r.keeperLogged ? 1 : 0) +
     r.namespacesLeft.length;
   return bad === 0 ? 0 : 1;

@@ -99,7 +99,9 @@ wsl:
       r.checks.filter((c) => !c.ok && !noResolved(c)),
       [],
     );
-    assert.equal(r.code, r.checks.some(noResolved) ? 1 : 0);
+    // without systemd-resolved (this lab host namespace has none) the DNS link is a warning, not a failure
+    assert.equal(r.code, 0);
+    for (const c of r.checks.filter(noResolved)) assert.equal(c.ok, true, c.detail);
     const ids = r.checks.map((c) => c.id);
     for (const id of [
       `switch:${sw}`,

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { CLIENT_KINDS, startClient, type ClientHandle, type ClientKind } from './clients.js';
-import { waitUntil, type Lab, type LabClient } from './netns.js';
+import { waitUntil, type Lab, type LabClient, type LabProcess } from './netns.js';
 import { SWITCHYARD_BIN, startServe, writeConfig, type Daemon } from './switchyard.js';
 
 export const CORP_LINK_CIDR = '10.200.0.0/24';
@@ -49,6 +49,8 @@ export interface Topology {
   configPath: string;
   stateDir: string;
   daemon?: Daemon;
+  /** `serve` as the systemd unit's ExecStart= started it (rebootWithUnit). */
+  unitServe?: LabProcess;
 }
 
 /** Runs the switchyard CLI inside the lab's host namespace (bounded). */
@@ -316,4 +318,63 @@ export async function waitForwardingBack(t: Topology, timeoutMs: number): Promis
 export async function stopAll(t: Topology): Promise<void> {
   for (const vm of t.vms) await vm.client?.stop().catch(() => undefined);
   await t.daemon?.stop().catch(() => undefined);
+  await t.unitServe?.stop().catch(() => undefined);
+}
+
+/** The arguments of a systemd Exec*= line (systemd.service(5) quoting, as artifacts/systemd-unit.ts writes it). */
+export function execArgv(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
+    const raw = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
+    out.push(raw.replace(/%%/g, '%').replace(/\$\$/g, '$'));
+  }
+  return out;
+}
+
+/** The ExecStartPre= and ExecStart= lines of the unit `switchyard install --print` writes for the topology. */
+export async function unitCommands(t: Topology): Promise<{ pre: string[]; start: string[] }> {
+  const unit = await cliInHost(t.lab, [
+    'install',
+    '--print',
+    '--config',
+    t.configPath,
+    '--state-dir',
+    t.stateDir,
+  ]);
+  if (unit.code !== 0) throw new Error(`switchyard install --print failed: ${unit.stderr}`);
+  const line = (key: string): string[] => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(unit.stdout);
+    if (!m) throw new Error(`no ${key}= in the unit:\n${unit.stdout}`);
+    return execArgv(m[1]!);
+  };
+  return { pre: line('ExecStartPre'), start: line('ExecStart') };
+}
+
+/** What a reboot of the host leaves: no bridge, no nftables table, ip_forward off; the daemon is stopped. */
+export async function simulateHostReboot(t: Topology): Promise<void> {
+  const h = t.lab.hostNs;
+  await t.daemon?.stop();
+  await t.unitServe?.stop();
+  await t.lab.exec(h, ['ip', 'link', 'del', t.switchName], { check: false });
+  await t.lab.exec(h, ['nft', 'delete', 'table', 'inet', 'switchyard'], { check: false });
+  await t.lab.exec(h, ['sysctl', '-q', '-w', 'net/ipv4/ip_forward=0']);
+}
+
+/**
+ * Boots the way the systemd unit does: its own ExecStartPre= (apply --yes) then ExecStart= (serve); the VM
+ * links are plugged into the re-created bridge (a hypervisor re-attaches its VMs when they start).
+ */
+export async function bootWithUnit(t: Topology): Promise<{ apply: string; ipForward: string }> {
+  const { pre, start } = await unitCommands(t);
+  const r = await t.lab.exec(t.lab.hostNs, pre, { check: false, timeoutMs: 60_000 });
+  if (r.code !== 0)
+    throw new Error(`the unit's ExecStartPre failed (${String(r.code)}):\n${r.stdout}${r.stderr}`);
+  t.unitServe = t.lab.spawn(t.lab.hostNs, start);
+  await t.unitServe.waitForOutput(/"msg":"serving DHCP"/, 15_000);
+  for (const vm of t.vms) {
+    await t.lab.exec(t.lab.hostNs, ['ip', 'link', 'set', 'dev', vm.link.peerIfname, 'master', t.switchName]);
+    await t.lab.exec(t.lab.hostNs, ['ip', 'link', 'set', 'dev', vm.link.peerIfname, 'up']);
+  }
+  const f = await t.lab.exec(t.lab.hostNs, ['cat', '/proc/sys/net/ipv4/ip_forward']);
+  return { apply: r.stdout + r.stderr, ipForward: f.stdout.trim() };
 }

@@ -40,7 +40,9 @@ function run(h: SimWindowsHost, script: string): ReturnType<typeof runPowerShell
   return runPowerShell(script, {
     runner: runner(h),
     location: { ok: true, path: EXE, via: 'windows' },
-  }).finally(() => { h.pull(); });
+  }).finally(() => {
+    h.pull();
+  });
 }
 
 describe('every generated script, checked by PowerShell', PWSH, () => {

@@ -3,7 +3,8 @@
  * operation carried out with iproute2, nftables and sysctls in the current network namespace.
  *
  * Decisions (Linux differs from Windows here):
- * - NAT is a masquerade rule per switch subnet in switchyard's own nftables table, rewritten whole and
+ * - NAT is a masquerade rule per switch subnet toward the uplink only (not lo, the WSL link or another
+ *   switch: model/resources/nat.ts) in switchyard's own nftables table, rewritten whole and
  *   atomically; NAT'd traffic is forwarded in both directions, so creating one also turns ip_forward on
  *   (per-interface forwarding on the bridge alone does not carry NAT's return traffic — IPv4 decides on
  *   the arrival interface).
@@ -37,7 +38,13 @@ export function toObservedHost(o: ObservedLinux, wslInterface?: string): Observe
     platform: 'linux',
     switches: o.links
       .filter((l) => l.kind === 'bridge')
-      .map((l) => ({ name: l.name, ours: l.owned, kind: 'bridge' })),
+      .map((l) => ({
+        name: l.name,
+        ours: l.owned,
+        kind: 'bridge',
+        // the bridge's ports: the VMs' (or containers') links, which deleting the bridge would cut off
+        vms: o.links.filter((p) => p.master === l.name).map((p) => p.name),
+      })),
     interfaces: o.links.map((l) => ({
       name: l.name,
       addresses: l.addresses.flatMap((a) => {
@@ -47,13 +54,17 @@ export function toObservedHost(o: ObservedLinux, wslInterface?: string): Observe
       // Forwarding of NAT'd traffic needs ip_forward as well (see above): report off while it is off.
       forwarding: l.forwarding === undefined ? undefined : l.forwarding,
     })),
-    // Without ip_forward the masquerade rules carry nothing: the NAT is reported missing so it is redone.
-    nats: o.ipForward
-      ? masq.flatMap((r) => {
-          const c = parseCidr(r.source);
-          return c.ok ? [{ name: `${NAT_PREFIX}${r.outIf}`, prefix: c.cidr, ours: true }] : [];
-        })
-      : [],
+    // Reported as they are; without ip_forward they carry nothing, which the NAT diff and doctor say (ipForward).
+    ipForward: o.ipForward,
+    nats:
+      masq.length > 0
+        ? masq.flatMap((r) => {
+            const c = parseCidr(r.source);
+            return c.ok
+              ? [{ name: `${NAT_PREFIX}${r.outIf}`, prefix: c.cidr, ours: true, notOut: r.notOut ?? [] }]
+              : [];
+          })
+        : [],
     routes: o.routes
       .filter((r) => r.table !== 'local' && r.type === 'unicast' && r.dev !== undefined)
       .flatMap((r) => {
@@ -106,9 +117,17 @@ export class LinuxHost implements Host {
             { op: 'setLinkUp', name: op.name },
           ];
           break;
-        case 'deleteSwitch':
+        case 'deleteSwitch': {
+          // as Remove-VMSwitch is refused on Windows: never cut off a running VM, whatever the plan said
+          const ports = now.links.filter((l) => l.master === op.name).map((l) => l.name);
+          if (ports.length > 0)
+            return {
+              done: i,
+              error: new Error(`bridge ${op.name} still has ports ${ports.join(', ')}: not deleted`),
+            };
           linux = [{ op: 'deleteLink', name: op.name }];
           break;
+        }
         case 'waitInterface':
           linux = []; // a bridge exists as soon as it is created
           break;
@@ -124,7 +143,13 @@ export class LinuxHost implements Host {
         case 'createNat':
           masq = [
             ...masq.filter((r) => r.outIf !== op.outsideOf),
-            { kind: 'masquerade', source: formatCidr(op.prefix), outIf: op.outsideOf, outIfNegated: true },
+            {
+              kind: 'masquerade',
+              source: formatCidr(op.prefix),
+              outIf: op.outsideOf,
+              outIfNegated: true,
+              ...(op.notOut !== undefined ? { notOut: op.notOut } : {}),
+            },
           ];
           linux = now.ipForward ? [table()] : [{ op: 'setIpForward', on: true }, table()];
           now.ipForward = true;

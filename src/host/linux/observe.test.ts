@@ -214,8 +214,8 @@ test('parseNftTable: hand edits show up as extra chains, other rule shapes and f
     t.unrecognized.map((u) => [u.chain, u.handle, u.reason]),
     [
       ['', undefined, 'unexpected set object'],
-      ['input', 13, "not one of switchyard's rule shapes for chain input"],
-      ['forward', 12, 'unexpected expression counter'],
+      ['input', 14, "not one of switchyard's rule shapes for chain input"],
+      ['forward', 13, 'unexpected expression counter'],
     ],
   );
 });

@@ -86,13 +86,14 @@ export interface ObservedRoute {
 /**
  * The rules switchyard puts in its table: the typed model shared by the parser (what is there) and the
  * renderer in ops.ts (what should be there).
- * - masquerade (chain postrouting): `ip saddr SOURCE oifname [!=] OUTIF masquerade`
+ * - masquerade (chain postrouting): `ip saddr SOURCE oifname [!=] OUTIF [oifname != { NOTOUT… }] masquerade`;
+ *   `notOut` (sorted) lists the other interfaces whose traffic is never NAT'd (lo, the WSL link, other switches)
  * - acceptInput (chain input): `iifname INIF [ip saddr SOURCE] udp|tcp dport PORT accept`
  * - acceptForward (chain forward): `iifname INIF oifname OUTIF accept`
  * - acceptEstablished (chain forward): `ct state established,related accept`
  */
 export type NftRuleSpec =
-  | { kind: 'masquerade'; source: string; outIf: string; outIfNegated: boolean }
+  | { kind: 'masquerade'; source: string; outIf: string; outIfNegated: boolean; notOut?: string[] }
   | { kind: 'acceptInput'; inIf: string; source?: string; proto: 'udp' | 'tcp'; port: number }
   | { kind: 'acceptForward'; inIf: string; outIf: string }
   | { kind: 'acceptEstablished' };
@@ -297,6 +298,8 @@ export function parseNftTables(json: string): { family: string; name: string }[]
 interface RuleFacts {
   iif?: { name: string; negated: boolean };
   oif?: { name: string; negated: boolean };
+  /** `oifname != { … }`, sorted (nft lists a set's elements in its own order). */
+  oifNotIn?: string[];
   saddr?: string;
   l4?: { proto: 'udp' | 'tcp'; dport: number };
   ctState?: string[];
@@ -330,6 +333,12 @@ function addFact(facts: RuleFacts, e: unknown): string | undefined {
   const { op, left, right } = m;
   if (isRecord(left.meta) && (left.meta.key === 'iifname' || left.meta.key === 'oifname')) {
     const key = left.meta.key === 'iifname' ? 'iif' : 'oif';
+    if (key === 'oif' && op === '!=' && isRecord(right) && Array.isArray(right.set)) {
+      const names = right.set.filter((n) => typeof n === 'string');
+      if (names.length !== right.set.length || facts.oifNotIn !== undefined) return 'unexpected oifname set';
+      facts.oifNotIn = [...names].sort();
+      return undefined;
+    }
     if (typeof right !== 'string' || (op !== '==' && op !== '!=')) return `unexpected ${key}name match`;
     if (facts[key] !== undefined) return `two ${key}name matches`;
     facts[key] = { name: right, negated: op === '!=' };
@@ -361,11 +370,19 @@ function addFact(facts: RuleFacts, e: unknown): string | undefined {
 }
 
 function classify(chain: string, f: RuleFacts): NftRuleSpec | string {
-  const { iif, oif, saddr, l4, ctState, verdict } = f;
+  const { iif, oif, oifNotIn, saddr, l4, ctState, verdict } = f;
   if (chain === 'postrouting' && verdict === 'masquerade') {
     if (saddr !== undefined && oif !== undefined && !iif && !l4 && !ctState) {
-      return { kind: 'masquerade', source: saddr, outIf: oif.name, outIfNegated: oif.negated };
+      return {
+        kind: 'masquerade',
+        source: saddr,
+        outIf: oif.name,
+        outIfNegated: oif.negated,
+        ...(oifNotIn !== undefined ? { notOut: oifNotIn } : {}),
+      };
     }
+  } else if (oifNotIn !== undefined) {
+    return `not one of switchyard's rule shapes for chain ${chain}`;
   } else if (chain === 'input' && verdict === 'accept') {
     if (iif && !iif.negated && l4 && !oif && !ctState) {
       return {

@@ -146,7 +146,7 @@ test('renderNftRule: each shape', () => {
   assert.equal(r({ kind: 'acceptEstablished' }), 'ct state established,related accept');
 });
 
-test('switchyardNftRules: NAT only where asked, DHCP without source, forward only with a WSL link', () => {
+test('switchyardNftRules: NAT only where asked and only toward the uplink (never lo, WSL or another switch), DHCP without source, forward only with a WSL link', () => {
   const two = switchyardNftRules({
     switches: [
       { bridge: 'br-a', subnet: '10.0.1.0/24', nat: true },
@@ -156,7 +156,7 @@ test('switchyardNftRules: NAT only where asked, DHCP without source, forward onl
   assert.deepEqual(
     two.map((r) => renderNftRule(r)),
     [
-      'ip saddr 10.0.1.0/24 oifname != "br-a" masquerade',
+      'ip saddr 10.0.1.0/24 oifname != "br-a" oifname != { "br-b", "lo" } masquerade',
       'iifname "br-a" udp dport 67 accept',
       'iifname "br-a" ip saddr 10.0.1.0/24 udp dport 53 accept',
       'iifname "br-a" ip saddr 10.0.1.0/24 tcp dport 53 accept',

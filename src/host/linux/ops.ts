@@ -111,8 +111,16 @@ export function addressLabel(dev: string): string | undefined {
 /** One rule as nft syntax (without the chain). */
 export function renderNftRule(rule: NftRuleSpec): string {
   switch (rule.kind) {
-    case 'masquerade':
-      return `ip saddr ${networkCidr(rule.source)} oifname ${rule.outIfNegated ? '!= ' : ''}"${linkName(rule.outIf)}" masquerade`;
+    case 'masquerade': {
+      const notOut =
+        rule.notOut !== undefined && rule.notOut.length > 0
+          ? ` oifname != { ${[...rule.notOut]
+              .sort()
+              .map((n) => `"${linkName(n)}"`)
+              .join(', ')} }`
+          : '';
+      return `ip saddr ${networkCidr(rule.source)} oifname ${rule.outIfNegated ? '!= ' : ''}"${linkName(rule.outIf)}"${notOut} masquerade`;
+    }
     case 'acceptInput': {
       if (!Number.isInteger(rule.port) || rule.port < 1 || rule.port > 65535) {
         throw new InternalError(`bad port in an nft rule: ${rule.port}`);
@@ -169,15 +177,34 @@ export interface NftSwitch {
 }
 
 /**
- * The rules for a topology, in render order: for each switch, masquerade of its subnet leaving by any
- * other interface (when nat), DHCP (udp 67 from the bridge, any source: a DISCOVER comes from 0.0.0.0)
+ * The interfaces, besides a switch's own bridge, whose traffic its NAT leaves alone, sorted: `lo` (the
+ * host's own queries to the switch address leave by lo with a switch-subnet source: NAT'd, the daemon's
+ * DNS would refuse them), the WSL link and every other switch (WSL and the VMs see each other by their own
+ * addresses). Everything else is the way out: the uplink, whichever it is now (a VPN's tun included).
+ */
+export function natNotOut(bridge: string, others: readonly string[]): string[] {
+  return [...new Set(['lo', ...others])].filter((n) => n !== bridge).sort();
+}
+
+/**
+ * The rules for a topology, in render order: for each switch, masquerade of its subnet leaving toward the
+ * uplink (not its own bridge, lo, the WSL link or another switch; see natNotOut) when nat, DHCP (udp 67 from the bridge, any source: a DISCOVER comes from 0.0.0.0)
  * and DNS (udp and tcp 53 from the bridge and the switch subnet) on input; with a WSL link, established/
  * related plus WSL ⇄ bridge on forward.
  */
 export function switchyardNftRules(t: { switches: readonly NftSwitch[]; wsl?: string }): NftRuleSpec[] {
   const rules: NftRuleSpec[] = [];
+  const inside = [...t.switches.map((s) => s.bridge), ...(t.wsl !== undefined ? [t.wsl] : [])];
   for (const s of t.switches) {
-    if (s.nat) rules.push({ kind: 'masquerade', source: s.subnet, outIf: s.bridge, outIfNegated: true });
+    if (s.nat) {
+      rules.push({
+        kind: 'masquerade',
+        source: s.subnet,
+        outIf: s.bridge,
+        outIfNegated: true,
+        notOut: natNotOut(s.bridge, inside),
+      });
+    }
   }
   for (const s of t.switches) {
     rules.push({ kind: 'acceptInput', inIf: s.bridge, proto: 'udp', port: 67 });

@@ -20,6 +20,8 @@ export interface Check {
    * (src/ps-quote.ts) from whatever names the host reported: the tests parse and run every one.
    */
   commands?: string[];
+  /** Passed with a warning: something is missing that only some uses need (doctor's exit code stays 0). */
+  warning?: boolean;
 }
 
 /** A local UDP port that another program could hold against the daemon (bound on 0.0.0.0 or a switch address). */
@@ -58,6 +60,10 @@ export function fail(id: string, title: string, detail: string, fix: string, com
   return { id, title, ok: false, detail, fix, ...(commands && commands.length > 0 ? { commands } : {}) };
 }
 
+export function warn(id: string, title: string, detail: string, fix: string): Check {
+  return { id, title, ok: true, detail, fix, warning: true };
+}
+
 /** What switchyard's daemon says in its `status` answer (src/daemon/serve.ts), read defensively. */
 export interface DaemonStatus {
   pid: number | undefined;
@@ -69,6 +75,8 @@ export interface DaemonStatus {
     dynamicLeases: number | undefined;
     maxLeases: number | undefined;
     reservations: number | undefined;
+    /** The DHCP socket (daemon/rebind.ts): state 'bound', 'interface-gone' or 'rebind-failed'. */
+    socket: { interface: string; state: string; error: string | undefined } | undefined;
   }[];
   /** The DNS server per switch (absent from daemons older than DNS). */
   dns: {
@@ -99,6 +107,13 @@ export function readDaemonStatus(v: unknown): DaemonStatus | undefined {
       dynamicLeases: num(s.dynamicLeases),
       maxLeases: num(s.maxLeases),
       reservations: num(s.reservations),
+      socket: isRecord(s.socket)
+        ? {
+            interface: str(s.socket.interface) ?? '?',
+            state: str(s.socket.state) ?? '?',
+            error: str(s.socket.error),
+          }
+        : undefined,
     })),
     dns: (Array.isArray(v.dns) ? v.dns.filter(isRecord) : []).map((x) => ({
       switch: str(x.switch) ?? '?',

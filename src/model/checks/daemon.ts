@@ -38,6 +38,16 @@ export function daemonChecks(i: CheckInputs): Check[] {
       );
   }
   const pid = st.pid !== undefined ? `pid ${st.pid}` : 'pid unknown';
+  const stale = st.switches.filter((s) => s.socket !== undefined && s.socket.state !== 'bound');
+  if (stale.length > 0)
+    return [
+      fail(
+        'daemon',
+        title,
+        `${pid}; ${stale.map((s) => socketProblem(s.name, s.socket!)).join('; ')}`,
+        'switchyard apply (re-creates the switch with its address; the daemon rebinds by itself within seconds)',
+      ),
+    ];
   if (wrong.length > 0)
     return [
       fail(
@@ -48,6 +58,15 @@ export function daemonChecks(i: CheckInputs): Check[] {
       ),
     ];
   return [pass('daemon', title, `${pid}; serving ${served.join(', ')}`), ...dnsChecks(i, st)];
+}
+
+export function socketProblem(
+  name: string,
+  socket: { interface: string; state: string; error: string | undefined },
+): string {
+  return socket.state === 'interface-gone'
+    ? `${name}: the interface ${socket.interface} its DHCP and DNS sockets were bound to is gone (deleted, or re-created without its address yet): no client gets an address`
+    : `${name}: DHCP could not be rebound to the re-created ${socket.interface}: ${socket.error ?? socket.state}`;
 }
 
 /** Each switch with DNS on has its DNS server listening (a taken port 53 stops DNS, not DHCP). */

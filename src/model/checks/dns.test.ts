@@ -32,13 +32,14 @@ function inputs(
   };
 }
 
-test('resolved not running: fails, saying why and what to do (resolved, or a stub of your own)', () => {
+test('resolved not running: a warning (doctor does not fail on every run), saying why and what to do', () => {
   const [c, ...rest] = dnsLinkChecks(
     inputs({ running: false, why: 'sd_bus_open_system: No such file or directory' }),
   );
   assert.equal(rest.length, 0, 'only switches with DNS on');
   assert.equal(c?.id, 'dns-link:lab');
-  assert.equal(c.ok, false);
+  assert.equal(c.ok, true);
+  assert.equal(c.warning, true);
   assert.match(c.detail, /systemd-resolved is not running \(sd_bus_open_system/);
   assert.match(c.fix ?? '', /systemctl enable --now systemd-resolved/);
   assert.match(c.fix ?? '', /server=\/lab\.internal\/10\.20\.0\.1/);

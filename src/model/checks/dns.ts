@@ -4,7 +4,7 @@
  */
 import { formatIpv4 } from '../../net/ipv4.js';
 import { switchInterface } from '../desired.js';
-import { fail, pass, type Check, type CheckInputs } from './check.js';
+import { fail, pass, warn, type Check, type CheckInputs } from './check.js';
 
 export function dnsLinkChecks(i: CheckInputs): Check[] {
   // Left out when resolved was not looked at (an observation without it), never passed.
@@ -19,11 +19,13 @@ export function dnsLinkChecks(i: CheckInputs): Check[] {
     const id = `dns-link:${sw.name}`;
     const title = `names under ${sw.dns.domain} resolve from this host`;
     if (!resolved.running) {
+      // A warning, not a failure: the VMs and WSL resolve through the daemon all the same; only lookups made
+      // on this host need resolved, and a host without it would otherwise fail doctor on every run.
       out.push(
-        fail(
+        warn(
           id,
           title,
-          `systemd-resolved is not running (${resolved.why}): lookups of *.${sw.dns.domain} from this host do not reach ${host}`,
+          `systemd-resolved is not running (${resolved.why}): lookups of *.${sw.dns.domain} from this host do not reach ${host} (the VMs and WSL are not affected)`,
           `systemctl enable --now systemd-resolved, then switchyard apply; or send ${sw.dns.domain} to ${host} in your own resolver (dnsmasq: server=/${sw.dns.domain}/${host})`,
         ),
       );

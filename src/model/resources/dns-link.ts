@@ -55,3 +55,18 @@ export function diffDnsLink(d: DesiredHost, o: ObservedHost): Change[] {
   }
   return out;
 }
+
+/**
+ * What the plan says when the DNS link cannot be made (no systemd-resolved): nothing to change, so no
+ * change, but the user must know that this host will not resolve the switch's names by itself.
+ */
+export function dnsLinkNotes(d: DesiredHost, o: ObservedHost): string[] {
+  if (o.platform !== 'linux' || o.resolved === undefined || o.resolved.running) return [];
+  const why = o.resolved.why;
+  return d.switches
+    .filter((s) => s.dnsDomain !== undefined)
+    .map(
+      (s) =>
+        `dns-link ${s.iface}: cannot be made — systemd-resolved is not running (${why}); this host will not resolve *.${s.dnsDomain!} through ${formatIpv4(s.host)} (the VMs and WSL still do). Install/start systemd-resolved and apply again, or send ${s.dnsDomain!} to ${formatIpv4(s.host)} in your own resolver`,
+    );
+}

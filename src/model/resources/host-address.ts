@@ -1,5 +1,5 @@
 /** The host's address on each switch interface (the switch's gateway, DHCP and DNS server). */
-import { formatIpv4 } from '../../net/ipv4.js';
+import { formatCidr, formatIpv4, overlaps } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
@@ -11,6 +11,21 @@ export function diffHostAddresses(d: DesiredHost, o: ObservedHost): Change[] {
     const want = `${formatIpv4(s.host)}/${s.subnet.prefix}`;
     const has = iface?.addresses.find((a) => a.address === s.host);
     if (has && has.prefix === s.subnet.prefix && !has.dynamic) continue;
+    // A subnet written in the config is kept as written; added beside a route that covers the same
+    // addresses, the host would have two routes for them (and the more specific one wins silently).
+    const clash = s.fixedSubnet
+      ? o.routes.find((r) => r.iface !== s.iface && r.dest.prefix > 0 && overlaps(r.dest, s.subnet))
+      : undefined;
+    if (clash) {
+      out.push({
+        resource: 'host-address',
+        key: s.iface,
+        action: '!',
+        detail: `the subnet ${formatCidr(s.subnet)} written in the config overlaps the route ${formatCidr(clash.dest)} on ${clash.iface}: the host would have two routes for those addresses; set another subnet (or subnet: auto)`,
+        ops: [],
+      });
+      continue;
+    }
     const ops = [];
     if (has)
       ops.push({ op: 'removeAddress' as const, iface: s.iface, address: has.address, prefix: has.prefix });

@@ -3,6 +3,13 @@
  * exists): an existing one is reused only if it is ours and covers the subnet; a foreign one blocks the plan
  * with guidance — switchyard never deletes what it did not create. On Linux each NAT is a masquerade rule in
  * switchyard's own nftables table, so there are no foreign ones to meet.
+ *
+ * NAT only toward the outside: traffic from a switch to the host itself, to WSL or to another switch keeps
+ * the VM's own source address (the daemon's DNS answers only its subnets; WSL must see VMs as themselves).
+ * Linux says so in the rule (`oifname != { lo, WSL link, other switches }`, ops.ts natNotOut). A Windows
+ * NetNat names only its internal prefix (New-NetNat -InternalIPInterfaceAddressPrefix); the host's own
+ * traffic to the switch is delivered locally, not NAT'd, and switchyard adds nothing that could change how
+ * WinNAT treats WSL-bound traffic — not proven on Windows here (no simulation of WinNAT's translation).
  */
 import { contains, formatCidr } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
@@ -17,6 +24,20 @@ export function natName(switchName: string): string {
   return `${NAT_PREFIX}${switchName}`;
 }
 
+/** Linux: the interfaces besides the switch's own whose traffic its NAT leaves alone (sorted, as ops.ts natNotOut). */
+export function natNotOut(d: DesiredHost, o: ObservedHost, iface: string): string[] | undefined {
+  if (o.platform !== 'linux') return undefined;
+  const inside = ['lo', ...d.switches.map((s) => s.iface), ...(o.wslInterface ? [o.wslInterface] : [])];
+  return [...new Set(inside)].filter((n) => n !== iface).sort();
+}
+
+/** What the plan says a NAT does, the same on both platforms. */
+function natDetail(subnet: string, notOut: string[] | undefined): string {
+  return notOut === undefined
+    ? `NAT ${subnet} toward the uplink only (NetNat: the host, WSL and the other switches see the VMs' own addresses)`
+    : `NAT ${subnet} toward the uplink only (never via ${notOut.join(', ')}: the host, WSL and the other switches see the VMs' own addresses)`;
+}
+
 export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
   const out: Change[] = [];
   const wanted = d.switches.filter((s) => s.nat);
@@ -24,7 +45,11 @@ export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
     const covering = o.nats.find(
       (n) => contains(n.prefix, s.subnet.network) && n.prefix.prefix <= s.subnet.prefix,
     );
-    if (covering?.ours) continue;
+    const notOut = natNotOut(d, o, s.iface);
+    const sameScope = notOut === undefined || (covering?.notOut ?? []).join(',') === notOut.join(',');
+    // Linux: masquerade rules carry nothing while net.ipv4.ip_forward is off; createNat turns it on.
+    const forwardOff = o.platform === 'linux' && o.ipForward === false;
+    if (covering?.ours && sameScope && !forwardOff) continue;
     if (covering && !covering.ours) {
       out.push({
         resource: 'nat',
@@ -46,15 +71,25 @@ export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
       });
       continue;
     }
-    const stale = o.nats.filter((n) => n.ours && n.name === natName(s.name));
+    const stale = o.nats.filter((n) => n.ours && (n.name === natName(s.name) || n === covering));
     out.push({
       resource: 'nat',
       key: s.name,
       action: stale.length > 0 ? '~' : '+',
-      detail: `NAT ${formatCidr(s.subnet)} to the outside`,
+      detail:
+        natDetail(formatCidr(s.subnet), notOut) +
+        (forwardOff
+          ? '; turns net.ipv4.ip_forward on (host-wide: every interface forwards, the uplink included)'
+          : ''),
       ops: [
         ...stale.map((n) => ({ op: 'deleteNat' as const, name: n.name })),
-        { op: 'createNat', name: natName(s.name), prefix: s.subnet, outsideOf: s.iface },
+        {
+          op: 'createNat',
+          name: natName(s.name),
+          prefix: s.subnet,
+          outsideOf: s.iface,
+          ...(notOut !== undefined ? { notOut } : {}),
+        },
       ],
     });
   }

@@ -10,7 +10,18 @@ export function diffSwitches(d: DesiredHost, o: ObservedHost): Change[] {
   const out: Change[] = [];
   for (const s of d.switches) {
     const seen = o.switches.find((x) => x.name.toLowerCase() === s.name.toLowerCase());
-    if (!seen) {
+    // Linux: a link with the bridge's name that is no bridge (a veth, a dummy…) is in the way of creating it.
+    const squatter =
+      !seen && o.platform === 'linux' ? o.interfaces.find((i) => i.name === s.iface) : undefined;
+    if (squatter) {
+      out.push({
+        resource: 'switch',
+        key: s.name,
+        action: '!',
+        detail: `an interface named ${s.iface} exists and is not a switchyard bridge: rename the switch in the config (or set \`interface:\`), or remove that interface yourself`,
+        ops: [],
+      });
+    } else if (!seen) {
       out.push({
         resource: 'switch',
         key: s.name,
@@ -36,12 +47,15 @@ export function diffSwitches(d: DesiredHost, o: ObservedHost): Change[] {
     if (sw.ours && !d.switches.some((s) => s.name.toLowerCase() === sw.name.toLowerCase())) {
       const vms = sw.vms ?? [];
       if (vms.length > 0) {
-        // Remove-VMSwitch would cut those VMs off (deleteSwitch refuses it too): the switch stays.
+        // Deleting it would cut those VMs off (deleteSwitch refuses it too): the switch stays.
         out.push({
           resource: 'switch',
           key: sw.name,
           action: '!',
-          detail: `switch "${sw.name}" is switchyard's but stays: VM(s) ${vms.join(', ')} are connected to it; disconnect them (Connect-VMNetworkAdapter -VMName NAME -SwitchName OTHER, or Disconnect-VMNetworkAdapter) and run this again`,
+          detail:
+            o.platform === 'windows'
+              ? `switch "${sw.name}" is switchyard's but stays: VM(s) ${vms.join(', ')} are connected to it; disconnect them (Connect-VMNetworkAdapter -VMName NAME -SwitchName OTHER, or Disconnect-VMNetworkAdapter) and run this again`
+              : `bridge ${sw.name} is switchyard's but stays: port(s) ${vms.join(', ')} (VMs) are attached to it; detach them (ip link set dev PORT nomaster) or stop those VMs, and run this again`,
           ops: [],
         });
         continue;

@@ -5,7 +5,8 @@
  * Host-observed names (switch, NAT, rule, adapter names) carry all five single-quote characters, `$(…)`,
  * backticks and a `;`, as a hostile or merely unlucky machine could report them.
  */
-import { windowsScript } from '../../src/artifacts/windows-script.js';
+import { windowsCheckScript } from '../../src/artifacts/windows-check.js';
+import { fleetBootTask, windowsScript } from '../../src/artifacts/windows-script.js';
 import { registerTaskScript, unregisterTaskScript } from '../../src/artifacts/scheduled-task.js';
 import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -161,6 +162,18 @@ export function generatedScripts(): GeneratedScript[] {
     {
       name: 'converge script (script --target windows)',
       text: windowsScript(CONFIG, '0.0.0-test'),
+      kind: 'complete',
+    },
+    {
+      name: 'converge script with the boot task (script --target windows --with-daemon)',
+      text: windowsScript(CONFIG, '0.0.0-test', { daemon: 'C:\\Program Files\\switchyard\\switchyard.exe' }),
+      kind: 'complete',
+    },
+    {
+      name: 'detection script (script --target windows --check --with-daemon)',
+      text: windowsCheckScript(CONFIG, '0.0.0-test', {
+        bootTask: fleetBootTask(CONFIG, 'C:\\Program Files\\switchyard\\switchyard.exe'),
+      }),
       kind: 'complete',
     },
     {

@@ -35,6 +35,15 @@ $protocol = [Console]::Out
 $protocolIn = [Console]::In
 $realError = [Console]::Error
 $boot = Join-Path $PSScriptRoot 'boot.ps1'
+# This host has no UI, where a console's Write-Host output goes; in a pwsh process of its own it reaches
+# stdout, so here it is written there too.
+$writeHost = @'
+function global:Write-Host {
+  param([Parameter(Position = 0, ValueFromRemainingArguments = $true)]$Object, [switch]$NoNewline, $Separator = ' ', $ForegroundColor, $BackgroundColor)
+  $text = (@($Object) | ForEach-Object { "$_" }) -join $Separator
+  if ($NoNewline) { [Console]::Out.Write($text) } else { [Console]::Out.WriteLine($text) }
+}
+'@
 $protocol.WriteLine('{"ready":true}')
 $protocol.Flush()
 while ($null -ne ($line = $protocolIn.ReadLine())) {
@@ -55,7 +64,7 @@ while ($null -ne ($line = $protocolIn.ReadLine())) {
     $ps = [powershell]::Create()
     $ps.Runspace = $rs
     $q = "'" + ($req.script -replace "'", "''") + "'"
-    [void]$ps.AddScript(". '$boot'`n`$global:LASTEXITCODE = 0`n. $q")
+    [void]$ps.AddScript(". '$boot'`n$writeHost`n`$global:LASTEXITCODE = 0`n. $q")
     $results = $ps.Invoke()
     # `exit N` in a script file ends that script and sets $LASTEXITCODE (run.ps1 exits with it too).
     $last = $rs.SessionStateProxy.GetVariable('LASTEXITCODE')

@@ -18,7 +18,7 @@ import {
   parseObservation,
   type ObservedWindows,
 } from './observe.js';
-import { FIREWALL_GROUP, renderOpsPs } from './ops.js';
+import { FIREWALL_GROUP, isPerUserOp, renderOpsPs } from './ops.js';
 import {
   runElevated,
   runPowerShell,
@@ -138,6 +138,9 @@ export class WindowsHost implements Host {
     return toObservedHost(await this.observeWindows());
   }
 
+  /** Whether this process runs elevated, as the last observation said (undefined before one). */
+  private elevated: boolean | undefined;
+
   /** The observation as the script returns it (the daemon's `mtu: auto` reads MTUs and routes from it). */
   async observeWindows(): Promise<ObservedWindows> {
     const outcome = await runPowerShell(observationScript(), this.options);
@@ -145,19 +148,39 @@ export class WindowsHost implements Host {
     const parsed = parseObservation(outcome.value);
     if (isObservationError(parsed))
       throw new EnvironmentError(`the Windows host's observation was unreadable: ${parsed.error}`);
+    this.elevated = parsed.elevated;
     return parsed;
   }
 
+  /**
+   * Runs the operations in order, in as few PowerShell runs as their kinds allow: per-user operations in
+   * this process's own (non-elevated) PowerShell, the machine's in one elevated run — directly when this
+   * process is elevated already (no wrapper, no prompt), else through one UAC prompt (runElevated).
+   */
   async execute(ops: readonly Op[], onStep?: (op: Op, index: number) => void): Promise<ExecuteResult> {
-    if (ops.length === 0) return { done: 0 };
-    // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
-    const script = wrapScript(`${renderOpsPs(ops)}\nOut-Marked 'JSON' ([ordered]@{ done = ${ops.length} })`);
-    const outcome = await runElevated(script, this.options);
-    // The step markers say how far it got: every step before the last marker completed.
-    const steps = [...outcome.run.stdout.matchAll(/<<<SWITCHYARD-STEP (\d+)/g)].map((m) => Number(m[1]));
-    steps.forEach((i) => onStep?.(ops[i]!, i));
-    if (outcome.ok) return { done: ops.length };
-    const last = steps.length > 0 ? steps[steps.length - 1]! : 0;
-    return { done: last, error: new Error(failed(outcome)) };
+    let first = 0;
+    while (first < ops.length) {
+      const user = isPerUserOp(ops[first]!);
+      let end = first;
+      while (end < ops.length && isPerUserOp(ops[end]!) === user) end++;
+      const batch = ops.slice(first, end);
+      // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
+      const script = wrapScript(
+        `${renderOpsPs(batch, first)}\nOut-Marked 'JSON' ([ordered]@{ done = ${end} })`,
+      );
+      const outcome =
+        user || this.elevated === true
+          ? await runPowerShell(script, this.options)
+          : await runElevated(script, this.options);
+      // The step markers say how far it got: every step before the last marker completed.
+      const steps = [...outcome.run.stdout.matchAll(/<<<SWITCHYARD-STEP (\d+)/g)].map((m) => Number(m[1]));
+      steps.forEach((i) => onStep?.(ops[i]!, i));
+      if (!outcome.ok) {
+        const last = steps.length > 0 ? steps[steps.length - 1]! : first;
+        return { done: last, error: new Error(failed(outcome)) };
+      }
+      first = end;
+    }
+    return { done: ops.length };
   }
 }

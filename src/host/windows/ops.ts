@@ -155,9 +155,28 @@ export function renderOpPs(op: Op): string {
   }
 }
 
-/** The operations as one script body, each preceded by a progress marker the executor reads back. */
-export function renderOpsPs(ops: readonly Op[]): string {
+/**
+ * The operations as one script body, each preceded by a progress marker the executor reads back (numbered
+ * from `first`, the index of the first of them in the whole plan).
+ */
+export function renderOpsPs(ops: readonly Op[], first = 0): string {
   return ops
-    .map((op, i) => `[Console]::Out.WriteLine('<<<SWITCHYARD-STEP ${i}')\n${renderOpPs(op)}`)
+    .map((op, i) => `[Console]::Out.WriteLine('<<<SWITCHYARD-STEP ${first + i}')\n${renderOpPs(op)}`)
     .join('\n');
+}
+
+/**
+ * Operations on the user's own state — %USERPROFILE%\.wslconfig and HKCU …\Lxss — which must run in the
+ * user's own, non-elevated PowerShell: when a standard user elevates with an administrator's credentials
+ * (the UAC prompt's default for standard users), the elevated process's profile and HKCU are that
+ * administrator's (learn.microsoft.com/windows/security/application-security/application-control/
+ * user-account-control/how-it-works).
+ */
+export function isPerUserOp(op: Op): boolean {
+  return (
+    op.op === 'setWslConfig' ||
+    op.op === 'removeWslConfig' ||
+    op.op === 'clearWslUserIp' ||
+    op.op === 'restoreWslUserIp'
+  );
 }

@@ -1,0 +1,129 @@
+/**
+ * Issue 18, run in pwsh against the simulated Windows: what a Windows admin hits in the first hour.
+ * (1) a plan larger than one command line; (3) per-user state written by the user's own process.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { installCommand, type InstallEnv } from '../../src/cli/install.js';
+import { parseConfig } from '../../src/config/load.js';
+import { planAddresses } from '../../src/model/address-plan.js';
+import { desiredHost } from '../../src/model/desired.js';
+import { ipv4 } from '../../src/net/ipv4.js';
+import { applyPlan } from '../../src/reconcile/apply.js';
+import { makePlan } from '../../src/reconcile/plan.js';
+import { SimWindowsHost } from './host.js';
+import { pwshMissing } from './runner.js';
+
+const PWSH = { skip: pwshMissing() };
+
+/** Six switches with reservations: one plan of this made a 36,841-character elevated command line. */
+function sixSwitches(): string {
+  const lines = ['switches:'];
+  for (let i = 0; i < 6; i++) {
+    lines.push(
+      `  - name: lab${i}`,
+      `    subnet: 10.${40 + i}.0.0/24`,
+      '    dhcp:',
+      '      reservations:',
+      ...[1, 2, 3].map(
+        (r) => `        - { name: vm${i}x${r}, mac: "00:15:5d:0${i}:00:0${r}", ip: 10.${40 + i}.0.${10 + r} }`,
+      ),
+      '    dns:',
+      `      domain: lab${i}.internal`,
+    );
+  }
+  lines.push('wsl:', '  subnet: 10.60.0.0/20');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A 4 KB hand-written .wslconfig (comments kept by the edit, so the text travels whole). */
+const WSLCONFIG = [
+  '# WSL settings, by hand',
+  '[wsl2]',
+  'memory=8GB',
+  ...Array.from({ length: 90 }, (_, i) => `# note ${i}: ${'keep this comment, it explains things '.slice(0, 36)}`),
+  '',
+].join('\r\n');
+
+function laptop(): SimWindowsHost {
+  const h = new SimWindowsHost();
+  const wsl = 'vEthernet (WSL (Hyper-V firewall))';
+  h.addAdapter(wsl, [{ address: ipv4('172.27.16.1'), prefix: 20, dynamic: false }]);
+  h.hyperVFirewall = { defaultInboundAction: 'block' };
+  h.adapterDelay = 0;
+  h.wslconfig = WSLCONFIG;
+  return h;
+}
+
+async function converge(h: SimWindowsHost, text: string): Promise<void> {
+  const config = parseConfig(text, 'six.yaml');
+  const desired = desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+  const plan = makePlan(desired, await h.observe());
+  assert.ok(plan.changes.length > 20, `${plan.changes.length} changes`);
+  const r = await applyPlan(plan, h);
+  assert.equal(r.failed, undefined, r.failed?.error);
+  assert.deepEqual(makePlan(desired, await h.observe()).changes, []);
+}
+
+describe('issue 18 (1): no plan is bounded by the 32,767-character command line', PWSH, () => {
+  test('six switches with reservations and a 4 KB .wslconfig: apply elevated runs without a wrapper', async () => {
+    assert.ok(WSLCONFIG.length >= 4000);
+    const h = laptop();
+    await converge(h, sixSwitches());
+    assert.equal(h.switches.filter((s) => s.ours).length, 6);
+    assert.match(h.wslconfig ?? '', /networkingMode=nat/);
+    assert.ok(!h.calls().some((c) => c.startsWith('Start-Process')), 'no elevated child when elevated already');
+  });
+
+  test('the same from an unelevated terminal: one UAC prompt, the script read from a file checked by hash', async () => {
+    const h = laptop();
+    h.session = { account: 'dev', elevated: false };
+    await converge(h, sixSwitches());
+    const starts = h.calls().filter((c) => c.startsWith('Start-Process'));
+    assert.equal(starts.filter((c) => c.includes('-Verb RunAs')).length, 1, starts.join('\n'));
+    assert.equal(h.switches.filter((s) => s.ours).length, 6);
+  });
+
+  test('install with two switches (36,841 characters in one elevated command line before)', async () => {
+    const h = laptop();
+    h.session = { account: 'dev', elevated: false };
+    const dir = mkdtempSync(join(tmpdir(), 'sy-install-'));
+    const cfg = join(dir, 'switchyard.yaml');
+    writeFileSync(
+      cfg,
+      'switches:\n  - name: a\n    subnet: 10.70.0.0/24\n  - name: b\n    subnet: 10.71.0.0/24\nwsl:\n  subnet: 10.72.0.0/20\n',
+    );
+    const out: string[] = [];
+    const env: InstallEnv = {
+      platform: 'win32',
+      program: { execPath: 'C:\\Program Files\\switchyard\\switchyard.exe', scriptPath: undefined },
+      unitDir: '',
+      writeFile: () => undefined,
+      mkdir: () => undefined,
+      host: () => h,
+      out: { write: (t) => out.push(t), interactive: false },
+    };
+    assert.equal(await installCommand({ config: cfg, stateDir: dir, yes: true }, env), 0, out.join(''));
+    assert.ok(h.bootTask);
+    assert.equal(h.switches.filter((s) => s.ours).length, 2);
+  });
+});
+
+describe('issue 18 (3): per-user state goes into the user’s own profile', PWSH, () => {
+  test("a standard user elevating with IT's credentials: .wslconfig in the user's profile, HKLM by the elevated run", async () => {
+    const h = laptop();
+    h.wslconfig = undefined;
+    h.session = { account: 'std', elevated: false };
+    h.state.uac = { answer: 'accept', account: 'it' };
+    await converge(h, 'switches:\n  - name: lab\n    subnet: 10.80.0.0/24\nwsl:\n  subnet: 10.81.0.0/20\n');
+    const own = join(h.state.accounts.std!.profile, '.wslconfig');
+    const admins = join(h.state.accounts.it!.profile, '.wslconfig');
+    assert.ok(existsSync(own), "the user's own .wslconfig");
+    assert.match(readFileSync(own, 'utf8'), /networkingMode=nat/);
+    assert.ok(!existsSync(admins), "nothing in the administrator's profile");
+    assert.equal(h.lxss.natNetwork, '10.81.0.0/20');
+  });
+});

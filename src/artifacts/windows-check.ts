@@ -14,9 +14,9 @@ import { desiredHost } from '../model/desired.js';
 import { natName } from '../model/resources/nat.js';
 import { nrptComment } from '../model/resources/dns-rule.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
-import { WSL_VM_CREATOR_ID } from '../host/windows/observe.js';
+import { WSL_VM_CREATOR_ID } from '../host/windows/observation-types.js';
 import { psArray, psString } from '../ps-quote.js';
-import { PS_PRELUDE } from '../host/windows/powershell.js';
+import { PS_PRELUDE } from '../host/windows/prelude.js';
 import { TASK_NAME, TASK_PATH } from '../host/windows/task.js';
 import type { BootTaskSpec } from '../model/ops.js';
 
@@ -123,7 +123,7 @@ export function windowsCheckScript(config: Config, version: string, o: CheckOpti
       body.push(
         `if (Get-Command -Name 'Get-NetFirewallHyperVVMSetting' -ErrorAction SilentlyContinue) {`,
         `  $hv = Invoke-Look 'Hyper-V firewall' { Get-NetFirewallHyperVVMSetting -PolicyStore ActiveStore -Name ${psString(WSL_VM_CREATOR_ID)} }`,
-        // The enum reads as its name, or as its number (Allow 2, AllowBypass 3: observe.ts ACTIONS).
+        // The enum reads as its name, or as its number (Allow 2, AllowBypass 3: observation-parse.ts ACTIONS).
         `  if ($null -ne $hv -and -not (@($hv) | Where-Object { @('Allow', 'AllowBypass', '2', '3') -contains "$($_.DefaultInboundAction)" })) { Add-Drift 'hyperv-firewall' 'WSL' 'DefaultInboundAction Allow' }`,
         `}`,
       );

@@ -28,7 +28,7 @@ const HOSTILE = [
 
 /** Commands our scripts use; anything else in the parse tree would be an injection. */
 const OURS = new Set([
-  'Write-Output', // the language-mode check's error marker (powershell.ts PS_LANGUAGE_GUARD)
+  'Write-Output', // the language-mode check's error marker (prelude.ts PS_LANGUAGE_GUARD)
   'Get-VMSwitch',
   'New-VMSwitch',
   'Remove-VMSwitch',

@@ -11,7 +11,7 @@ import { desiredHost } from '../model/desired.js';
 import { emptyHost } from '../model/observed.js';
 import { makePlan } from '../reconcile/plan.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
-import { PS_IS_ELEVATED, wrapScript } from '../host/windows/powershell.js';
+import { PS_IS_ELEVATED, wrapScript } from '../host/windows/prelude.js';
 import { renderOpPs } from '../host/windows/ops.js';
 import { psArray, psString } from '../ps-quote.js';
 import { registerTaskStatements } from '../host/windows/task.js';

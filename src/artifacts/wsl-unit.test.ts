@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeCommand, type HostProbe } from '../host/windows/powershell.js';
+import { decodeCommand } from '../host/windows/command-line.js';
+import { type HostProbe } from '../host/windows/location.js';
 import { commandNames, parsePowerShell } from '../../test/support/ps-parse.js';
 import {
   interopDisabledInConf,

@@ -25,14 +25,8 @@
  * when interop is disabled (`[interop] enabled=false`); `wslUnitProblems` says which.
  */
 import { InternalError } from '../errors.js';
-import {
-  wslConfValue,
-  encodeCommand,
-  POWERSHELL_FLAGS,
-  powershellPath,
-  wslState,
-  type HostProbe,
-} from '../host/windows/powershell.js';
+import { encodeCommand, POWERSHELL_FLAGS } from '../host/windows/command-line.js';
+import { wslConfValue, powershellPath, wslState, type HostProbe } from '../host/windows/location.js';
 import { psArray } from '../ps-quote.js';
 import { systemdCommandLine } from './systemd-unit.js';
 

@@ -20,7 +20,7 @@ import { WindowsHost } from '../host/windows/host.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { installCommand, systemInstallEnv, uninstallCommand } from './install.js';
 import { wslInstallCommand, wslUnitCommand } from './wsl.js';
-import { systemProbe } from '../host/windows/powershell.js';
+import { systemProbe } from '../host/windows/location.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { guestCommand } from './guest.js';

@@ -4,7 +4,7 @@ import { EnvironmentError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { LinuxHost } from '../host/linux/host.js';
 import { WindowsHost } from '../host/windows/host.js';
-import { systemProbe, wslState, type HostProbe } from '../host/windows/powershell.js';
+import { systemProbe, wslState, type HostProbe } from '../host/windows/location.js';
 import type { AddressPlan } from '../model/address-plan.js';
 import { formatCidr } from '../net/ipv4.js';
 

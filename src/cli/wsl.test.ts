@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EnvironmentError } from '../errors.js';
-import type { HostProbe } from '../host/windows/powershell.js';
+import type { HostProbe } from '../host/windows/location.js';
 import { wslInstallCommand, wslPowershell, wslUnitCommand, type CommandRunner } from './wsl.js';
 
 function probe(files: Record<string, string>): HostProbe {

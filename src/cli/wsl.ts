@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import { EnvironmentError } from '../errors.js';
-import { parseAutomountRoot, powershellPath, type HostProbe } from '../host/windows/powershell.js';
+import { parseAutomountRoot, powershellPath, type HostProbe } from '../host/windows/location.js';
 import { WSL_UNIT_NAME, WSL_UNIT_PATH, wslForwardingUnit, wslUnitProblems } from '../artifacts/wsl-unit.js';
 
 /** powershell.exe inside WSL: powershellPath when it gives an absolute Linux path, else <automount root>c/…. */

@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { serveUnit, UNIT_NAME } from '../../src/artifacts/systemd-unit.js';
 import { WSL_UNIT_NAME, wslForwardingUnit } from '../../src/artifacts/wsl-unit.js';
-import { powershellPath } from '../../src/host/windows/powershell.js';
+import { powershellPath } from '../../src/host/windows/location.js';
 
 const SYSTEMD_LIB = ['/lib/systemd/system', '/usr/lib/systemd/system'].find((d) => existsSync(d));
 

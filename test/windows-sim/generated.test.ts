@@ -7,16 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { isObservationError, observationScript, parseObservation } from '../../src/host/windows/observe.js';
+import { isObservationError, parseObservation } from '../../src/host/windows/observation-parse.js';
+import { observationScript } from '../../src/host/windows/observation-script.js';
 import { renderOpPs, renderOpsPs } from '../../src/host/windows/ops.js';
-import {
-  elevatedScript,
-  encodeCommand,
-  POWERSHELL_FLAGS,
-  runElevated,
-  runPowerShell,
-  wrapScript,
-} from '../../src/host/windows/powershell.js';
+import { encodeCommand, POWERSHELL_FLAGS } from '../../src/host/windows/command-line.js';
+import { elevatedScript, runElevated } from '../../src/host/windows/elevation.js';
+import { wrapScript } from '../../src/host/windows/prelude.js';
+import { runPowerShell } from '../../src/host/windows/spawn-runner.js';
 import { cidr, ipv4 } from '../../src/net/ipv4.js';
 import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { checkScripts, problems } from './check.js';

@@ -1,5 +1,5 @@
 /**
- * A Runner (the interface src/host/windows/powershell.ts spawns PowerShell through) that runs the script a
+ * A Runner (the interface src/host/windows/spawn-runner.ts spawns PowerShell through) that runs the script a
  * switchyard command line carries in real PowerShell 7 against the simulated Windows: the same
  * `powershell.exe … -EncodedCommand <base64>` the Windows backend builds, decoded and run by pwsh after
  * the simulation's boot (ps/run.ps1), as the account and token the test chose.
@@ -12,12 +12,12 @@ import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResult, Runner } from '../../src/host/windows/powershell.js';
+import type { RunResult, Runner } from '../../src/host/windows/spawn-runner.js';
 import {
   commandLineLength,
   decodeCommand,
   MAX_COMMAND_LINE_CHARS,
-} from '../../src/host/windows/powershell.js';
+} from '../../src/host/windows/command-line.js';
 import { simRoot } from './sim-root.js';
 
 /** Who runs switchyard on the simulated host. */

@@ -10,15 +10,10 @@ import { fleetBootTask, windowsScript } from '../../src/artifacts/windows-script
 import { registerTaskScript, unregisterTaskScript } from '../../src/artifacts/scheduled-task.js';
 import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { parseConfig } from '../../src/config/load.js';
-import { observationScript } from '../../src/host/windows/observe.js';
+import { observationScript } from '../../src/host/windows/observation-script.js';
 import { renderOpPs, renderOpsPs } from '../../src/host/windows/ops.js';
-import {
-  elevatedChildScript,
-  elevatedScript,
-  isElevatedScript,
-  scriptHash,
-  wrapScript,
-} from '../../src/host/windows/powershell.js';
+import { elevatedChildScript, elevatedScript, scriptHash } from '../../src/host/windows/elevation.js';
+import { isElevatedScript, wrapScript } from '../../src/host/windows/prelude.js';
 import { planAddresses } from '../../src/model/address-plan.js';
 import { runChecks } from '../../src/model/checks/index.js';
 import { emptyHost, type ObservedHost } from '../../src/model/observed.js';

@@ -14,8 +14,8 @@ import { formatCidr, ipv4 } from '../../net/ipv4.js';
 import { overlapsAny } from '../../net/ranges.js';
 import { makePlan } from '../../reconcile/plan.js';
 import { parseRemoteAddress, toObservedHost, WindowsHost } from './host.js';
-import { isObservationError, parseObservation } from './observe.js';
-import { decodeCommand } from './powershell.js';
+import { isObservationError, parseObservation } from './observation-parse.js';
+import { decodeCommand } from './command-line.js';
 
 function fixture(name: string) {
   const raw: unknown = JSON.parse(

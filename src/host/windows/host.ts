@@ -1,7 +1,7 @@
 /**
  * The Windows backend as a Host: one PowerShell call observes the whole host; all of a plan's operations run
  * in one elevated call (one UAC prompt), printing a marker before each so progress and the failing step
- * are known. Works from Windows and from inside WSL (powershell.exe by absolute path; powershell.ts).
+ * are known. Works from Windows and from inside WSL (powershell.exe by absolute path; location.ts).
  * Not yet run on real Windows: proven with recorded observation fixtures, the simulated host and the
  * PowerShell grammar.
  */
@@ -11,21 +11,15 @@ import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { FirewallRule, ObservedHost } from '../../model/observed.js';
 import type { Op } from '../../model/ops.js';
 import { asIpv4, maskOf, parseCidr, parseIpv4, type Cidr } from '../../net/ipv4.js';
-import {
-  findWslAdapter,
-  isObservationError,
-  observationScript,
-  parseObservation,
-  type ObservedWindows,
-} from './observe.js';
+import { isObservationError, parseObservation } from './observation-parse.js';
+import { findWslAdapter } from './observation-query.js';
+import { observationScript } from './observation-script.js';
+import { type ObservedWindows } from './observation-types.js';
 import { FIREWALL_GROUP, isPerUserOp, renderOpsPs } from './ops.js';
-import {
-  runElevated,
-  runPowerShell,
-  wrapScript,
-  type ElevatedRunOptions,
-  type PsOutcome,
-} from './powershell.js';
+import { runElevated, type ElevatedRunOptions } from './elevation.js';
+import { type PsOutcome } from './outcome.js';
+import { wrapScript } from './prelude.js';
+import { runPowerShell } from './spawn-runner.js';
 
 /** "10.20.0.0/255.255.255.0", "10.20.0.0/24" or "10.20.0.5" (how Windows shows RemoteAddress) → a network. */
 export function parseRemoteAddress(text: string): Cidr | undefined {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { toObservedHost } from './host.js';
-import { isObservationError, parseObservation, type ObservedWindows } from './observe.js';
+import { isObservationError, parseObservation } from './observation-parse.js';
+import { type ObservedWindows } from './observation-types.js';
 
 function observe(extra: Record<string, unknown>): ObservedWindows {
   const raw = JSON.parse(

@@ -8,7 +8,7 @@ import { registerTaskStatements, unregisterTaskStatements } from './task.js';
 import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
-import { NRPT_COMMENT_PREFIX, WSL_VM_CREATOR_ID } from './observe.js';
+import { NRPT_COMMENT_PREFIX, WSL_VM_CREATOR_ID } from './observation-types.js';
 import { psArray, psString } from '../../ps-quote.js';
 
 export const OWNER_NOTE = 'switchyard';

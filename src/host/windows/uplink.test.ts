@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { uplinkMtu } from '../../net/uplink-mtu.js';
-import { isObservationError, parseObservation, type ObservedWindows } from './observe.js';
+import { isObservationError, parseObservation } from './observation-parse.js';
+import { type ObservedWindows } from './observation-types.js';
 import { windowsUplink } from './uplink.js';
 
 // Reconstructed observation (test/fixtures/windows/README.md): Wi-Fi 1500 with the default route, a VPN

@@ -6,7 +6,8 @@
  */
 import { asIpv4, maskOf } from '../../net/ipv4.js';
 import type { UplinkLink, UplinkRoute } from '../../net/uplink-mtu.js';
-import { WSL_ADAPTER_NAME, type ObservedWindows } from './observe.js';
+import { WSL_ADAPTER_NAME } from './observation-query.js';
+import { type ObservedWindows } from './observation-types.js';
 
 /** "Loopback Pseudo-Interface 1": its NlMtu is 4294967295. */
 const LOOPBACK_ALIAS = /^Loopback Pseudo-Interface/i;

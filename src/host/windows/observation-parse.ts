@@ -1,14 +1,6 @@
 /**
- * Observing a Windows host: ONE PowerShell script that gathers everything the planner needs, and a pure
- * parser that turns its JSON into a typed, validated model (`ObservedWindows`).
- *
- * The script (observationScript) runs non-elevated. Each part is guarded: a cmdlet that does not exist
- * (no Hyper-V module, Windows 10 without Get-NetFirewallHyperVVMSetting) or that fails (Hyper-V cmdlets
- * refuse users who are neither elevated nor in Hyper-V Administrators) yields `null` for that part and a
- * note — never a failed observation. A CDXML query that matches nothing (FullyQualifiedErrorId
- * `CmdletizationQuery_NotFound…`, research/windows-fixtures.md §13) is an empty list, not an error.
- * Parts are collected with `@(…)` into a hashtable and serialised with `ConvertTo-Json -InputObject`
- * (never the pipeline), so a one-element list stays a list on 5.1 (PowerShell/PowerShell#11857).
+ * A pure parser that turns the observation script's JSON into the typed, validated model
+ * (`ObservedWindows`).
  *
  * The parser accepts what 5.1 and 7 actually print (research/windows-fixtures.md §0):
  * - enums as numbers (5.1, and 7 without -EnumsAsStrings) or as names (the script asks 7 for names) or
@@ -22,323 +14,37 @@
  * all (not JSON, not an object, wrong schema) is an error.
  */
 import { formatIpv4, maskOf, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../net/ipv4.js';
-import { parseMac, type Mac } from '../../net/mac.js';
-import { TASK_NAME, TASK_PATH } from './task.js';
-import { wrapScript, PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN } from './powershell.js';
-import { psArray, psString } from '../../ps-quote.js';
-
-// ---------------------------------------------------------------------------------------------------
-// Constants shared with the code that creates these objects
-
-/** Version of the observation document; bump when the script's output changes incompatibly. */
-export const OBSERVATION_SCHEMA = 1;
-/** Firewall rules switchyard creates carry this group (New-NetFirewallRule -Group). */
-export const DEFAULT_FIREWALL_GROUP = 'switchyard';
-/**
- * A Hyper-V switch whose Notes are exactly this (compared like PowerShell's -eq: case-insensitive) was
- * created by switchyard (New-VMSwitch -Notes; the same mark as OWNER_NOTE in ops.ts).
- */
-export const MANAGED_SWITCH_NOTE = 'switchyard';
-/** WSL's VM creator id for the Hyper-V firewall (microsoft/WSL WslCoreNetworkingSupport.h). */
-export const WSL_VM_CREATOR_ID = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
-/**
- * Group Policy's NRPT key: when it exists (even empty) Windows ignores the local rules (research
- * windows-fixtures §8.2; gravitational/teleport#56060, tailscale/tailscale#11684).
- */
-export const NRPT_GPO_KEY = 'SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig';
-/** switchyard's NRPT rules carry a Comment starting with this (model/resources/dns-rule.ts NRPT_MARK). */
-export const NRPT_COMMENT_PREFIX = 'switchyard:';
-/** HKLM (NatNetwork, NatGatewayIpAddress) and HKCU (NatIpAddress) key of WSL's persisted NAT state. */
-export const LXSS_KEY = 'SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
-
-// ---------------------------------------------------------------------------------------------------
-// The model
-
-export type SwitchType = 'private' | 'internal' | 'external' | 'unknown';
-
-export interface ObservedSwitch {
-  name: string;
-  /** Hyper-V's switch GUID in lower case; null if not reported. Default Switch: c08cb7b8-9b3c-408e-8e30-5e16a3aeb444. */
-  id: string | null;
-  type: SwitchType;
-  notes: string;
-  /** Notes are MANAGED_SWITCH_NOTE (trimmed, case-insensitive). */
-  managed: boolean;
-}
-
-/** A host vNIC, `vEthernet (<switch or network name>)` (hidden ones included: Get-NetAdapter -IncludeHidden). */
-export interface ObservedAdapter {
-  name: string;
-  ifIndex: number;
-  /** As Get-NetAdapter shows it: "Up", "Disconnected", "Disabled", "Not Present", … */
-  status: string;
-  up: boolean;
-  mac: Mac | null;
-}
-
-/** MSFT_NetIPAddress PrefixOrigin (NL_PREFIX_ORIGIN; .NET System.Net.NetworkInformation.PrefixOrigin). */
-export type PrefixOrigin = 'other' | 'manual' | 'wellKnown' | 'dhcp' | 'routerAdvertisement' | 'unknown';
-/** MSFT_NetIPAddress SuffixOrigin (NL_SUFFIX_ORIGIN). */
-export type SuffixOrigin = 'other' | 'manual' | 'wellKnown' | 'dhcp' | 'link' | 'random' | 'unknown';
-/** MSFT_NetIPAddress AddressState (NL_DAD_STATE). */
-export type AddressState = 'invalid' | 'tentative' | 'duplicate' | 'deprecated' | 'preferred' | 'unknown';
-
-export interface ObservedAddress {
-  address: Ipv4;
-  prefixLength: number;
-  interfaceAlias: string;
-  ifIndex: number | null;
-  prefixOrigin: PrefixOrigin;
-  suffixOrigin: SuffixOrigin;
-  /** Assigned by a DHCP server (either origin is Dhcp): a network that already has one — never serve DHCP there. */
-  dhcp: boolean;
-  state: AddressState;
-}
-
-export interface ObservedInterface {
-  alias: string;
-  ifIndex: number | null;
-  /** IPv4 forwarding on this interface (Set-NetIPInterface -Forwarding). */
-  forwarding: boolean;
-  mtu: number | null;
-  metric: number | null;
-  connected: boolean | null;
-}
-
-export interface ObservedNat {
-  name: string;
-  /** InternalIPInterfaceAddressPrefix as Windows reports it. */
-  internalPrefix: string;
-  /** The same, as a network (host bits cleared); null if it is not IPv4 CIDR text. */
-  prefix: Cidr | null;
-  active: boolean;
-}
-
-export interface ObservedRoute {
-  destination: Cidr;
-  interfaceAlias: string;
-  ifIndex: number | null;
-  /** 0.0.0.0 for on-link routes. */
-  nextHop: Ipv4;
-  onLink: boolean;
-  /** RouteMetric only; Windows adds the interface metric when choosing. */
-  metric: number;
-}
-
-export type FirewallDirection = 'inbound' | 'outbound' | 'unknown';
-export type FirewallAction = 'notConfigured' | 'allow' | 'allowBypass' | 'block' | 'unknown';
-
-export interface ObservedFirewallRule {
-  /** The rule's unique Name (what -Name takes), not the display name. */
-  name: string;
-  displayName: string;
-  group: string;
-  enabled: boolean;
-  direction: FirewallDirection;
-  action: FirewallAction;
-  /** From its port filter: "UDP", "TCP", "Any", or a number; null if absent. */
-  protocol: string | null;
-  localPorts: string[];
-  /** From its address filter: "Any", keywords such as "LocalSubnet", or addresses/ranges. */
-  remoteAddresses: string[];
-}
-
-/** Hyper-V firewall settings for WSL's VM creator (Windows 11 22H2+; absent on Windows 10). */
-export interface ObservedHypervFirewall {
-  vmCreatorId: string;
-  enabled: boolean | 'notConfigured' | null;
-  defaultInboundAction: FirewallAction;
-  defaultOutboundAction: FirewallAction;
-  loopbackEnabled: boolean | 'notConfigured' | null;
-}
-
-export interface ObservedNrptRule {
-  name: string;
-  namespaces: string[];
-  nameServers: string[];
-  displayName: string | null;
-  comment: string | null;
-}
-
-/** Whether Group Policy sets NRPT rules (then the local ones, ours included, are ignored). */
-export interface ObservedNrptPolicy {
-  groupPolicy: boolean;
-}
-
-/** WSL's persisted NAT state and the user's .wslconfig, raw: validating them is the planner's job. */
-export interface ObservedWsl {
-  /** HKLM …\Lxss NatNetwork, e.g. "172.29.192.0/20"; null when not set (WSL never started in NAT mode). */
-  natNetwork: string | null;
-  /** HKLM …\Lxss NatGatewayIpAddress, e.g. "172.29.192.1". */
-  natGatewayIpAddress: string | null;
-  /** HKCU …\Lxss NatIpAddress: the distro address WSL re-requests. */
-  natIpAddress: string | null;
-  /** Where .wslconfig is (or would be): %USERPROFILE%\.wslconfig. */
-  wslconfigPath: string | null;
-  /** Its text, exactly as read; null when the file does not exist. */
-  wslconfig: string | null;
-}
-
-/** A VM's network adapter and the switch it is connected to (Get-VMNetworkAdapter -VMName *). */
-export interface ObservedVmAdapter {
-  vmName: string;
-  /** Empty when the adapter is not connected. */
-  switchName: string;
-}
-
-/** Our boot task's first action (Get-ScheduledTask -TaskPath '\switchyard\' -TaskName 'switchyard'). */
-export interface ObservedScheduledTask {
-  execute: string;
-  arguments: string;
-}
-
-/** Something the observation could not see, or an entry it had to drop. */
-export interface ObservationNote {
-  section: string;
-  message: string;
-  errorId: string | null;
-}
-
-export interface ObservedWindows {
-  schema: typeof OBSERVATION_SCHEMA;
-  /** Which PowerShell produced it: edition "Desktop" = Windows PowerShell 5.1, "Core" = PowerShell 7. */
-  powershell: { version: string; edition: string };
-  /** ISO 8601 UTC. */
-  collectedAt: string | null;
-  /** The observing session had an elevated Administrators token. */
-  elevated: boolean;
-  /** The user is in Hyper-V Administrators (S-1-5-32-578). */
-  hypervAdmin: boolean;
-  /** null = could not be observed (see notes); [] = observed, none. Same for every list below. */
-  switches: ObservedSwitch[] | null;
-  adapters: ObservedAdapter[] | null;
-  /** All IPv4 addresses of the host (every interface: needed for overlap checks). */
-  addresses: ObservedAddress[] | null;
-  /** All IPv4 interfaces. */
-  interfaces: ObservedInterface[] | null;
-  nats: ObservedNat[] | null;
-  /** The active IPv4 routing table (VPN routes included): ranges we must not clash with. */
-  routes: ObservedRoute[] | null;
-  /** Rules in our firewall group. */
-  firewallRules: ObservedFirewallRule[] | null;
-  /** null also when WSL's VM creator has no settings yet. */
-  hypervFirewall: ObservedHypervFirewall | null;
-  /** NRPT rules: all of them, or (with `nrptNamespaces`) ours and those for these namespaces. */
-  nrptRules: ObservedNrptRule[] | null;
-  /** null when it could not be read. */
-  nrptPolicy: ObservedNrptPolicy | null;
-  wsl: ObservedWsl | null;
-  /** VM adapters; left out by observations recorded before it was asked for. */
-  vmAdapters?: ObservedVmAdapter[] | null;
-  /** Our boot task: [] none, [task] ours; left out by observations recorded before it was asked for. */
-  bootTask?: ObservedScheduledTask[] | null;
-  notes: ObservationNote[];
-}
+import { parseMac } from '../../net/mac.js';
+import {
+  MANAGED_SWITCH_NOTE,
+  OBSERVATION_SCHEMA,
+  type AddressState,
+  type FirewallAction,
+  type FirewallDirection,
+  type ObservationNote,
+  type ObservedAdapter,
+  type ObservedAddress,
+  type ObservedFirewallRule,
+  type ObservedHypervFirewall,
+  type ObservedInterface,
+  type ObservedNat,
+  type ObservedNrptPolicy,
+  type ObservedNrptRule,
+  type ObservedRoute,
+  type ObservedScheduledTask,
+  type ObservedSwitch,
+  type ObservedVmAdapter,
+  type ObservedWindows,
+  type ObservedWsl,
+  type PrefixOrigin,
+  type SuffixOrigin,
+  type SwitchType,
+} from './observation-types.js';
 
 export type ObservationResult = ObservedWindows | { error: string };
 
 export function isObservationError(r: ObservationResult): r is { error: string } {
   return 'error' in r;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The script
-
-export interface ObservationOptions {
-  /** Our firewall rule group; default DEFAULT_FIREWALL_GROUP. */
-  firewallGroup?: string;
-  /**
-   * DNS namespaces whose NRPT rules to report besides switchyard's own, e.g. ["switchyard.internal"]
-   * (leading dot optional); default: every rule.
-   */
-  nrptNamespaces?: readonly string[];
-}
-
-/**
- * The observation script: prints one JSON object between JSON markers (see powershell.ts). Config values
- * (firewall group, namespaces) enter only as quoted literals.
- */
-export function observationScript(options: ObservationOptions = {}): string {
-  const group = options.firewallGroup ?? DEFAULT_FIREWALL_GROUP;
-  const namespaces = (options.nrptNamespaces ?? []).map((n) => n.replace(/^\.+/, ''));
-  const sel = (...props: string[]): string => psArray(props);
-  const hv = (prop: string): string => `@{ n = '${prop}'; e = { "$($_.${prop})" } }`;
-  return wrapScript(`  $fwGroup = ${psString(group)}
-  $nrptNames = ${psArray(namespaces)}
-  $r = [ordered]@{ schema = ${OBSERVATION_SCHEMA}; psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = "$($PSVersionTable.PSEdition)"; collectedAt = [DateTime]::UtcNow; elevated = $false; hypervAdmin = $false }
-  $notes = [Collections.ArrayList]::new()
-  function Add-Note($Section, $Message, $ErrorId) {
-    [void]$notes.Add([ordered]@{ section = $Section; message = "$Message"; errorId = "$ErrorId" })
-  }
-  # Runs $Body into $r[$Name]: null plus a note if $Command is missing or fails; @() if a CIM query found nothing.
-  function Get-Section($Name, $Module, $Command, [scriptblock]$Body) {
-    $r[$Name] = $null
-    if ($Command -and -not (Get-Command -Name $Command -Module $Module -ErrorAction SilentlyContinue)) {
-      Add-Note $Name "$Module\\$Command is not available on this system" 'CommandNotFound'
-      return
-    }
-    try {
-      $r[$Name] = @(& $Body)
-    } catch {
-      if ("$($_.FullyQualifiedErrorId)" -like 'CmdletizationQuery_NotFound*') { $r[$Name] = @() }
-      else { Add-Note $Name $_.Exception.Message $_.FullyQualifiedErrorId }
-    }
-  }
-  try {
-    $r.elevated = ${PS_IS_ELEVATED}
-    $r.hypervAdmin = ${PS_IS_HYPERV_ADMIN}
-  } catch { Add-Note 'elevated' $_.Exception.Message $_.FullyQualifiedErrorId }
-  Get-Section 'switches' 'Hyper-V' 'Get-VMSwitch' {
-    Hyper-V\\Get-VMSwitch | Select-Object -Property ${sel('Name', 'Id', 'SwitchType', 'Notes')}
-  }
-  Get-Section 'adapters' 'NetAdapter' 'Get-NetAdapter' {
-    NetAdapter\\Get-NetAdapter -Name 'vEthernet (*' -IncludeHidden | Select-Object -Property ${sel('Name', 'InterfaceIndex', 'Status', 'MacAddress')}
-  }
-  Get-Section 'addresses' 'NetTCPIP' 'Get-NetIPAddress' {
-    NetTCPIP\\Get-NetIPAddress -AddressFamily IPv4 | Select-Object -Property ${sel('IPAddress', 'PrefixLength', 'InterfaceAlias', 'InterfaceIndex', 'PrefixOrigin', 'SuffixOrigin', 'AddressState')}
-  }
-  Get-Section 'interfaces' 'NetTCPIP' 'Get-NetIPInterface' {
-    NetTCPIP\\Get-NetIPInterface -AddressFamily IPv4 | Select-Object -Property ${sel('InterfaceAlias', 'InterfaceIndex', 'Forwarding', 'NlMtu', 'InterfaceMetric', 'ConnectionState')}
-  }
-  Get-Section 'nats' 'NetNat' 'Get-NetNat' {
-    NetNat\\Get-NetNat | Select-Object -Property ${sel('Name', 'InternalIPInterfaceAddressPrefix', 'Active')}
-  }
-  Get-Section 'routes' 'NetTCPIP' 'Get-NetRoute' {
-    NetTCPIP\\Get-NetRoute -AddressFamily IPv4 -PolicyStore ActiveStore | Select-Object -Property ${sel('DestinationPrefix', 'InterfaceAlias', 'InterfaceIndex', 'NextHop', 'RouteMetric')}
-  }
-  Get-Section 'firewallRules' 'NetSecurity' 'Get-NetFirewallRule' {
-    NetSecurity\\Get-NetFirewallRule -Group $fwGroup | ForEach-Object {
-      $pf = $_ | NetSecurity\\Get-NetFirewallPortFilter
-      $af = $_ | NetSecurity\\Get-NetFirewallAddressFilter
-      [pscustomobject]@{ Name = $_.Name; DisplayName = $_.DisplayName; Group = $_.Group; Enabled = $_.Enabled; Direction = $_.Direction; Action = $_.Action; Protocol = $pf.Protocol; LocalPort = $pf.LocalPort; RemoteAddress = $af.RemoteAddress }
-    }
-  }
-  # Value names of this cmdlet's enums are not documented as numbers: ask for the names in every version.
-  Get-Section 'hypervFirewall' 'NetSecurity' 'Get-NetFirewallHyperVVMSetting' {
-    NetSecurity\\Get-NetFirewallHyperVVMSetting -PolicyStore ActiveStore -Name ${psString(WSL_VM_CREATOR_ID)} | Select-Object -Property @('Name', ${hv('Enabled')}, ${hv('DefaultInboundAction')}, ${hv('DefaultOutboundAction')}, ${hv('LoopbackEnabled')})
-  }
-  Get-Section 'nrptRules' 'DnsClient' 'Get-DnsClientNrptRule' {
-    DnsClient\\Get-DnsClientNrptRule | Where-Object { $nrptNames.Count -eq 0 -or "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} -or @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}
-  }
-  Get-Section 'nrptPolicy' $null $null {
-    [ordered]@{ groupPolicy = [bool](Test-Path -LiteralPath ${psString(`HKLM:\\${NRPT_GPO_KEY}`)}) }
-  }
-  Get-Section 'vmAdapters' 'Hyper-V' 'Get-VMNetworkAdapter' {
-    Hyper-V\\Get-VMNetworkAdapter -VMName * | Select-Object -Property ${sel('VMName', 'SwitchName')}
-  }
-  Get-Section 'bootTask' 'ScheduledTasks' 'Get-ScheduledTask' {
-    ScheduledTasks\\Get-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} | ForEach-Object { $a = @($_.Actions)[0]; [pscustomobject]@{ Execute = $a.Execute; Arguments = $a.Arguments } }
-  }
-  Get-Section 'wsl' $null $null {
-    $m = Get-ItemProperty -LiteralPath ${psString(`HKLM:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
-    $u = Get-ItemProperty -LiteralPath ${psString(`HKCU:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
-    $cfg = Join-Path $env:USERPROFILE '.wslconfig'
-    $text = $null
-    if (Test-Path -LiteralPath $cfg -PathType Leaf) { $text = [IO.File]::ReadAllText($cfg) }
-    [ordered]@{ natNetwork = $m.NatNetwork; natGatewayIpAddress = $m.NatGatewayIpAddress; natIpAddress = $u.NatIpAddress; wslconfigPath = $cfg; wslconfig = $text }
-  }
-  $r.notes = @($notes)
-  Out-Marked 'JSON' $r`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -775,32 +481,4 @@ export function parseObservation(input: unknown): ObservationResult {
       : {}),
     notes,
   };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Questions the planner asks of an observation
-
-/**
- * WSL's host vNIC: `vEthernet (WSL)`, or `vEthernet (WSL (Hyper-V firewall))` when WSL's Hyper-V firewall
- * is on (the default on Windows 11: a different HNS network and alias, research §0), possibly with a
- * number appended when an old adapter holds the name (`vEthernet (WSL) 5`, microsoft/WSL#5821).
- */
-export const WSL_ADAPTER_NAME = /^vEthernet \(WSL(?: \(Hyper-V firewall\))?\)(?: \d+)?$/;
-
-/** The WSL adapter that is up (else any WSL adapter), or undefined (WSL not started since boot). */
-export function findWslAdapter(obs: ObservedWindows): ObservedAdapter | undefined {
-  const candidates = (obs.adapters ?? []).filter((a) => WSL_ADAPTER_NAME.test(a.name));
-  return candidates.find((a) => a.up) ?? candidates[0];
-}
-
-/** The IPv4 interface with this alias (aliases are compared case-insensitively, as Windows does). */
-export function findInterface(obs: ObservedWindows, alias: string): ObservedInterface | undefined {
-  const lower = alias.toLowerCase();
-  return (obs.interfaces ?? []).find((i) => i.alias.toLowerCase() === lower);
-}
-
-/** IPv4 addresses on the interface with this alias. */
-export function addressesOf(obs: ObservedWindows, alias: string): ObservedAddress[] {
-  const lower = alias.toLowerCase();
-  return (obs.addresses ?? []).filter((a) => a.interfaceAlias.toLowerCase() === lower);
 }

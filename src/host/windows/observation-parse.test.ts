@@ -1,21 +1,11 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
-import { commandNames, parsePowerShell } from '../../../test/support/ps-parse.js';
 import { cidr, formatCidr, formatIpv4, ipv4, overlaps } from '../../net/ipv4.js';
-import {
-  addressesOf,
-  findInterface,
-  findWslAdapter,
-  isObservationError,
-  MANAGED_SWITCH_NOTE,
-  observationScript,
-  parseObservation,
-  WSL_ADAPTER_NAME,
-  type ObservationResult,
-  type ObservedWindows,
-} from './observe.js';
-import { interpretRun, powershellArgs } from './powershell.js';
+import { isObservationError, parseObservation, type ObservationResult } from './observation-parse.js';
+import { addressesOf, findInterface, findWslAdapter, WSL_ADAPTER_NAME } from './observation-query.js';
+import { MANAGED_SWITCH_NOTE, type ObservedWindows } from './observation-types.js';
+import { interpretRun } from './outcome.js';
 
 const FIXTURES = new URL('../../../../test/fixtures/windows/', import.meta.url);
 
@@ -31,84 +21,6 @@ function ok(r: ObservationResult): ObservedWindows {
 function fixture(name: string): ObservedWindows {
   return ok(parseObservation(fixtureText(name)));
 }
-
-// ---------------------------------------------------------------------------------------------------
-// The script
-
-/** Every command the observation script may call: anything else would be config text run as code. */
-const ALLOWED_COMMANDS = new Set([
-  '$Body', // & $Body: Get-Section invoking the section's own script block
-  'ConvertTo-Json',
-  'Write-Output', // the language-mode check's error marker (powershell.ts PS_LANGUAGE_GUARD)
-  'Add-Note',
-  'Get-Section',
-  'Get-Command',
-  'Out-Marked',
-  'Get-ErrInfo',
-  'Hyper-V\\Get-VMSwitch',
-  'Select-Object',
-  'NetAdapter\\Get-NetAdapter',
-  'NetTCPIP\\Get-NetIPAddress',
-  'NetTCPIP\\Get-NetIPInterface',
-  'NetNat\\Get-NetNat',
-  'NetTCPIP\\Get-NetRoute',
-  'NetSecurity\\Get-NetFirewallRule',
-  'ForEach-Object',
-  'NetSecurity\\Get-NetFirewallPortFilter',
-  'NetSecurity\\Get-NetFirewallAddressFilter',
-  'NetSecurity\\Get-NetFirewallHyperVVMSetting',
-  'DnsClient\\Get-DnsClientNrptRule',
-  'Hyper-V\\Get-VMNetworkAdapter',
-  'ScheduledTasks\\Get-ScheduledTask',
-  'Where-Object',
-  'Get-ItemProperty',
-  'Join-Path',
-  'Test-Path',
-]);
-
-test('observation script: parses with zero errors and fits one command line', async () => {
-  const script = observationScript({ nrptNamespaces: ['switchyard.internal', 'lab.example'] });
-  assert.deepEqual((await parsePowerShell(script)).errors, []);
-  powershellArgs(script);
-  assert.deepEqual(new Set(await commandNames(script)), ALLOWED_COMMANDS);
-});
-
-test('observation script: hostile config values stay literals (no error, no new command)', async () => {
-  const script = observationScript({
-    firewallGroup: "sw'; Stop-Computer -Force; '\u2019",
-    nrptNamespaces: ['$(Stop-Computer).internal', "x'\nRemove-Item C:\\ -Recurse #", '<#'],
-  });
-  assert.deepEqual((await parsePowerShell(script)).errors, []);
-  for (const name of await commandNames(script)) assert.ok(ALLOWED_COMMANDS.has(name), name);
-});
-
-test('observation script: every section guarded, arrays kept, serialised with -InputObject', () => {
-  const script = observationScript();
-  for (const section of [
-    'switches',
-    'adapters',
-    'addresses',
-    'interfaces',
-    'nats',
-    'routes',
-    'firewallRules',
-    'hypervFirewall',
-    'nrptRules',
-    'nrptPolicy',
-    'wsl',
-  ]) {
-    assert.match(script, new RegExp(`Get-Section '${section}' `), section);
-  }
-  assert.match(script, /\$r\[\$Name\] = @\(& \$Body\)/);
-  assert.match(script, /InputObject = \$Value; Depth = 6; Compress = \$true/);
-  assert.match(script, /-IncludeHidden/, 'Windows 11 hides the WSL and Default Switch vNICs');
-  assert.match(script, /CmdletizationQuery_NotFound/);
-  assert.doesNotMatch(
-    script,
-    /\|\s*ConvertTo-Json/,
-    'never pipe into ConvertTo-Json (5.1 unrolls one-element arrays)',
-  );
-});
 
 // ---------------------------------------------------------------------------------------------------
 // Every fixture
@@ -578,17 +490,6 @@ test('WSL adapter names: both network names, with a number appended, nothing els
     ),
   );
   assert.equal(findWslAdapter(obs)?.ifIndex, 67, 'the one that is up');
-});
-
-test('NRPT: every rule by default; with namespaces, ours (by Comment) and those; the GPO key is looked up', () => {
-  const all = observationScript();
-  assert.match(all, /\$nrptNames = @\(\)/);
-  assert.match(all, /\$nrptNames\.Count -eq 0 -or "\$\(\$_\.Comment\)" -like 'switchyard:\*' -or/);
-  assert.ok(
-    all.includes(
-      "Test-Path -LiteralPath 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig'",
-    ),
-  );
 });
 
 test('NRPT: the Group Policy flag, and its absence from an older observation (null, with a note)', () => {

@@ -1,0 +1,119 @@
+/**
+ * Observing a Windows host: ONE PowerShell script that gathers everything the planner needs.
+ *
+ * The script (observationScript) runs non-elevated. Each part is guarded: a cmdlet that does not exist
+ * (no Hyper-V module, Windows 10 without Get-NetFirewallHyperVVMSetting) or that fails (Hyper-V cmdlets
+ * refuse users who are neither elevated nor in Hyper-V Administrators) yields `null` for that part and a
+ * note — never a failed observation. A CDXML query that matches nothing (FullyQualifiedErrorId
+ * `CmdletizationQuery_NotFound…`, research/windows-fixtures.md §13) is an empty list, not an error.
+ * Parts are collected with `@(…)` into a hashtable and serialised with `ConvertTo-Json -InputObject`
+ * (never the pipeline), so a one-element list stays a list on 5.1 (PowerShell/PowerShell#11857).
+ */
+import { psArray, psString } from '../../ps-quote.js';
+import {
+  DEFAULT_FIREWALL_GROUP,
+  LXSS_KEY,
+  NRPT_COMMENT_PREFIX,
+  NRPT_GPO_KEY,
+  OBSERVATION_SCHEMA,
+  WSL_VM_CREATOR_ID,
+} from './observation-types.js';
+import { PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN, wrapScript } from './prelude.js';
+import { TASK_NAME, TASK_PATH } from './task.js';
+
+export interface ObservationOptions {
+  /** Our firewall rule group; default DEFAULT_FIREWALL_GROUP. */
+  firewallGroup?: string;
+  /**
+   * DNS namespaces whose NRPT rules to report besides switchyard's own, e.g. ["switchyard.internal"]
+   * (leading dot optional); default: every rule.
+   */
+  nrptNamespaces?: readonly string[];
+}
+
+/**
+ * The observation script: prints one JSON object between JSON markers (see markers.ts). Config values
+ * (firewall group, namespaces) enter only as quoted literals.
+ */
+export function observationScript(options: ObservationOptions = {}): string {
+  const group = options.firewallGroup ?? DEFAULT_FIREWALL_GROUP;
+  const namespaces = (options.nrptNamespaces ?? []).map((n) => n.replace(/^\.+/, ''));
+  const sel = (...props: string[]): string => psArray(props);
+  const hv = (prop: string): string => `@{ n = '${prop}'; e = { "$($_.${prop})" } }`;
+  return wrapScript(`  $fwGroup = ${psString(group)}
+  $nrptNames = ${psArray(namespaces)}
+  $r = [ordered]@{ schema = ${OBSERVATION_SCHEMA}; psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = "$($PSVersionTable.PSEdition)"; collectedAt = [DateTime]::UtcNow; elevated = $false; hypervAdmin = $false }
+  $notes = [Collections.ArrayList]::new()
+  function Add-Note($Section, $Message, $ErrorId) {
+    [void]$notes.Add([ordered]@{ section = $Section; message = "$Message"; errorId = "$ErrorId" })
+  }
+  # Runs $Body into $r[$Name]: null plus a note if $Command is missing or fails; @() if a CIM query found nothing.
+  function Get-Section($Name, $Module, $Command, [scriptblock]$Body) {
+    $r[$Name] = $null
+    if ($Command -and -not (Get-Command -Name $Command -Module $Module -ErrorAction SilentlyContinue)) {
+      Add-Note $Name "$Module\\$Command is not available on this system" 'CommandNotFound'
+      return
+    }
+    try {
+      $r[$Name] = @(& $Body)
+    } catch {
+      if ("$($_.FullyQualifiedErrorId)" -like 'CmdletizationQuery_NotFound*') { $r[$Name] = @() }
+      else { Add-Note $Name $_.Exception.Message $_.FullyQualifiedErrorId }
+    }
+  }
+  try {
+    $r.elevated = ${PS_IS_ELEVATED}
+    $r.hypervAdmin = ${PS_IS_HYPERV_ADMIN}
+  } catch { Add-Note 'elevated' $_.Exception.Message $_.FullyQualifiedErrorId }
+  Get-Section 'switches' 'Hyper-V' 'Get-VMSwitch' {
+    Hyper-V\\Get-VMSwitch | Select-Object -Property ${sel('Name', 'Id', 'SwitchType', 'Notes')}
+  }
+  Get-Section 'adapters' 'NetAdapter' 'Get-NetAdapter' {
+    NetAdapter\\Get-NetAdapter -Name 'vEthernet (*' -IncludeHidden | Select-Object -Property ${sel('Name', 'InterfaceIndex', 'Status', 'MacAddress')}
+  }
+  Get-Section 'addresses' 'NetTCPIP' 'Get-NetIPAddress' {
+    NetTCPIP\\Get-NetIPAddress -AddressFamily IPv4 | Select-Object -Property ${sel('IPAddress', 'PrefixLength', 'InterfaceAlias', 'InterfaceIndex', 'PrefixOrigin', 'SuffixOrigin', 'AddressState')}
+  }
+  Get-Section 'interfaces' 'NetTCPIP' 'Get-NetIPInterface' {
+    NetTCPIP\\Get-NetIPInterface -AddressFamily IPv4 | Select-Object -Property ${sel('InterfaceAlias', 'InterfaceIndex', 'Forwarding', 'NlMtu', 'InterfaceMetric', 'ConnectionState')}
+  }
+  Get-Section 'nats' 'NetNat' 'Get-NetNat' {
+    NetNat\\Get-NetNat | Select-Object -Property ${sel('Name', 'InternalIPInterfaceAddressPrefix', 'Active')}
+  }
+  Get-Section 'routes' 'NetTCPIP' 'Get-NetRoute' {
+    NetTCPIP\\Get-NetRoute -AddressFamily IPv4 -PolicyStore ActiveStore | Select-Object -Property ${sel('DestinationPrefix', 'InterfaceAlias', 'InterfaceIndex', 'NextHop', 'RouteMetric')}
+  }
+  Get-Section 'firewallRules' 'NetSecurity' 'Get-NetFirewallRule' {
+    NetSecurity\\Get-NetFirewallRule -Group $fwGroup | ForEach-Object {
+      $pf = $_ | NetSecurity\\Get-NetFirewallPortFilter
+      $af = $_ | NetSecurity\\Get-NetFirewallAddressFilter
+      [pscustomobject]@{ Name = $_.Name; DisplayName = $_.DisplayName; Group = $_.Group; Enabled = $_.Enabled; Direction = $_.Direction; Action = $_.Action; Protocol = $pf.Protocol; LocalPort = $pf.LocalPort; RemoteAddress = $af.RemoteAddress }
+    }
+  }
+  # Value names of this cmdlet's enums are not documented as numbers: ask for the names in every version.
+  Get-Section 'hypervFirewall' 'NetSecurity' 'Get-NetFirewallHyperVVMSetting' {
+    NetSecurity\\Get-NetFirewallHyperVVMSetting -PolicyStore ActiveStore -Name ${psString(WSL_VM_CREATOR_ID)} | Select-Object -Property @('Name', ${hv('Enabled')}, ${hv('DefaultInboundAction')}, ${hv('DefaultOutboundAction')}, ${hv('LoopbackEnabled')})
+  }
+  Get-Section 'nrptRules' 'DnsClient' 'Get-DnsClientNrptRule' {
+    DnsClient\\Get-DnsClientNrptRule | Where-Object { $nrptNames.Count -eq 0 -or "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} -or @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}
+  }
+  Get-Section 'nrptPolicy' $null $null {
+    [ordered]@{ groupPolicy = [bool](Test-Path -LiteralPath ${psString(`HKLM:\\${NRPT_GPO_KEY}`)}) }
+  }
+  Get-Section 'vmAdapters' 'Hyper-V' 'Get-VMNetworkAdapter' {
+    Hyper-V\\Get-VMNetworkAdapter -VMName * | Select-Object -Property ${sel('VMName', 'SwitchName')}
+  }
+  Get-Section 'bootTask' 'ScheduledTasks' 'Get-ScheduledTask' {
+    ScheduledTasks\\Get-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} | ForEach-Object { $a = @($_.Actions)[0]; [pscustomobject]@{ Execute = $a.Execute; Arguments = $a.Arguments } }
+  }
+  Get-Section 'wsl' $null $null {
+    $m = Get-ItemProperty -LiteralPath ${psString(`HKLM:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
+    $u = Get-ItemProperty -LiteralPath ${psString(`HKCU:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
+    $cfg = Join-Path $env:USERPROFILE '.wslconfig'
+    $text = $null
+    if (Test-Path -LiteralPath $cfg -PathType Leaf) { $text = [IO.File]::ReadAllText($cfg) }
+    [ordered]@{ natNetwork = $m.NatNetwork; natGatewayIpAddress = $m.NatGatewayIpAddress; natIpAddress = $u.NatIpAddress; wslconfigPath = $cfg; wslconfig = $text }
+  }
+  $r.notes = @($notes)
+  Out-Marked 'JSON' $r`);
+}

@@ -121,3 +121,11 @@ export function cidr(text: string): Cidr {
   if (!r.ok) throw new TypeError(r.reason);
   return r.cidr;
 }
+
+/** The smallest network that contains every one of `nets` (at least one). */
+export function coveringCidr(nets: readonly Cidr[]): Cidr {
+  let prefix = Math.min(...nets.map((n) => n.prefix));
+  const first = nets[0]!.network;
+  while (prefix > 0 && !nets.every((n) => ((n.network ^ first) & maskOf(prefix)) === 0)) prefix--;
+  return { network: asIpv4((first & maskOf(prefix)) >>> 0), prefix };
+}

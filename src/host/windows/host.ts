@@ -147,34 +147,44 @@ export class WindowsHost implements Host {
   }
 
   /**
-   * Runs the operations in order, in as few PowerShell runs as their kinds allow: per-user operations in
-   * this process's own (non-elevated) PowerShell, the machine's in one elevated run — directly when this
-   * process is elevated already (no wrapper, no prompt), else through one UAC prompt (runElevated).
+   * Runs the operations in two PowerShell runs at most: the machine's in one elevated run (directly when
+   * this process is elevated already: no wrapper, no prompt; else one UAC prompt, runElevated), then the
+   * per-user ones in this process's own PowerShell (isPerUserOp). Per-user steps touch only the user's
+   * profile and HKCU, which no machine step reads, so running them after is safe. `done` keeps its meaning
+   * (every step before it completed): when the elevated run fails at step k, the per-user steps before k
+   * are run before reporting. If a per-user step fails, machine steps after it in the plan have already
+   * run; apply observes the host again afterwards, which tells the truth either way.
    */
   async execute(ops: readonly Op[], onStep?: (op: Op, index: number) => void): Promise<ExecuteResult> {
-    let first = 0;
-    while (first < ops.length) {
-      const user = isPerUserOp(ops[first]!);
-      let end = first;
-      while (end < ops.length && isPerUserOp(ops[end]!) === user) end++;
-      const batch = ops.slice(first, end);
+    const indexed = ops.map((op, i) => ({ op, i }));
+    const machine = indexed.filter((x) => !isPerUserOp(x.op));
+    const user = indexed.filter((x) => isPerUserOp(x.op));
+    const run = async (
+      batch: typeof indexed,
+      elevated: boolean,
+    ): Promise<{ failedAt: number; error: Error } | undefined> => {
+      if (batch.length === 0) return undefined;
       // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
-      const script = wrapScript(
-        `${renderOpsPs(batch, first)}\nOut-Marked 'JSON' ([ordered]@{ done = ${end} })`,
-      );
+      const body = batch.map((x) => `${renderOpsPs([x.op], x.i)}`).join('\n');
+      const script = wrapScript(`${body}\nOut-Marked 'JSON' ([ordered]@{ done = ${batch.length} })`);
       const outcome =
-        user || this.elevated === true
-          ? await runPowerShell(script, this.options)
-          : await runElevated(script, this.options);
+        elevated && this.elevated !== true
+          ? await runElevated(script, this.options)
+          : await runPowerShell(script, this.options);
       // The step markers say how far it got: every step before the last marker completed.
       const steps = [...outcome.run.stdout.matchAll(/<<<SWITCHYARD-STEP (\d+)/g)].map((m) => Number(m[1]));
       steps.forEach((i) => onStep?.(ops[i]!, i));
-      if (!outcome.ok) {
-        const last = steps.length > 0 ? steps[steps.length - 1]! : first;
-        return { done: last, error: new Error(failed(outcome)) };
-      }
-      first = end;
-    }
+      if (outcome.ok) return undefined;
+      return {
+        failedAt: steps.length > 0 ? steps[steps.length - 1]! : batch[0]!.i,
+        error: new Error(failed(outcome)),
+      };
+    };
+    const m = await run(machine, true);
+    const before = m === undefined ? user : user.filter((x) => x.i < m.failedAt);
+    const u = await run(before, false);
+    if (u !== undefined) return { done: u.failedAt, error: u.error };
+    if (m !== undefined) return { done: m.failedAt, error: m.error };
     return { done: ops.length };
   }
 }

@@ -63,3 +63,41 @@ test('Windows NAT: the NetNat names only its prefix; the plan says the same', ()
     /^NAT 10\.0\.1\.0\/24 toward the uplink only \(NetNat: the host, WSL and the other switches see the VMs' own addresses\)$/,
   );
 });
+
+test('Windows, two NAT’ed switches: one NetNat over both (Windows allows one), kept once right', () => {
+  const two: DesiredHost = { ...desired, switches: [sw('sw-a', '10.0.2'), sw('sw-b', '10.0.3')] };
+  const win = (nats: ObservedHost['nats']): ObservedHost => ({ ...emptyHost('windows'), nats });
+  const [c, ...rest] = diffNat(two, win([]));
+  assert.deepEqual(rest, []);
+  assert.equal(c?.action, '+');
+  assert.deepEqual(c.ops, [
+    { op: 'createNat', name: 'switchyard-sw-a', prefix: cidr('10.0.2.0/23'), outsideOf: 'sw-a' },
+  ]);
+  assert.deepEqual(
+    diffNat(two, win([{ name: 'switchyard-sw-a', prefix: cidr('10.0.2.0/23'), ours: true }])),
+    [],
+  );
+  // An old per-switch NetNat of ours is replaced by the shared one.
+  const [r] = diffNat(two, win([{ name: 'switchyard-sw-a', prefix: cidr('10.0.2.0/24'), ours: true }]));
+  assert.equal(r?.action, '~');
+  assert.deepEqual(
+    r.ops.map((o) => o.op),
+    ['deleteNat', 'createNat'],
+  );
+});
+
+test('Windows, a shared NetNat that would take in WSL or a switch without NAT is blocked, saying why', () => {
+  const three: DesiredHost = {
+    ...desired,
+    switches: [sw('sw-a', '10.0.1'), { ...sw('sw-b', '10.0.2'), nat: false }, sw('sw-c', '10.0.3')],
+  };
+  const [c] = diffNat(three, { ...emptyHost('windows') });
+  assert.equal(c?.action, '!');
+  assert.match(c.detail, /10\.0\.0\.0\/22, which also takes in switch sw-b \(nat: false\)/);
+  const wsl: DesiredHost = {
+    ...desired,
+    switches: [sw('sw-a', '10.0.1'), sw('sw-c', '10.0.3')],
+    wsl: { subnet: cidr('10.0.2.0/24'), gateway: ipv4('10.0.2.1') },
+  };
+  assert.match(diffNat(wsl, { ...emptyHost('windows') })[0]?.detail ?? '', /WSL's range 10\.0\.2\.0\/24/);
+});

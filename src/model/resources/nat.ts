@@ -11,7 +11,7 @@
  * traffic to the switch is delivered locally, not NAT'd, and switchyard adds nothing that could change how
  * WinNAT treats WSL-bound traffic — not proven on Windows here (no simulation of WinNAT's translation).
  */
-import { contains, formatCidr } from '../../net/ipv4.js';
+import { contains, coveringCidr, formatCidr, overlaps } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
@@ -38,9 +38,69 @@ function natDetail(subnet: string, notOut: string[] | undefined): string {
     : `NAT ${subnet} toward the uplink only (never via ${notOut.join(', ')}: the host, WSL and the other switches see the VMs' own addresses)`;
 }
 
+/**
+ * Windows with several NAT'ed switches: WinNAT takes one NetNat per host ("Multiple NAT networks are not
+ * supported", learn.microsoft.com/virtualization/hyper-v-on-windows/user-guide/setup-nat-network), so one
+ * NetNat, named after the first such switch, covers them all with the smallest prefix that contains their
+ * subnets. That prefix must not take in WSL's range or a switch without NAT (their traffic would be
+ * translated too): then the plan is blocked and says how to choose the subnets.
+ */
+function diffSharedWindowsNat(d: DesiredHost, o: ObservedHost, wanted: DesiredHost['switches']): Change[] {
+  const cover = coveringCidr(wanted.map((s) => s.subnet));
+  const key = wanted.map((s) => s.name).join(',');
+  const caught = [
+    ...d.switches
+      .filter((s) => !s.nat && overlaps(cover, s.subnet))
+      .map((s) => `switch ${s.name} (nat: false)`),
+    ...(d.wsl && overlaps(cover, d.wsl.subnet) ? [`WSL's range ${formatCidr(d.wsl.subnet)}`] : []),
+  ];
+  if (caught.length > 0)
+    return [
+      {
+        resource: 'nat',
+        key,
+        action: '!',
+        detail: `Windows allows one NetNat, and the one prefix covering ${wanted.map((s) => formatCidr(s.subnet)).join(', ')} is ${formatCidr(cover)}, which also takes in ${caught.join(' and ')}: give the NAT'ed switches subnets inside one smaller block, or set nat: false on all but one`,
+        ops: [],
+      },
+    ];
+  const foreign = o.nats.filter((n) => !n.ours);
+  if (foreign.length > 0)
+    return [
+      {
+        resource: 'nat',
+        key,
+        action: '!',
+        detail: `Windows allows one NetNat and "${foreign[0]!.name}" (${formatCidr(foreign[0]!.prefix)}) exists, not switchyard's (Docker, WinNAT scripts?): remove it if nothing needs it, or set nat: false`,
+        ops: [],
+      },
+    ];
+  const name = natName(wanted[0]!.name);
+  const ours = o.nats.filter((n) => n.ours);
+  const right =
+    ours.length === 1 &&
+    ours[0]!.name === name &&
+    ours[0]!.prefix.network === cover.network &&
+    ours[0]!.prefix.prefix === cover.prefix;
+  if (right) return [];
+  return [
+    {
+      resource: 'nat',
+      key,
+      action: ours.length > 0 ? '~' : '+',
+      detail: `${natDetail(formatCidr(cover), undefined)}; one NetNat for ${wanted.map((s) => `${s.name} ${formatCidr(s.subnet)}`).join(', ')} (Windows allows one)`,
+      ops: [
+        ...ours.map((n) => ({ op: 'deleteNat' as const, name: n.name })),
+        { op: 'createNat', name, prefix: cover, outsideOf: wanted[0]!.iface },
+      ],
+    },
+  ];
+}
+
 export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
   const out: Change[] = [];
   const wanted = d.switches.filter((s) => s.nat);
+  if (o.platform === 'windows' && wanted.length > 1) return diffSharedWindowsNat(d, o, wanted);
   for (const s of wanted) {
     const covering = o.nats.find(
       (n) => contains(n.prefix, s.subnet.network) && n.prefix.prefix <= s.subnet.prefix,

@@ -165,7 +165,7 @@ export class WindowsHost implements Host {
     ): Promise<{ failedAt: number; error: Error } | undefined> => {
       if (batch.length === 0) return undefined;
       // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
-      const body = batch.map((x) => `${renderOpsPs([x.op], x.i)}`).join('\n');
+      const body = batch.map((x) => renderOpsPs([x.op], x.i)).join('\n');
       const script = wrapScript(`${body}\nOut-Marked 'JSON' ([ordered]@{ done = ${batch.length} })`);
       const outcome =
         elevated && this.elevated !== true

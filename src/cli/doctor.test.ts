@@ -140,7 +140,7 @@ describe('doctor on the simulated Windows host', PWSH, () => {
       },
       id: 'nat:count',
       detail: /2 NetNats/,
-      fix: /Remove-NetNat -Name 'DockerNAT' -Confirm:\$false/,
+      fix: /\$_\.Name -eq 'DockerNAT' \} \| Remove-NetNat -Confirm:\$false/,
     },
     {
       what: 'the switch deleted',

@@ -32,5 +32,5 @@ test("a reservation's dhcp.options change is applied live; the switch's needs a 
   assert.equal(Buffer.from(opt.data).toString(), 'b.efi');
   const again = applyReload(parseConfig(config('b.efi', '10.9.0.2'), 't.yaml'), scopes, dbs, 'linux');
   assert.deepEqual(again.applied, []);
-  assert.match(again.restartNeeded.join('\n'), /settings other than reservations changed/);
+  assert.match(again.restartNeeded.join('\n'), /switch "lab": options changed/);
 });

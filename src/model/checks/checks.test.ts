@@ -266,10 +266,10 @@ describe('doctor checks (pure)', () => {
     o.nats.push({ name: 'DockerNAT', prefix: cidr('10.0.75.0/24'), ours: false });
     const c = failing(inputs(o), 'nat:count');
     assert.match(c.detail, /2 NetNats/);
-    assert.match(c.fix!, /Remove-NetNat -Name 'DockerNAT'/);
+    assert.match(c.fix!, /\$_\.Name -eq 'DockerNAT' \} \| Remove-NetNat/);
     const f = healthyWindows();
     f.nats = [{ name: 'WSLNat', prefix: cidr('10.20.0.0/16'), ours: false }];
-    assert.match(failing(inputs(f), 'nat:lab').fix!, /Remove-NetNat -Name 'WSLNat'/);
+    assert.match(failing(inputs(f), 'nat:lab').fix!, /\$_\.Name -eq 'WSLNat' \} \| Remove-NetNat/);
     assert.equal(byId(runChecks(inputs(f)), 'nat:count').ok, false);
     const m = healthyWindows();
     m.nats = [];

@@ -112,8 +112,20 @@ export type ObservedResolved =
   /** resolvectl missing, no system bus, or no systemd-resolved on it: `why` says which. */
   | { running: false; why: string };
 
+/** A part of the host the observation could not read (Windows: a section of the observation script). */
+export interface UnobservedPart {
+  part: 'switches' | 'vmAdapters' | 'interfaces' | 'nats' | 'firewall' | 'bootTask';
+  /** What could not be read, for people: "Hyper-V (Get-VMSwitch)". */
+  what: string;
+  /** `denied`: refused to this caller; `missing`: not installed; `failed`: anything else. */
+  reason: 'denied' | 'missing' | 'failed';
+  message: string;
+}
+
 export interface ObservedHost {
   platform: 'windows' | 'linux';
+  /** Parts that could not be read: never planned as empty (model/unobserved.ts). */
+  unobserved?: UnobservedPart[];
   switches: ObservedSwitch[];
   interfaces: ObservedInterface[];
   nats: ObservedNat[];

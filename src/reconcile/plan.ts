@@ -3,6 +3,7 @@ import type { DesiredHost } from '../model/desired.js';
 import type { ObservedHost } from '../model/observed.js';
 import { resources, type Diff } from '../model/resources/index.js';
 import type { Plan } from '../model/change.js';
+import { blockUnobserved } from '../model/unobserved.js';
 
 export function makePlan(
   desired: DesiredHost,
@@ -12,7 +13,7 @@ export function makePlan(
   const per = kinds.map((diff) => diff(desired, observed));
   const creates = per.flatMap((cs) => cs.filter((c) => c.action !== '-'));
   const deletes = per.reverse().flatMap((cs) => cs.filter((c) => c.action === '-'));
-  return { changes: [...creates, ...deletes] };
+  return { changes: blockUnobserved([...creates, ...deletes], observed) };
 }
 
 export function isConverged(plan: Plan): boolean {

@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import { installCommand, type InstallEnv } from '../../src/cli/install.js';
 import { parseConfig } from '../../src/config/load.js';
 import { planAddresses } from '../../src/model/address-plan.js';
-import { desiredHost } from '../../src/model/desired.js';
+import { desiredHost, nothingOurs } from '../../src/model/desired.js';
+import { noOriginals } from '../../src/model/originals.js';
 import { ipv4 } from '../../src/net/ipv4.js';
 import { applyPlan } from '../../src/reconcile/apply.js';
 import { makePlan } from '../../src/reconcile/plan.js';
@@ -139,5 +140,69 @@ describe('issue 18 (3): per-user state goes into the user’s own profile', PWSH
     assert.match(readFileSync(own, 'utf8'), /networkingMode=nat/);
     assert.ok(!existsSync(admins), "nothing in the administrator's profile");
     assert.equal(h.lxss.natNetwork, '10.81.0.0/20');
+  });
+});
+
+describe('issue 18 (2): "could not look" is not "none"', PWSH, () => {
+  const CONFIG = 'switches:\n  - name: lab\n    subnet: 10.90.0.0/24\n';
+  const plan = async (h: SimWindowsHost, text = CONFIG): Promise<string[]> => {
+    const config = parseConfig(text, 'look.yaml');
+    const desired = desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+    return makePlan(desired, await h.observe()).changes.map((c) => `${c.action} ${c.resource}: ${c.detail}`);
+  };
+
+  test('an administrator in an unelevated terminal: the switch is `!` with why and what to do, never `+`', async () => {
+    const h = laptop();
+    h.switches = [{ name: 'lab', ours: true, kind: 'Internal' }];
+    h.session = { account: 'dev', elevated: false };
+    const changes = await plan(h);
+    assert.ok(!changes.some((c) => c.startsWith('+ switch')), changes.join('\n'));
+    const blocked = changes.filter((c) => c.startsWith('! switch'));
+    assert.equal(blocked.length, 1, changes.join('\n'));
+    assert.match(
+      blocked[0]!,
+      /refused to show it .*: run switchyard from an elevated terminal, or join the Hyper-V Administrators group and log on again/,
+    );
+    // apply carries out nothing while something is blocked.
+    const config = parseConfig(CONFIG, 'look.yaml');
+    const desired = desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+    const r = await applyPlan(makePlan(desired, await h.observe()), h);
+    assert.deepEqual(r.applied, []);
+  });
+
+  test('uninstall cannot see the switch: it says so, instead of "nothing to remove"', async () => {
+    const h = laptop();
+    h.switches = [{ name: 'lab', ours: true, kind: 'Internal' }];
+    h.session = { account: 'dev', elevated: false };
+    // What uninstall plans against: nothing of switchyard's wanted.
+    const changes = makePlan(nothingOurs(noOriginals()), await h.observe()).changes.map(
+      (c) => `${c.action} ${c.resource}: ${c.detail}`,
+    );
+    assert.match(
+      changes.join('\n'),
+      /^! switch: could not look: Hyper-V \(Get-VMSwitch\) refused to show it/m,
+    );
+    assert.ok(
+      h.switches.some((s) => s.name === 'lab'),
+      'still there',
+    );
+  });
+
+  test('Windows Home (no Hyper-V): `!` that says Hyper-V is not installed', async () => {
+    const h = new SimWindowsHost({ hyperV: false });
+    h.hyperVFirewall = { defaultInboundAction: 'block' };
+    const changes = await plan(h);
+    assert.match(
+      changes.join('\n'),
+      /^! switch: .*Hyper-V \(Get-VMSwitch\) is not installed here \(Windows Home has no Hyper-V/m,
+    );
+  });
+
+  test('a member of Hyper-V Administrators sees the switch: no `!`', async () => {
+    const h = laptop();
+    h.switches = [{ name: 'lab', ours: true, kind: 'Internal' }];
+    h.state.accounts.dev!.hypervAdmin = true;
+    h.session = { account: 'dev', elevated: false };
+    assert.ok(!(await plan(h)).some((c) => c.startsWith('!')));
   });
 });

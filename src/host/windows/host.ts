@@ -8,7 +8,7 @@
 import { EnvironmentError } from '../../errors.js';
 import type { ExecuteResult, Host } from '../host.js';
 import { NAT_PREFIX } from '../../model/resources/nat.js';
-import type { FirewallRule, ObservedHost } from '../../model/observed.js';
+import type { FirewallRule, ObservedHost, UnobservedPart } from '../../model/observed.js';
 import type { Op } from '../../model/ops.js';
 import { asIpv4, maskOf, parseCidr, parseIpv4, type Cidr } from '../../net/ipv4.js';
 import { isObservationError, parseObservation } from './observation-parse.js';
@@ -38,7 +38,37 @@ export function parseRemoteAddress(text: string): Cidr | undefined {
   return r.ok ? r.cidr : { network: asIpv4(addr & maskOf(prefix)), prefix };
 }
 
+/** The observation's sections that came back null (could not be read), as the model's unobserved parts. */
+export function unobservedParts(w: ObservedWindows): UnobservedPart[] {
+  const sections: [keyof ObservedWindows, UnobservedPart['part'], string][] = [
+    ['switches', 'switches', 'Hyper-V (Get-VMSwitch)'],
+    ['vmAdapters', 'vmAdapters', 'Hyper-V (Get-VMNetworkAdapter)'],
+    ['interfaces', 'interfaces', 'NetTCPIP (Get-NetIPInterface)'],
+    ['addresses', 'interfaces', 'NetTCPIP (Get-NetIPAddress)'],
+    ['nats', 'nats', 'NetNat (Get-NetNat)'],
+    ['firewallRules', 'firewall', 'NetSecurity (Get-NetFirewallRule)'],
+    ['bootTask', 'bootTask', 'ScheduledTasks (Get-ScheduledTask)'],
+  ];
+  const out: UnobservedPart[] = [];
+  for (const [section, part, what] of sections) {
+    if (w[section] !== null) continue;
+    const note = w.notes.find((n) => n.section === section);
+    const id = note?.errorId ?? '';
+    const message = note?.message ?? 'no result';
+    const reason: UnobservedPart['reason'] =
+      id === 'CommandNotFound'
+        ? 'missing'
+        : /Windows System Error 5\b|0x80070005|PermissionDenied|UnauthorizedAccess/i.test(id) ||
+            /required permission|access is denied/i.test(message)
+          ? 'denied'
+          : 'failed';
+    if (!out.some((u) => u.part === part)) out.push({ part, what, reason, message });
+  }
+  return out;
+}
+
 export function toObservedHost(w: ObservedWindows): ObservedHost {
+  const unobserved = unobservedParts(w);
   const firewall: FirewallRule[] = (w.firewallRules ?? [])
     .filter((r) => r.group === FIREWALL_GROUP && (r.protocol === 'UDP' || r.protocol === 'TCP'))
     .map((r) => ({
@@ -50,6 +80,7 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
   const addresses = w.addresses ?? [];
   return {
     platform: 'windows',
+    ...(unobserved.length > 0 ? { unobserved } : {}),
     switches: (w.switches ?? []).map((s) => ({
       name: s.name,
       ours: s.managed,

@@ -25,11 +25,9 @@ import type { Logger } from '../log.js';
 import { wslDriftReporter } from './wsl-drift.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
-import { WindowsHost } from '../host/windows/host.js';
 import { readPinned } from '../model/pinned.js';
 import { startDns, wslSubnetOf, type RunningDns } from './dns.js';
 import {
-  hostKeeperBackend,
   linuxKeeperBackend,
   startForwardingKeeper,
   type ForwardingKeeper,
@@ -56,17 +54,21 @@ export interface ServeOptions {
   control?: boolean;
   /**
    * How the forwarding keeper (keeper.ts; only with `forwarding: true`) reads and repairs forwarding;
-   * false = no keeper. Default: /proc on Linux, the Windows host (PowerShell) on Windows.
+   * false = no keeper. Default: /proc on Linux; on Windows the host watch keeps forwarding on
+   * (windows-watch.ts; `hostWatch: false` turns it off too).
    */
   forwardingKeeper?: KeeperBackend | false;
-  /** The keeper's poll interval in ms (default 1 s on Linux, 5 s on Windows: each look runs PowerShell). */
+  /** The keeper's poll interval in ms (default 1 s). */
   forwardingIntervalMs?: number;
   /** DNS port (default 53; tests use another). */
   dnsPort?: number;
   /** For tests: the resolv.conf that `dns.upstream: auto` follows on Linux. */
   resolvConfPath?: string;
-  /** Windows: the pinned WSL range (CIDR); the keeper's observations report drift from it (wsl-drift.ts). */
-  wslPinned?: string;
+  /**
+   * Windows: the pinned WSL range (CIDR), or how to get it once known (serve re-pins after it has started
+   * serving); the host watch's full observations report drift from it (wsl-drift.ts).
+   */
+  wslPinned?: string | (() => string | undefined);
   /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
   hostWatch?: HostWatchDeps | false;
 }
@@ -115,10 +117,6 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes.push(r.scope);
   }
   if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
-  const watches =
-    opts.hostWatch === false
-      ? undefined
-      : await startHostWatches({ config, scopes, platform, log, clock, ...opts.hostWatch });
 
   const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
@@ -186,7 +184,6 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       );
     }
   } catch (e) {
-    await watches?.stop();
     await Promise.all(transports.map((t) => t.close()));
     await journal.close();
     throw e;
@@ -249,7 +246,6 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
     } catch (e) {
-      await watches?.stop();
       await dns.stop();
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();
@@ -267,16 +263,35 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   }, opts.sweepIntervalMs ?? 10_000);
   sweep.unref();
 
+  // Serve first: DHCP and DNS answer before the host watches run anything (on Windows: PowerShell).
+  const win = platform === 'win32';
+  const wslPinned = opts.wslPinned;
+  const pinnedRange = typeof wslPinned === "function" ? wslPinned : () => wslPinned;
+  const watches =
+    opts.hostWatch === false
+      ? undefined
+      : await startHostWatches({
+          config,
+          scopes,
+          platform,
+          log,
+          clock,
+          // Windows keeps forwarding on in its own change-driven watch (windows-watch.ts).
+          keepForwarding: win && config.forwarding && opts.forwardingKeeper === undefined,
+          onObserved: wslDriftReporter(pinnedRange, log),
+          ...opts.hostWatch,
+        });
+
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log))
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform))
     : false;
   if (backend !== false) {
     keeper = startForwardingKeeper({
       backend,
       log,
       clock,
-      intervalMs: opts.forwardingIntervalMs ?? (platform === 'win32' ? 5000 : 1000),
+      intervalMs: opts.forwardingIntervalMs ?? 1000,
     });
     log.info({ backend: backend.description }, 'forwarding keeper started');
   }
@@ -300,22 +315,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   };
 }
 
-/** The keeper's default backend: every switch's interface and the WSL interface (Windows: found by observing). */
-function defaultKeeperBackend(
-  config: Config,
-  platform: NodeJS.Platform,
-  wslPinned: string | undefined,
-  log: Logger,
-): KeeperBackend | false {
-  const win = platform === 'win32';
-  const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
-  if (win)
-    return hostKeeperBackend(
-      new WindowsHost(),
-      switches,
-      wslPinned !== undefined ? wslDriftReporter(wslPinned, log) : undefined,
-    );
-  if (platform !== 'linux') return false;
+/** The keeper's default backend on Linux: every switch's interface and the WSL interface. */
+function defaultKeeperBackend(config: Config, platform: NodeJS.Platform): KeeperBackend | false {
+  if (platform !== 'linux') return false; // Windows: windows-watch.ts, started with the host watches
+  const switches = config.switches.map((s) => s.interface ?? s.name);
   const wsl = config.wsl?.interface;
   return linuxKeeperBackend([...switches, ...(wsl !== undefined ? [wsl] : [])]);
 }

@@ -1,6 +1,6 @@
 /**
  * The Windows backend as a Host: one PowerShell call observes the whole host; all of a plan's operations run
- * in one elevated call (one UAC prompt), printing a marker before each so progress and the failing step
+ * in one elevated call (one UAC prompt; the daemon's host runs them as it is: `elevate: false`), printing a marker before each so progress and the failing step
  * are known. Works from Windows and from inside WSL (powershell.exe by absolute path; powershell.ts).
  * Not yet run on real Windows: proven with recorded observation fixtures, the simulated host and the
  * PowerShell grammar.
@@ -126,11 +126,20 @@ function failed(outcome: PsOutcome): string {
     : `${outcome.failure.message}${outcome.failure.errorId ? ` (${outcome.failure.errorId})` : ''}`;
 }
 
+export interface WindowsHostOptions extends ElevatedRunOptions {
+  /**
+   * false: run the ops as this process is (runPowerShell) — the daemon, which the boot task starts as
+   * SYSTEM, never goes through the UAC wrapper; a process that lacks the rights gets the cmdlets' own
+   * "Access is denied". Default true: one elevated run per plan (the CLI).
+   */
+  elevate?: boolean;
+}
+
 export class WindowsHost implements Host {
   readonly platform = 'windows' as const;
-  private readonly options: ElevatedRunOptions;
+  private readonly options: WindowsHostOptions;
 
-  constructor(options: ElevatedRunOptions = {}) {
+  constructor(options: WindowsHostOptions = {}) {
     this.options = options;
   }
 
@@ -153,7 +162,10 @@ export class WindowsHost implements Host {
     const script = wrapScript(
       `${renderOpsPs(ops).replace(/^/gm, '  ')}\n  Out-Marked 'JSON' ([ordered]@{ done = ${ops.length} })`,
     );
-    const outcome = await runElevated(script, this.options);
+    const outcome =
+      this.options.elevate === false
+        ? await runPowerShell(script, this.options)
+        : await runElevated(script, this.options);
     // The step markers say how far it got: every step before the last marker completed.
     const steps = [...outcome.run.stdout.matchAll(/<<<SWITCHYARD-STEP (\d+)/g)].map((m) => Number(m[1]));
     steps.forEach((i) => onStep?.(ops[i]!, i));

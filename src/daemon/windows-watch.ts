@@ -23,7 +23,6 @@ import {
   isObservationError,
   observationScript,
   parseObservation,
-  type ObservedWindows,
 } from '../host/windows/observe.js';
 import { runPowerShell, type PsOutcome } from '../host/windows/powershell.js';
 import { windowsUplink } from '../host/windows/uplink.js';
@@ -123,7 +122,9 @@ export function startWindowsWatch(o: WindowsWatchOptions): WindowsWatch {
     reported.delete('\0full');
     o.onObserved?.(toObservedHost(parsed));
     if (o.mtu) o.mtu.update(windowsUplink(parsed));
-    if (keeping && forwardingOff(parsed, kept)) await targeted();
+    // A repair that failed already (not elevated) is tried again at the next adapter change, not here.
+    const off = (parsed.interfaces ?? []).filter((i) => kept(i.alias) && !i.forwarding);
+    if (off.some((i) => !reported.has(i.alias.toLowerCase()))) await targeted();
   };
 
   const changes = startChangeWatch({
@@ -137,8 +138,4 @@ export function startWindowsWatch(o: WindowsWatchOptions): WindowsWatch {
     ...(o.timers ? { timers: o.timers } : {}),
   });
   return { stop: changes.stop };
-}
-
-function forwardingOff(w: ObservedWindows, kept: (alias: string) => boolean): boolean {
-  return (w.interfaces ?? []).some((i) => kept(i.alias) && !i.forwarding);
 }

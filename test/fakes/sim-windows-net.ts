@@ -54,7 +54,16 @@ export class SimWindowsNet {
   /** HKLM Lxss NatNetwork. */
   wslRange: string | undefined;
   elevated = true;
+  /** Simulated cost of one run: a process start (0.6–1 s published) plus the script itself. */
   costMs = 900;
+  /**
+   * For the long-lived-process comparison (bench/idle-hour.ts): when set, a run costs `startMs` only the
+   * first time (the process stays), then `scriptMs[kind]` alone.
+   */
+  session: { startMs: number; scriptMs: Record<RunKind, number> } | undefined;
+  /** Simulated busy time, summed over every run. */
+  busyMs = 0;
+  private started = false;
   runs: SimRun[] = [];
   /** Processes running now, and the most at once. */
   running = 0;
@@ -138,11 +147,17 @@ export class SimWindowsNet {
     this.runs.push({ kind, at: this.timers.now(), script });
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
+    let cost = this.costMs;
+    if (this.session) {
+      cost = this.session.scriptMs[kind] + (this.started ? 0 : this.session.startMs);
+      this.started = true;
+    }
+    this.busyMs += cost;
     return new Promise<RunResult>((resolve) => {
       this.timers.setTimeout(() => {
         this.running--;
         resolve(this.answer(kind, script));
-      }, this.costMs);
+      }, cost);
     });
   };
 

@@ -92,7 +92,9 @@ async function idleHour(platform: 'win32' | 'linux', session?: SimWindowsNet['se
   ) => {
     processes[file] = (processes[file] ?? 0) + 1;
     const out = LINUX_OUT[[file, ...argv].join(' ')] ?? '';
-    timers.setTimeout(() => cb(null, out, ''), 5);
+    timers.setTimeout(() => {
+      cb(null, out, '');
+    }, 5);
   };
   (fsp as { readFile: unknown }).readFile = (path: string, ...rest: unknown[]) => {
     if (typeof path === 'string' && path.startsWith('/proc/sys/net/ipv4/conf/')) {
@@ -165,7 +167,9 @@ wsl: { subnet: 10.0.250.0/24${platform === 'linux' ? ', interface: wsl0' : ''} }
       timersFired: timers.fired,
       ...(platform === 'win32' ? { powershellKinds: kinds } : {}),
       ...(session ? { simulatedCpuS: { perProcess: 0, longLived: net.busyMs / 1000 } } : {}),
-      ...(platform === 'win32' && !session ? { simulatedCpuS: { perProcess: net.busyMs / 1000, longLived: 0 } } : {}),
+      ...(platform === 'win32' && !session
+        ? { simulatedCpuS: { perProcess: net.busyMs / 1000, longLived: 0 } }
+        : {}),
     };
   } finally {
     uninstall();

@@ -31,7 +31,9 @@ export interface ServeFlags {
  */
 export async function serveCommand(
   flags: ServeFlags,
-  repinHost: Host | undefined = process.platform === 'win32' ? new WindowsHost({ elevate: false }) : undefined,
+  repinHost: Host | undefined = process.platform === 'win32'
+    ? new WindowsHost({ elevate: false })
+    : undefined,
 ): Promise<void> {
   // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. Until the
   // daemon has started (reading the config, opening sockets, DNS and keepers take a while) a SIGHUP is only

@@ -58,7 +58,7 @@ export interface ChangeWatchOptions {
 }
 
 export interface ChangeWatch {
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**

@@ -11,12 +11,7 @@ import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Scope } from '../dhcp/scope.js';
 import type { Logger } from '../log.js';
-import {
-  adapterFingerprint,
-  startChangeWatch,
-  type InterfaceTable,
-  type Timers,
-} from './change-watch.js';
+import { adapterFingerprint, startChangeWatch, type InterfaceTable, type Timers } from './change-watch.js';
 import { describeUplinkMtu, uplinkMtu, type UplinkLink, type UplinkRoute } from '../net/uplink-mtu.js';
 
 /** The safety net: a full re-read this often even when no adapter changed. */

@@ -266,7 +266,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   // Serve first: DHCP and DNS answer before the host watches run anything (on Windows: PowerShell).
   const win = platform === 'win32';
   const wslPinned = opts.wslPinned;
-  const pinnedRange = typeof wslPinned === "function" ? wslPinned : () => wslPinned;
+  const pinnedRange = typeof wslPinned === 'function' ? wslPinned : () => wslPinned;
   const watches =
     opts.hostWatch === false
       ? undefined

@@ -56,7 +56,7 @@ export interface WindowsWatchOptions {
 }
 
 export interface WindowsWatch {
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const NOT_ELEVATED_FIX =

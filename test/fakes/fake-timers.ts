@@ -91,9 +91,13 @@ export class FakeTimers implements Timers, Clock {
     );
     const dateNow = Date.now;
     g.setTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-      this.setTimeout(() => fn(...args), ms);
+      this.setTimeout(() => {
+        fn(...args);
+      }, ms);
     g.setInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-      this.setInterval(() => fn(...args), ms);
+      this.setInterval(() => {
+        fn(...args);
+      }, ms);
     g.clearTimeout = this.clearTimeout;
     g.clearInterval = this.clearInterval;
     Date.now = this.now;

@@ -136,14 +136,13 @@ export class SimWindowsNet {
   runner: Runner = (_file, args) => {
     const encoded = args[args.indexOf('-EncodedCommand') + 1] ?? '';
     const script = Buffer.from(encoded, 'base64').toString('utf16le');
-    const kind: RunKind =
-      /-Verb RunAs/.test(script)
-        ? 'elevated'
-        : script.includes('Hyper-V\\Get-VMSwitch')
-          ? 'full'
-          : script.includes('$keep = ')
-            ? 'targeted'
-            : 'other';
+    const kind: RunKind = /-Verb RunAs/.test(script)
+      ? 'elevated'
+      : script.includes('Hyper-V\\Get-VMSwitch')
+        ? 'full'
+        : script.includes('$keep = ')
+          ? 'targeted'
+          : 'other';
     this.runs.push({ kind, at: this.timers.now(), script });
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);

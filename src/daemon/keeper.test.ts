@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/fakes/sim-windows-host.js';
 import { fixedClock } from '../clock.js';
-import {
-  createForwardingKeeper,
-  hostKeeperBackend,
-  linuxKeeperBackend,
-  startForwardingKeeper,
-  type ProcFs,
-} from './keeper.js';
+import { createForwardingKeeper, linuxKeeperBackend, startForwardingKeeper, type ProcFs } from './keeper.js';
 import { memoryLogger } from '../log.js';
 
 /** /proc/sys/net/ipv4/conf as a map: absent key = no such interface (ENOENT). */
@@ -136,47 +129,5 @@ describe('forwarding keeper (Linux /proc backend)', () => {
     fs.files.set(fwd('wsl0'), '0');
     await new Promise((r) => setTimeout(r, 40));
     assert.equal(fs.files.get(fwd('wsl0')), '0', 'stopped: no more ticks');
-  });
-});
-
-describe('forwarding keeper (Host backend, Windows)', () => {
-  test('finds whichever WSL adapter exists and re-enables it through setForwarding', async () => {
-    const host = new SimWindowsHost();
-    host.addAdapter('vEthernet (Lab)', [], true);
-    const log = memoryLogger('info');
-    const k = createForwardingKeeper({
-      backend: hostKeeperBackend(host, ['vEthernet (Lab)']),
-      log,
-      clock: fixedClock(0),
-    });
-    await k.tick(); // no WSL adapter yet: quiet
-    assert.equal(log.lines.length, 0);
-    host.addAdapter('vEthernet (WSL (Hyper-V firewall))', [], false);
-    host.wslAdapter = 'vEthernet (WSL (Hyper-V firewall))';
-    host.log.length = 0;
-    await k.tick();
-    assert.deepEqual(host.log, ['setForwarding']);
-    assert.equal(host.adapters.find((a) => a.name === host.wslAdapter)!.forwarding, true);
-    assert.deepEqual(
-      log.lines.map((l) => l.msg),
-      ['forwarding re-enabled on vEthernet (WSL (Hyper-V firewall)) (the adapter was recreated?)'],
-    );
-    await k.tick();
-    assert.deepEqual(host.log, ['setForwarding'], 'on now: nothing executed');
-  });
-
-  test('a failing execute is logged as a warning, not thrown', async () => {
-    const host = new SimWindowsHost();
-    host.addAdapter('vEthernet (Lab)', [], false);
-    host.execute = () => Promise.resolve({ done: 0, error: new Error('Access is denied') });
-    const log = memoryLogger('info');
-    const k = createForwardingKeeper({
-      backend: hostKeeperBackend(host, ['vEthernet (Lab)']),
-      log,
-      clock: fixedClock(0),
-    });
-    await k.tick();
-    assert.equal(log.lines[0]!.level, 'warn');
-    assert.equal(log.lines[0]!.obj['err'], 'Access is denied');
   });
 });

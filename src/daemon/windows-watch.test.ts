@@ -8,6 +8,7 @@ import { runPowerShell } from '../host/windows/powershell.js';
 import { memoryLogger } from '../log.js';
 import { startHostWatches } from './host-watch.js';
 import { WINDOWS_FULL_MS, WINDOWS_POLL_MS } from './windows-watch.js';
+import { wslDriftReporter } from './wsl-drift.js';
 
 const SWITCH = 'vEthernet (switchyard)';
 const WSL = 'vEthernet (WSL (Hyper-V firewall))';
@@ -46,9 +47,10 @@ function laptop(timers: FakeTimers): SimWindowsNet {
   return net;
 }
 
-async function watch(net: SimWindowsNet, timers: FakeTimers, s: Scope[] = scopes(), level = 'info' as const) {
-  const log = memoryLogger(level);
+async function watch(net: SimWindowsNet, timers: FakeTimers, s: Scope[] = scopes()) {
+  const log = memoryLogger('info');
   const w = await startHostWatches({
+    onObserved: wslDriftReporter('10.0.250.0/24', log),
     config: CONFIG,
     scopes: s,
     platform: 'win32',
@@ -121,6 +123,18 @@ describe('Windows host watch (simulated network, fake clock)', () => {
     await w.stop();
   });
 
+  test('re-created between two polls (same name and address): the new interface index gives it away', async () => {
+    const timers = new FakeTimers();
+    const net = laptop(timers);
+    const { w } = await watch(net, timers);
+    await timers.advance(60_000);
+    net.remove(WSL);
+    const fresh = net.add(WSL, ['10.0.250.1/24'], { forwarding: false });
+    await timers.advance(WINDOWS_POLL_MS + net.costMs);
+    assert.equal(fresh.forwarding, true);
+    await w.stop();
+  });
+
   test('a VPN coming up changes the MTU at once (option 26 of the next reply)', async () => {
     const timers = new FakeTimers();
     const net = laptop(timers);
@@ -180,6 +194,18 @@ describe('Windows host watch (simulated network, fake clock)', () => {
       net.runs.map((r) => r.kind),
       ['targeted', 'targeted', 'targeted', 'full', 'full'],
     );
+  });
+
+  test('WSL range drift is seen by the safety net and reported once', async () => {
+    const timers = new FakeTimers();
+    const net = laptop(timers);
+    const { w, log } = await watch(net, timers);
+    net.wslRange = '172.31.0.0/20'; // WSL fell back to another range at its start
+    await timers.advance(2 * WINDOWS_FULL_MS + WINDOWS_POLL_MS + 2 * net.costMs);
+    await w.stop();
+    const drift = log.lines.filter((l) => /WSL range drifted/.test(l.msg));
+    assert.equal(drift.length, 1);
+    assert.equal(drift[0]!.obj['observed'], '172.31.0.0/20');
   });
 
   test('forwarding: false and no mtu: auto: no watch, nothing runs', async () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idle CPU of the Linux daemon: `switchyard serve` in a network namespace of its own (a bridge "switchyard"
-# 10.0.251.1/24, a "wsl0" 10.0.250.1/24, an uplink "eth0" with the default route; mtu: auto, forwarding,
-# DNS), nobody asking it anything. CPU = utime + stime from /proc/<pid>/stat over DURATION seconds (after
+# 10.0.251.1/24 with one veth port, a veth "wsl0" 10.0.250.1/24, a veth uplink "eth0" with the default
+# route; mtu: auto, forwarding, DNS), nobody asking it anything. CPU = utime + stime from /proc/<pid>/stat over DURATION seconds (after
 # a 10 s settle), then — separately, since tracing slows it — the system calls and programs started over
 # STRACE_S seconds (strace -f -c). Both builds can be compared: ROOT=... names another checkout's build.
 #
@@ -47,11 +47,16 @@ in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip link add switchyard type bridge
 in_ns ip addr add 10.0.251.1/24 dev switchyard
 in_ns ip link set switchyard up
-in_ns ip link add wsl0 type dummy
+in_ns ip link add sw-port type veth peer name sw-peer # a port, so the bridge has carrier
+in_ns ip link set sw-port master switchyard up
+in_ns ip link set sw-peer up
+in_ns ip link add wsl0 type veth peer name wsl0-peer
 in_ns ip addr add 10.0.250.1/24 dev wsl0
 in_ns ip link set wsl0 up
-in_ns ip link add eth0 type dummy
+in_ns ip link set wsl0-peer up
+in_ns ip link add eth0 type veth peer name eth0-peer
 in_ns ip link set eth0 mtu 1400 up
+in_ns ip link set eth0-peer up
 in_ns ip addr add 192.168.50.2/24 dev eth0
 in_ns ip route add default via 192.168.50.1 dev eth0
 cat >"$OUT/switchyard.yaml" <<'EOF'
@@ -78,9 +83,9 @@ kill -0 "$SPID" 2>/dev/null || { cat "$OUT/serve.log" >&2; die "serve ended duri
 SYSCALLS=0
 EXECS=0
 if [ "$STRACE_S" -gt 0 ] && command -v strace >/dev/null; then
-  timeout -s INT "$STRACE_S" strace -f -c -o "$OUT/strace.txt" -p "$SPID" 2>/dev/null || true
-  SYSCALLS=$(awk '$NF=="total"{print $(NF-1)}' "$OUT/strace.txt" 2>/dev/null | tail -1)
-  [ -n "$SYSCALLS" ] || SYSCALLS=$(awk '/^-+/{n++} n==2&&/total/{print $3}' "$OUT/strace.txt")
+  timeout -k 5 -s INT "$STRACE_S" strace -f -c -o "$OUT/strace.txt" -p "$SPID" 2>/dev/null || true
+  # strace -c rows: % time, seconds, usecs/call, calls, [errors,] syscall
+  SYSCALLS=$(awk '$NF=="total"{print $4}' "$OUT/strace.txt" 2>/dev/null | tail -1)
   EXECS=$(awk '$NF=="execve"{print $4}' "$OUT/strace.txt" 2>/dev/null | tail -1)
 fi
 mkdir -p "$HERE/bench/results"

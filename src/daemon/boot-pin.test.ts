@@ -80,7 +80,11 @@ describe('WSL drift while serving (observations of the simulated host)', () => {
     const h = host();
     const log = memoryLogger('info');
     const report = wslDriftReporter('10.21.0.0/20', log);
-    const backend = { read: async () => report(await h.observe()) };
+    const backend = {
+      read: async () => {
+        report(await h.observe());
+      },
+    };
     await backend.read();
     assert.equal(log.lines.length, 0);
     h.wslFallsBack('172.31.0.0/20', '172.31.0.1');

@@ -5,6 +5,8 @@
  * adapter shows a new one even with the same name and addresses) is compared every few seconds. Only a
  * change runs the expensive check; a full check still runs every `fullMs` as a safety net for what leaves
  * no trace in the adapter list (forwarding turned off by hand, a route or MTU changed on the same adapter).
+ * On Windows the list is keyed by the adapter's FriendlyName (= InterfaceAlias), and an adapter with no
+ * unicast address is left out (libuv src/win/util.c, uv_interface_addresses).
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';

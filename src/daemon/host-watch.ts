@@ -2,8 +2,9 @@
  * What the daemon watches on the host besides Linux forwarding (keeper.ts): the uplink MTU for `mtu: auto`
  * scopes (mtu-watch.ts), on Linux systemd-resolved's per-link settings for switches with DNS
  * (dns-link-keeper.ts), and on Windows all of it in one change-driven watch that also keeps forwarding on
- * (windows-watch.ts). Started once DHCP and DNS answer; on Windows nothing here runs PowerShell before the
- * first poll (2 s later). `stop()` ends them all.
+ * (windows-watch.ts). Started before DHCP opens: on Linux the first `mtu: auto` read is awaited (the first
+ * reply carries option 26); on Windows nothing here waits for PowerShell — its first check runs one poll
+ * (2 s) later, so DHCP and DNS answer first. `stop()` ends them all.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';

@@ -117,6 +117,23 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes.push(r.scope);
   }
   if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
+  // Nothing here waits for PowerShell: on Windows the watch's first check runs one poll (2 s) from now, so
+  // DHCP and DNS answer first; on Linux the first `mtu: auto` read (two `ip` runs) is awaited.
+  const wslPinned = opts.wslPinned;
+  const watches =
+    opts.hostWatch === false
+      ? undefined
+      : await startHostWatches({
+          config,
+          scopes,
+          platform,
+          log,
+          clock,
+          // Windows keeps forwarding on in its change-driven watch (windows-watch.ts), not in keeper.ts.
+          keepForwarding: platform === 'win32' && config.forwarding && opts.forwardingKeeper === undefined,
+          onObserved: wslDriftReporter(typeof wslPinned === 'function' ? wslPinned : () => wslPinned, log),
+          ...opts.hostWatch,
+        });
 
   const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
@@ -184,6 +201,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       );
     }
   } catch (e) {
+    await watches?.stop();
     await Promise.all(transports.map((t) => t.close()));
     await journal.close();
     throw e;
@@ -246,6 +264,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         },
       });
     } catch (e) {
+      await watches?.stop();
       await dns.stop();
       await Promise.all(transports.map((t) => t.close()));
       await journal.close();
@@ -262,25 +281,6 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     });
   }, opts.sweepIntervalMs ?? 10_000);
   sweep.unref();
-
-  // Serve first: DHCP and DNS answer before the host watches run anything (on Windows: PowerShell).
-  const win = platform === 'win32';
-  const wslPinned = opts.wslPinned;
-  const pinnedRange = typeof wslPinned === 'function' ? wslPinned : () => wslPinned;
-  const watches =
-    opts.hostWatch === false
-      ? undefined
-      : await startHostWatches({
-          config,
-          scopes,
-          platform,
-          log,
-          clock,
-          // Windows keeps forwarding on in its own change-driven watch (windows-watch.ts).
-          keepForwarding: win && config.forwarding && opts.forwardingKeeper === undefined,
-          onObserved: wslDriftReporter(pinnedRange, log),
-          ...opts.hostWatch,
-        });
 
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding

@@ -4,7 +4,7 @@
  * global timers, and every way out of the process replaced by a counting simulation:
  * - child_process.spawn (PowerShell: test/fakes/sim-windows-net.ts, a laptop with Wi-Fi, the switch and
  *   WSL, forwarding on, nothing changing) and child_process.execFile (ip, resolvectl: canned output);
- * - fs/promises readFile of /proc/sys/net/ipv4/conf/…/forwarding (the Linux keeper);
+ * - reads of /proc/sys/net/ipv4/conf/…/forwarding (the Linux keeper; fs/promises before, fs sync after);
  * - os.networkInterfaces (the in-process adapter list).
  * The config has `mtu: auto`, `forwarding: true`, WSL and DNS: every watch the daemon has runs.
  * On Windows it also compares one process per check with one long-lived PowerShell, by charging the
@@ -29,6 +29,7 @@ const HOUR = 3_600_000;
 const require = createRequire(import.meta.url);
 const cp = require('node:child_process') as typeof import('node:child_process');
 const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
+const fs = require('node:fs') as typeof import('node:fs');
 const os = require('node:os') as typeof import('node:os');
 
 interface Counts {
@@ -70,7 +71,15 @@ async function idleHour(platform: 'win32' | 'linux', session?: SimWindowsNet['se
   const processes: Record<string, number> = {};
   let procReads = 0;
   let lists = 0;
-  const saved = { spawn: cp.spawn, execFile: cp.execFile, readFile: fsp.readFile, ni: os.networkInterfaces };
+  const saved = {
+    spawn: cp.spawn,
+    execFile: cp.execFile,
+    readFile: fsp.readFile,
+    readFileSync: fs.readFileSync,
+    ni: os.networkInterfaces,
+  };
+  const isForwarding = (path: unknown): boolean =>
+    typeof path === 'string' && path.startsWith('/proc/sys/net/ipv4/conf/');
   (cp as { spawn: unknown }).spawn = (file: string, argv: string[]) => {
     processes[file] = (processes[file] ?? 0) + 1;
     const child = Object.assign(new EventEmitter(), {
@@ -97,11 +106,18 @@ async function idleHour(platform: 'win32' | 'linux', session?: SimWindowsNet['se
     }, 5);
   };
   (fsp as { readFile: unknown }).readFile = (path: string, ...rest: unknown[]) => {
-    if (typeof path === 'string' && path.startsWith('/proc/sys/net/ipv4/conf/')) {
+    if (isForwarding(path)) {
       procReads++;
       return Promise.resolve('1\n');
     }
     return (saved.readFile as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
+  };
+  (fs as { readFileSync: unknown }).readFileSync = (path: string, ...rest: unknown[]) => {
+    if (isForwarding(path)) {
+      procReads++;
+      return '1\n';
+    }
+    return (saved.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
   };
   (os as { networkInterfaces: unknown }).networkInterfaces = () => {
     lists++;
@@ -175,6 +191,7 @@ wsl: { subnet: 10.0.250.0/24${platform === 'linux' ? ', interface: wsl0' : ''} }
     uninstall();
     Object.assign(cp, { spawn: saved.spawn, execFile: saved.execFile });
     Object.assign(fsp, { readFile: saved.readFile });
+    Object.assign(fs, { readFileSync: saved.readFileSync });
     Object.assign(os, { networkInterfaces: saved.ni });
     syncBuiltinESMExports();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fixedClock } from '../clock.js';
-import { createForwardingKeeper, linuxKeeperBackend, startForwardingKeeper, type ProcFs } from './keeper.js';
+import {
+  createForwardingKeeper,
+  linuxKeeperBackend,
+  procFs,
+  startForwardingKeeper,
+  type ProcFs,
+} from './keeper.js';
 import { memoryLogger } from '../log.js';
 
 /** /proc/sys/net/ipv4/conf as a map: absent key = no such interface (ENOENT). */
@@ -130,4 +139,19 @@ describe('forwarding keeper (Linux /proc backend)', () => {
     await new Promise((r) => setTimeout(r, 40));
     assert.equal(fs.files.get(fwd('wsl0')), '0', 'stopped: no more ticks');
   });
+});
+
+test('the real ProcFs: reads and writes; a missing file rejects with ENOENT (absent interface)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-proc-'));
+  try {
+    const file = join(dir, 'forwarding');
+    writeFileSync(file, '0\n');
+    assert.equal(await procFs.read(file), '0\n');
+    await procFs.write(file, '1\n');
+    assert.equal(readFileSync(file, 'utf8'), '1\n');
+    await assert.rejects(procFs.read(join(dir, 'none')), { code: 'ENOENT' });
+    await assert.rejects(procFs.write(join(dir, 'no', 'such'), '1\n'), { code: 'ENOENT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

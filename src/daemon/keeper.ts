@@ -14,7 +14,7 @@
  * poll: windows-watch.ts repairs forwarding when the adapter list changes, since each look there starts
  * a PowerShell.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
@@ -120,16 +120,29 @@ export interface ProcFs {
   write(path: string, text: string): Promise<void>;
 }
 
-const realProcFs: ProcFs = {
-  read: (p) => readFile(p, 'utf8'),
-  write: (p, t) => writeFile(p, t),
+/**
+ * Synchronous on purpose: a /proc/sys file is made by the kernel on read, never waits for a disk, and the
+ * promise API would take four thread-pool round trips per read (open, fstat, read, close) — at two reads a
+ * second that was most of the idle daemon's system calls (bench/idle-cpu.sh).
+ */
+export const procFs: ProcFs = {
+  // a throw inside the executor rejects the promise (ENOENT: the interface is absent)
+  read: (p) =>
+    new Promise((resolve) => {
+      resolve(readFileSync(p, 'utf8'));
+    }),
+  write: (p, t) =>
+    new Promise((resolve) => {
+      writeFileSync(p, t);
+      resolve();
+    }),
 };
 
 /**
  * Linux: /proc/sys/net/ipv4/conf/<if>/forwarding in the daemon's own network namespace. A missing file
  * (ENOENT) means the interface does not exist right now.
  */
-export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = realProcFs): KeeperBackend {
+export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = procFs): KeeperBackend {
   for (const i of interfaces) {
     if (i.includes('/') || i === '.' || i === '..') throw new Error(`bad interface name "${i}"`);
   }

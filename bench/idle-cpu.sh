@@ -2,7 +2,8 @@
 # Idle CPU of the Linux daemon: `switchyard serve` in a network namespace of its own (a bridge "switchyard"
 # 10.0.251.1/24 with one veth port, a veth "wsl0" 10.0.250.1/24, a veth uplink "eth0" with the default
 # route; mtu: auto, forwarding, DNS), nobody asking it anything. CPU = utime + stime from /proc/<pid>/stat over DURATION seconds (after
-# a 10 s settle), then — separately, since tracing slows it — the system calls and programs started over
+# a 10 s settle), and the same for the programs it started and waited for (cutime + cstime: `ip`,
+# `resolvectl`), then — separately, since tracing slows it — the system calls and programs started over
 # STRACE_S seconds (strace -f -c). Both builds can be compared: ROOT=... names another checkout's build.
 #
 #   sudo bash bench/idle-cpu.sh                      # DURATION=600 (10 minutes)
@@ -76,9 +77,12 @@ SPID=$!
 sleep 10
 kill -0 "$SPID" 2>/dev/null || { cat "$OUT/serve.log" >&2; die "serve did not stay up"; }
 HZ=$(getconf CLK_TCK)
+child_ticks() { awk '{print $16+$17}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }
 t0=$(cpu_ticks)
+c0=$(child_ticks)
 sleep "$DURATION"
 t1=$(cpu_ticks)
+c1=$(child_ticks)
 kill -0 "$SPID" 2>/dev/null || { cat "$OUT/serve.log" >&2; die "serve ended during the run"; }
 SYSCALLS=0
 EXECS=0
@@ -91,10 +95,12 @@ fi
 mkdir -p "$HERE/bench/results"
 RESULT="$HERE/bench/results/idle-cpu-$LABEL-$(date -u +%Y%m%dT%H%MZ).json"
 node -e '
-const [hz, t0, t1, dur, label, sys, execs, straceS] = process.argv.slice(1);
+const [hz, t0, t1, dur, label, sys, execs, straceS, c0, c1] = process.argv.slice(1);
 const cpuS = (Number(t1) - Number(t0)) / Number(hz);
+const childrenCpuS = (Number(c1) - Number(c0)) / Number(hz);
 const r = {
   label, durationS: Number(dur), cpuS, cpuPercent: (100 * cpuS) / Number(dur),
+  childrenCpuS, childrenCpuSPerHour: (childrenCpuS * 3600) / Number(dur),
   cpuSPer10Min: (cpuS * 600) / Number(dur), cpuSPerHour: (cpuS * 3600) / Number(dur),
   extrapolated: Number(dur) !== 600,
   strace: { seconds: Number(straceS), syscalls: Number(sys || 0), execve: Number(execs || 0),
@@ -102,5 +108,5 @@ const r = {
   when: new Date().toISOString(),
 };
 console.log(JSON.stringify(r, null, 2));
-' "$HZ" "$t0" "$t1" "$DURATION" "$LABEL" "$SYSCALLS" "$EXECS" "$STRACE_S" | tee "$RESULT"
+' "$HZ" "$t0" "$t1" "$DURATION" "$LABEL" "$SYSCALLS" "$EXECS" "$STRACE_S" "$c0" "$c1" | tee "$RESULT"
 cp "$OUT/strace.txt" "${RESULT%.json}.strace.txt" 2>/dev/null || true

@@ -40,12 +40,15 @@ export interface ServeFlags {
 }
 
 /**
- * `repinHost`: on Windows the host whose WSL range is re-asserted before serving (daemon/boot-pin.ts); the
- * boot task's serve is the first thing to run at startup.
+ * `repinHost`: on Windows the host whose WSL range is re-asserted once serving (daemon/boot-pin.ts); the
+ * boot task's serve is the first thing to run at startup. It runs its scripts as the daemon is (the boot
+ * task's SYSTEM), never through the UAC wrapper.
  */
 export async function serveCommand(
   flags: ServeFlags,
-  repinHost: Host | undefined = process.platform === 'win32' ? new WindowsHost() : undefined,
+  repinHost: Host | undefined = process.platform === 'win32'
+    ? new WindowsHost({ elevate: false })
+    : undefined,
 ): Promise<void> {
   // SIGHUP reloads the config, as for dnsmasq; a config that no longer loads changes nothing. Until the
   // daemon has started (reading the config, opening sockets, DNS and keepers take a while) a SIGHUP is only
@@ -65,11 +68,13 @@ export async function serveCommand(
       );
     });
   };
-  const pin = repinHost !== undefined ? await repinWslRange(config, stateDir, repinHost, log) : undefined;
+  // Serve first: the re-pin runs PowerShell, so it runs once DHCP and DNS answer (WSL cannot start before
+  // a user logs on, long after the boot task's first second).
+  let pinned: string | undefined;
   const daemon = await startDaemon({
     config,
     stateDir,
-    ...(pin?.pinned !== undefined ? { wslPinned: pin.pinned } : {}),
+    wslPinned: () => pinned,
     log,
     clock: systemClock,
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
@@ -81,6 +86,14 @@ export async function serveCommand(
     reload(daemon);
   });
   if (takeEarlySighup()) reload(daemon);
+  if (repinHost !== undefined) {
+    repinWslRange(config, stateDir, repinHost, log).then(
+      (r) => (pinned = r.pinned),
+      (e: unknown) => {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'could not re-pin the WSL range');
+      },
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping');

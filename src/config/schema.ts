@@ -131,7 +131,8 @@ const dhcp = z.strictObject({
   dnsServers: z.union([auto, z.array(ipString)]).default('auto'),
   /**
    * Option 26. `auto`: the smallest MTU on the way out of the host (uplink or VPN, src/net/uplink-mtu.ts),
-   * re-checked by the daemon every 30 s, so a VPN that comes up later lowers it from the next ACK.
+   * re-read by the daemon when the adapters change (src/daemon/mtu-watch.ts), so a VPN that comes up later
+   * lowers it from the next ACK.
    */
   mtu: z.union([auto, z.number().int().min(576).max(65535)]).optional(),
   staticRoutes: z.array(staticRoute).default([]),

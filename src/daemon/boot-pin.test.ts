@@ -13,7 +13,6 @@ import { parseConfig } from '../config/load.js';
 import { memoryLogger } from '../log.js';
 import { ORIGINALS_FILE } from '../model/originals.js';
 import { repinWslRange } from './boot-pin.js';
-import { hostKeeperBackend } from './keeper.js';
 import { wslDriftReporter } from './wsl-drift.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-bootpin-'));
@@ -80,11 +79,16 @@ describe('repinWslRange (serve at boot, before WSL starts)', PWSH, () => {
   });
 });
 
-describe('WSL drift while serving (the keeper on the simulated host)', PWSH, () => {
+describe('WSL drift while serving (observations of the simulated host)', PWSH, () => {
   test('reported once per new range, with the fix; back to pinned is said once', async () => {
     const h = host();
     const log = memoryLogger('info');
-    const backend = hostKeeperBackend(h, [], wslDriftReporter('10.21.0.0/20', log));
+    const report = wslDriftReporter('10.21.0.0/20', log);
+    const backend = {
+      read: async () => {
+        report(await h.observe());
+      },
+    };
     await backend.read();
     assert.equal(log.lines.length, 0);
     h.wslFallsBack('172.31.0.0/20', '172.31.0.1');

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { SimWindowsHost } from '../../test/windows-sim/host.js';
-import { pwshMissing } from '../../test/windows-sim/runner.js';
-
-/** Runs in real pwsh against the simulated Windows (skipped, with how to get pwsh, when it is missing). */
-const PWSH = { skip: pwshMissing() };
 import { fixedClock } from '../clock.js';
 import {
   createForwardingKeeper,
-  hostKeeperBackend,
   linuxKeeperBackend,
+  procFs,
   startForwardingKeeper,
   type ProcFs,
 } from './keeper.js';
@@ -143,44 +141,17 @@ describe('forwarding keeper (Linux /proc backend)', () => {
   });
 });
 
-describe('forwarding keeper (Host backend, Windows)', PWSH, () => {
-  test('finds whichever WSL adapter exists and re-enables it through setForwarding', async () => {
-    const host = new SimWindowsHost();
-    host.addAdapter('vEthernet (Lab)', [], true);
-    const log = memoryLogger('info');
-    const k = createForwardingKeeper({
-      backend: hostKeeperBackend(host, ['vEthernet (Lab)']),
-      log,
-      clock: fixedClock(0),
-    });
-    await k.tick(); // no WSL adapter yet: quiet
-    assert.equal(log.lines.length, 0);
-    host.addAdapter('vEthernet (WSL (Hyper-V firewall))', [], false);
-    host.wslAdapter = 'vEthernet (WSL (Hyper-V firewall))';
-    host.log.length = 0;
-    await k.tick();
-    assert.deepEqual(host.log, ['setForwarding']);
-    assert.equal(host.adapters.find((a) => a.name === host.wslAdapter)!.forwarding, true);
-    assert.deepEqual(
-      log.lines.map((l) => l.msg),
-      ['forwarding re-enabled on vEthernet (WSL (Hyper-V firewall)) (the adapter was recreated?)'],
-    );
-    await k.tick();
-    assert.deepEqual(host.log, ['setForwarding'], 'on now: nothing executed');
-  });
-
-  test('a failing execute is logged as a warning, not thrown', async () => {
-    const host = new SimWindowsHost();
-    host.addAdapter('vEthernet (Lab)', [], false);
-    host.execute = () => Promise.resolve({ done: 0, error: new Error('Access is denied') });
-    const log = memoryLogger('info');
-    const k = createForwardingKeeper({
-      backend: hostKeeperBackend(host, ['vEthernet (Lab)']),
-      log,
-      clock: fixedClock(0),
-    });
-    await k.tick();
-    assert.equal(log.lines[0]!.level, 'warn');
-    assert.equal(log.lines[0]!.obj['err'], 'Access is denied');
-  });
+test('the real ProcFs: reads and writes; a missing file rejects with ENOENT (absent interface)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-proc-'));
+  try {
+    const file = join(dir, 'forwarding');
+    writeFileSync(file, '0\n');
+    assert.equal(await procFs.read(file), '0\n');
+    await procFs.write(file, '1\n');
+    assert.equal(readFileSync(file, 'utf8'), '1\n');
+    await assert.rejects(procFs.read(join(dir, 'none')), { code: 'ENOENT' });
+    await assert.rejects(procFs.write(join(dir, 'no', 'such'), '1\n'), { code: 'ENOENT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

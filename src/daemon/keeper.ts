@@ -9,19 +9,14 @@
  * on, with one info line saying so. Errors are logged (at most once a minute per interface and message)
  * and retried on the next tick; the keeper never throws into the daemon.
  *
- * Windows offers network-change events (research windows-anchors §5.3: a task triggered by Hyper-V-VmSwitch
- * event 232 / NotifyIpInterfaceChange), which would react sooner and cost nothing while idle; polling is
- * the portable fallback used here, the same on both platforms and simple to test.
- *
- * Backends: Linux reads and writes /proc/sys/net/ipv4/conf/<if>/forwarding directly (cheap enough for
- * 1 s); Windows goes through the Host port (observe + a `setForwarding` op), which finds whichever of
- * "vEthernet (WSL)" / "vEthernet (WSL (Hyper-V firewall))" exists.
+ * Backends: Linux reads and writes /proc/sys/net/ipv4/conf/<if>/forwarding directly (two small reads a
+ * second); systemd-resolved's per-link settings use the same loop (dns-link-keeper.ts). Windows does not
+ * poll: windows-watch.ts repairs forwarding when the adapter list changes, since each look there starts
+ * a PowerShell.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
-import type { Host } from '../host/host.js';
 import type { Logger } from '../log.js';
-import type { ObservedHost } from '../model/observed.js';
 
 /** Forwarding of one interface: true/false, or undefined when the interface does not exist (now). */
 export type ForwardingState = boolean | undefined;
@@ -125,16 +120,29 @@ export interface ProcFs {
   write(path: string, text: string): Promise<void>;
 }
 
-const realProcFs: ProcFs = {
-  read: (p) => readFile(p, 'utf8'),
-  write: (p, t) => writeFile(p, t),
+/**
+ * Synchronous on purpose: a /proc/sys file is made by the kernel on read, never waits for a disk, and the
+ * promise API would take four thread-pool round trips per read (open, fstat, read, close) — at two reads a
+ * second that was most of the idle daemon's system calls (bench/idle-cpu.sh).
+ */
+export const procFs: ProcFs = {
+  // a throw inside the executor rejects the promise (ENOENT: the interface is absent)
+  read: (p) =>
+    new Promise((resolve) => {
+      resolve(readFileSync(p, 'utf8'));
+    }),
+  write: (p, t) =>
+    new Promise((resolve) => {
+      writeFileSync(p, t);
+      resolve();
+    }),
 };
 
 /**
  * Linux: /proc/sys/net/ipv4/conf/<if>/forwarding in the daemon's own network namespace. A missing file
  * (ENOENT) means the interface does not exist right now.
  */
-export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = realProcFs): KeeperBackend {
+export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = procFs): KeeperBackend {
   for (const i of interfaces) {
     if (i.includes('/') || i === '.' || i === '..') throw new Error(`bad interface name "${i}"`);
   }
@@ -154,38 +162,6 @@ export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = r
       return out;
     },
     enable: (i) => fs.write(path(i), '1\n'),
-  };
-}
-
-/**
- * Any platform, through the Host port: `switches` are the switch interfaces; the WSL interface is the one
- * the observation reports (Windows: "vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))").
- */
-export function hostKeeperBackend(
-  host: Host,
-  switches: readonly string[],
-  /** Hears every observation (wsl-drift.ts reports a drifted WSL range from it). */
-  onObserved: (o: ObservedHost) => void = () => undefined,
-): KeeperBackend {
-  return {
-    description: `${host.platform} host`,
-    async read() {
-      const o = await host.observe();
-      onObserved(o);
-      const names = [...switches, ...(o.wslInterface !== undefined ? [o.wslInterface] : [])];
-      const out = new Map<string, ForwardingState>();
-      for (const name of names) {
-        const seen = o.interfaces.find((i) => i.name === name);
-        // forwarding undefined = could not be read: leave it alone rather than write blindly
-        out.set(name, seen === undefined ? undefined : (seen.forwarding ?? true));
-      }
-      return out;
-    },
-    async enable(iface) {
-      const r = await host.execute([{ op: 'setForwarding', iface, on: true }]);
-      if (r.error) throw r.error;
-      if (r.done !== 1) throw new Error(`setForwarding on ${iface} did not run`);
-    },
   };
 }
 

@@ -6,7 +6,9 @@ import { resolveScope, type Scope } from '../dhcp/scope.js';
 import { memoryLogger } from '../log.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import type { UplinkLink, UplinkRoute } from '../net/uplink-mtu.js';
-import { createMtuWatch, startMtuWatch } from './mtu-watch.js';
+import { FakeTimers } from '../../test/fakes/fake-timers.js';
+import type { InterfaceTable } from './change-watch.js';
+import { CHANGE_POLL_MS, MTU_CHECK_MS, createMtuWatch, startMtuWatch } from './mtu-watch.js';
 import { applyReload } from './reload.js';
 
 const yaml = (mtu: string): string => `switches:
@@ -47,6 +49,15 @@ const NONE = {
   links: [link('lab', 1500)],
   routes: [{ dest: cidr('10.9.0.0/24'), iface: 'lab', viaGateway: false }],
 };
+
+const v4 = (cidr: string): NonNullable<InterfaceTable[string]>[number] => ({
+  address: cidr.split('/')[0]!,
+  netmask: '255.255.255.0',
+  family: 'IPv4',
+  mac: '02:00:00:00:00:01',
+  internal: false,
+  cidr,
+});
 
 describe('mtu: auto in the daemon', () => {
   test('config: auto resolves to no fixed MTU and a flag; a number stays a number', () => {
@@ -109,8 +120,10 @@ describe('mtu: auto in the daemon', () => {
     assert.equal(log.lines.filter((l) => l.level === 'warn').length, 1);
   });
 
-  test('start resolves before returning; nothing is read without an auto scope', async () => {
+  test('start resolves before returning; then reads only when the adapters change, and every 5 minutes', async () => {
     const scope = scopeOf(yaml('auto'));
+    const timers = new FakeTimers();
+    let table: InterfaceTable = { eth0: [v4('192.168.1.5/24')] };
     let reads = 0;
     const read = () => (reads++, Promise.resolve(VPN));
     const w = await startMtuWatch({
@@ -118,20 +131,35 @@ describe('mtu: auto in the daemon', () => {
       read,
       exclude: [],
       log: memoryLogger('warn'),
-      intervalMs: 5,
+      clock: timers,
+      timers,
+      networkInterfaces: () => table,
     });
     assert.equal(scope.mtu, 1300);
-    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(reads, 1);
+    await timers.advance(4 * 60_000);
+    assert.equal(reads, 1, 'nothing changed: nothing read');
+    table = { ...table, tun0: [v4('10.201.0.2/32')] };
+    await timers.advance(CHANGE_POLL_MS);
+    assert.equal(reads, 2, 'a VPN adapter appeared: read within one poll');
+    assert.equal(scope.mtu, 1300);
+    await timers.advance(MTU_CHECK_MS - 4 * 60_000);
+    assert.equal(reads, 3, 'the safety net, 5 minutes after the start');
     await w.stop();
-    assert.ok(reads >= 2, `re-checked (${reads} reads)`);
-    const after = reads;
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(reads, after, 'stopped');
+    await timers.advance(MTU_CHECK_MS * 2);
+    assert.equal(reads, 3, 'stopped');
     reads = 0;
     await (
-      await startMtuWatch({ scopes: [scopeOf(yaml('1400'))], read, exclude: [], log: memoryLogger('warn') })
+      await startMtuWatch({
+        scopes: [scopeOf(yaml('1400'))],
+        read,
+        exclude: [],
+        log: memoryLogger('warn'),
+        clock: timers,
+        timers,
+      })
     ).stop();
-    assert.equal(reads, 0);
+    assert.equal(reads, 0, 'no auto scope: nothing read');
   });
 
   test('a reload does not call the watched MTU a settings change', () => {

@@ -1,16 +1,32 @@
 /**
- * `mtu: auto`: the daemon resolves the uplink MTU (src/net/uplink-mtu.ts) before it serves, then re-checks
- * every 30 s (two `ip -j` calls on Linux; one observation on Windows), so a VPN that comes up later lowers
- * option 26 from the next ACK, and raises it again when the VPN goes. Every change is logged once; when no
+ * `mtu: auto`: the daemon resolves the uplink MTU (src/net/uplink-mtu.ts), then re-reads it when the adapter
+ * list changes and every 5 minutes as a safety net (Linux: startMtuWatch, two `ip -j` runs per read; Windows:
+ * windows-watch.ts, from its targeted script), so a VPN that comes up later lowers option 26 from the next
+ * ACK, and raises it again when the VPN goes. Every change is logged once; when no
  * uplink is found, option 26 is left out and the reason logged once. A failed read keeps the last value.
  *
  * The scopes are the live objects the policy chain reads (reply-options.ts reads `scope.mtu` per reply).
  */
+import { networkInterfaces } from 'node:os';
+import type { Clock } from '../clock.js';
 import type { Scope } from '../dhcp/scope.js';
 import type { Logger } from '../log.js';
+import { adapterFingerprint, startChangeWatch, type InterfaceTable, type Timers } from './change-watch.js';
 import { describeUplinkMtu, uplinkMtu, type UplinkLink, type UplinkRoute } from '../net/uplink-mtu.js';
 
-export const MTU_CHECK_MS = 30_000;
+/** The safety net: a full re-read this often even when no adapter changed. */
+export const MTU_CHECK_MS = 5 * 60_000;
+
+/** How often the adapter list is compared (in-process, os.networkInterfaces()). */
+export const CHANGE_POLL_MS = 5000;
+
+/** What a change-driven watch runs on: the clock, timers and adapter list (injectable for tests). */
+export interface ChangeWatchDeps {
+  clock: Clock;
+  timers?: Timers;
+  networkInterfaces?: () => InterfaceTable;
+  pollMs?: number;
+}
 
 export type UplinkReader = () => Promise<{ links: UplinkLink[]; routes: UplinkRoute[] }>;
 
@@ -26,6 +42,8 @@ export interface MtuWatchOptions {
 export interface MtuWatch {
   /** One read-and-update pass. Never rejects. */
   check: () => Promise<void>;
+  /** The update half of `check`, for links and routes read some other way (windows-watch.ts). */
+  update: (uplink: { links: UplinkLink[]; routes: UplinkRoute[] }) => void;
   stop: () => Promise<void>;
 }
 
@@ -33,20 +51,10 @@ export function createMtuWatch(opts: MtuWatchOptions): MtuWatch {
   const auto = opts.scopes.filter((s) => s.mtuAuto === true);
   let last: string | undefined;
   let lastError: string | undefined;
-  const check = async (): Promise<void> => {
+  const update = ({ links, routes }: { links: UplinkLink[]; routes: UplinkRoute[] }): void => {
     if (auto.length === 0) return;
-    let found;
-    try {
-      const { links, routes } = await opts.read();
-      found = uplinkMtu(links, routes, opts.exclude);
-      lastError = undefined;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      if (msg !== lastError)
-        opts.log.warn({ err: msg }, 'mtu auto: could not read the uplink; option 26 unchanged');
-      lastError = msg;
-      return;
-    }
+    const found = uplinkMtu(links, routes, opts.exclude);
+    lastError = undefined;
     for (const s of auto) s.mtu = found.mtu;
     const now = describeUplinkMtu(found);
     if (now === last) return;
@@ -61,24 +69,42 @@ export function createMtuWatch(opts: MtuWatchOptions): MtuWatch {
       );
     }
   };
-  return { check, stop: () => Promise.resolve() };
+  const check = async (): Promise<void> => {
+    if (auto.length === 0) return;
+    let read;
+    try {
+      read = await opts.read();
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (msg !== lastError)
+        opts.log.warn({ err: msg }, 'mtu auto: could not read the uplink; option 26 unchanged');
+      lastError = msg;
+      return;
+    }
+    update(read);
+  };
+  return { check, update, stop: () => Promise.resolve() };
 }
 
-/** Resolves once (awaited, so the first reply already carries it), then re-checks every `intervalMs`. */
-export async function startMtuWatch(opts: MtuWatchOptions): Promise<MtuWatch> {
+/**
+ * Resolves once (awaited, so the first reply already carries it: on Linux two `ip -j` runs), then re-reads
+ * when the adapter list changes (change-watch.ts, every `pollMs`) and every `intervalMs` whatever changed
+ * (a VPN re-connected on the same tun address with another MTU shows no change in the adapter list).
+ */
+export async function startMtuWatch(opts: MtuWatchOptions & ChangeWatchDeps): Promise<MtuWatch> {
   const watch = createMtuWatch(opts);
   if (!opts.scopes.some((s) => s.mtuAuto === true)) return watch;
   await watch.check();
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    running ??= watch.check().finally(() => (running = undefined)); // never two at once
-  }, opts.intervalMs ?? MTU_CHECK_MS);
-  timer.unref();
-  return {
-    check: watch.check,
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const list = opts.networkInterfaces ?? networkInterfaces;
+  const changes = startChangeWatch({
+    fingerprint: () => adapterFingerprint(list(), () => true),
+    onChange: watch.check,
+    onFull: watch.check,
+    pollMs: opts.pollMs ?? CHANGE_POLL_MS,
+    fullMs: opts.intervalMs ?? MTU_CHECK_MS,
+    clock: opts.clock,
+    checkedNow: true,
+    ...(opts.timers ? { timers: opts.timers } : {}),
+  });
+  return { ...watch, stop: changes.stop };
 }

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { FakeTimers } from '../../test/fakes/fake-timers.js';
 import { FakeTransport } from '../../test/fakes/fake-transport.js';
+import { SimWindowsNet } from '../../test/fakes/sim-windows-net.js';
 import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import { BOOTREQUEST, MessageType, Opt, type DhcpMessage } from '../dhcp/message.js';
@@ -11,6 +13,7 @@ import { getMessageType, ipBytes, u8 } from '../dhcp/options.js';
 import { decode, encode } from '../dhcp/wire.js';
 import { EnvironmentError } from '../errors.js';
 import type { InterfaceInfo } from '../host/linux/interfaces.js';
+import { runPowerShell } from '../host/windows/spawn-runner.js';
 import { formatIpv4, ipv4, ZERO_IP, type Ipv4 } from '../net/ipv4.js';
 import { mac, macToBytes, type Mac } from '../net/mac.js';
 import { memoryLogger } from '../log.js';
@@ -227,5 +230,95 @@ describe('serve (in process, fake transport)', () => {
         return true;
       });
     }
+  });
+});
+
+describe('serve on Windows (simulated network and PowerShell, fake clock for the host watch)', () => {
+  const WIN_CONFIG = parseConfig(
+    'switches:\n  - name: switchyard\n    subnet: 10.0.251.0/24\n    host: 10.0.251.1\n    dhcp: { pool: 10.0.251.100-10.0.251.199, mtu: auto }\n    dns: { enabled: false }\n',
+    't.yaml',
+  );
+  const winHealthy: InterfaceInfo = {
+    name: 'vEthernet (switchyard)',
+    exists: true,
+    up: true,
+    addresses: [{ address: '10.0.251.1', prefix: 24, dynamic: false }],
+  };
+
+  async function startWin(net: SimWindowsNet, timers: FakeTimers, transport: FakeTransport) {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    return startDaemon({
+      config: WIN_CONFIG,
+      stateDir: dir,
+      log: memoryLogger('warn'),
+      clock: timers,
+      platform: 'win32',
+      control: false,
+      inspect: () => Promise.resolve(winHealthy),
+      openTransport: () => Promise.resolve(transport),
+      hostWatch: {
+        timers,
+        networkInterfaces: net.networkInterfaces,
+        powershell: (script) =>
+          runPowerShell(script, {
+            runner: net.runner,
+            location: { ok: true, path: 'powershell.exe', via: 'override' },
+          }),
+      },
+    });
+  }
+
+  function laptop(timers: FakeTimers): SimWindowsNet {
+    const net = new SimWindowsNet(timers);
+    net.add('Wi-Fi', ['192.168.1.23/24'], { mtu: 1500 });
+    net.add('vEthernet (switchyard)', ['10.0.251.1/24'], { forwarding: true });
+    net.routes.push({ dest: '0.0.0.0/0', alias: 'Wi-Fi', nextHop: '192.168.1.1' });
+    return net;
+  }
+
+  const mtuOf = (m: DhcpMessage): number | undefined => {
+    const b = m.options.get(Opt.INTERFACE_MTU);
+    return b === undefined ? undefined : (b[0]! << 8) | b[1]!;
+  };
+
+  test('the first DISCOVER is answered with no PowerShell run before it', async () => {
+    const timers = new FakeTimers();
+    const net = laptop(timers);
+    const t = new FakeTransport();
+    const d = await startWin(net, timers, t);
+    t.deliver(packet(MessageType.DISCOVER, mac('02:00:00:00:00:0d')));
+    const offer = replyOf((await t.waitSent(1))[0]!.data);
+    assert.equal(getMessageType(offer.options), MessageType.OFFER);
+    assert.equal(net.count(), 0, net.runs.map((r) => r.kind).join(' '));
+    await timers.advance(2000);
+    assert.equal(net.count(), 1, 'the first check runs once DHCP answers');
+    const done = d.stop();
+    await timers.advance(net.costMs);
+    await done;
+  });
+
+  test('a VPN coming up changes the MTU offered at the next renewal', async () => {
+    const timers = new FakeTimers();
+    const net = laptop(timers);
+    const t = new FakeTransport();
+    const d = await startWin(net, timers, t);
+    await timers.advance(5000);
+    const A = mac('02:00:00:00:00:0e');
+    t.deliver(packet(MessageType.DISCOVER, A));
+    const offer = replyOf((await t.waitSent(1))[0]!.data);
+    t.deliver(packet(MessageType.REQUEST, A, { requested: offer.yiaddr, serverId: ipv4('10.0.251.1') }));
+    const ack = replyOf((await t.waitSent(2))[1]!.data);
+    assert.equal(mtuOf(ack), 1500);
+    const vpn = net.add('Ethernet 3', ['10.201.0.2/32'], { mtu: 1400 });
+    net.routes.push({ dest: '10.200.0.0/16', alias: vpn.alias, nextHop: '0.0.0.0' });
+    await timers.advance(5000);
+    t.deliver(packet(MessageType.REQUEST, A, { ciaddr: ack.yiaddr }));
+    const renewed = replyOf((await t.waitSent(3))[2]!.data);
+    assert.equal(getMessageType(renewed.options), MessageType.ACK);
+    assert.equal(mtuOf(renewed), 1400);
+    const done = d.stop();
+    await timers.advance(net.costMs);
+    await done;
   });
 });

@@ -25,11 +25,9 @@ import type { Logger } from '../log.js';
 import { wslDriftReporter } from './wsl-drift.js';
 import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
-import { WindowsHost } from '../host/windows/host.js';
 import { readPinned } from '../model/pinned.js';
 import { startDns, wslSubnetOf, type RunningDns } from './dns.js';
 import {
-  hostKeeperBackend,
   linuxKeeperBackend,
   startForwardingKeeper,
   type ForwardingKeeper,
@@ -68,17 +66,21 @@ export interface ServeOptions {
   control?: boolean;
   /**
    * How the forwarding keeper (keeper.ts; only with `forwarding: true`) reads and repairs forwarding;
-   * false = no keeper. Default: /proc on Linux, the Windows host (PowerShell) on Windows.
+   * false = no keeper. Default: /proc on Linux; on Windows the host watch keeps forwarding on
+   * (windows-watch.ts; `hostWatch: false` turns it off too).
    */
   forwardingKeeper?: KeeperBackend | false;
-  /** The keeper's poll interval in ms (default 1 s on Linux, 5 s on Windows: each look runs PowerShell). */
+  /** The keeper's poll interval in ms (default 1 s). */
   forwardingIntervalMs?: number;
   /** DNS port (default 53; tests use another). */
   dnsPort?: number;
   /** For tests: the resolv.conf that `dns.upstream: auto` follows on Linux. */
   resolvConfPath?: string;
-  /** Windows: the pinned WSL range (CIDR); the keeper's observations report drift from it (wsl-drift.ts). */
-  wslPinned?: string;
+  /**
+   * Windows: the pinned WSL range (CIDR), or how to get it once known (serve re-pins after it has started
+   * serving); the host watch's full observations report drift from it (wsl-drift.ts).
+   */
+  wslPinned?: string | (() => string | undefined);
   /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
   hostWatch?: HostWatchDeps | false;
   /** A re-created switch interface (rebind.ts): how interfaces are told apart; false = not watched. */
@@ -141,10 +143,27 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes.push(r.scope);
   }
   if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
+  // Nothing here waits for PowerShell: on Windows the watch's first check runs one poll (2 s) from now, so
+  // DHCP and DNS answer first; on Linux the first `mtu: auto` read (two `ip` runs) is awaited.
+  const wslPinned = opts.wslPinned;
   const watches =
     opts.hostWatch === false
       ? undefined
-      : await startHostWatches({ config, scopes, platform, log, clock, ...opts.hostWatch });
+      : await startHostWatches({
+          config,
+          scopes,
+          platform,
+          log,
+          clock,
+          // Windows keeps forwarding on in its change-driven watch (windows-watch.ts), not in keeper.ts.
+          keepForwarding: platform === 'win32' && config.forwarding && opts.forwardingKeeper === undefined,
+          onObserved: wslDriftReporter(
+            typeof wslPinned === 'function' ? wslPinned : () => wslPinned,
+            log,
+            nextStep,
+          ),
+          ...opts.hostWatch,
+        });
 
   const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
@@ -328,14 +347,14 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 
   let keeper: ForwardingKeeper | undefined;
   const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform, opts.wslPinned, log, nextStep))
+    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform))
     : false;
   if (backend !== false) {
     keeper = startForwardingKeeper({
       backend,
       log,
       clock,
-      intervalMs: opts.forwardingIntervalMs ?? (platform === 'win32' ? 5000 : 1000),
+      intervalMs: opts.forwardingIntervalMs ?? 1000,
     });
     log.info({ backend: backend.description }, 'forwarding keeper started');
   }
@@ -360,23 +379,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   };
 }
 
-/** The keeper's default backend: every switch's interface and the WSL interface (Windows: found by observing). */
-function defaultKeeperBackend(
-  config: Config,
-  platform: NodeJS.Platform,
-  wslPinned: string | undefined,
-  log: Logger,
-  nextStep: (text: string) => string,
-): KeeperBackend | false {
-  const win = platform === 'win32';
-  const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
-  if (win)
-    return hostKeeperBackend(
-      new WindowsHost(),
-      switches,
-      wslPinned !== undefined ? wslDriftReporter(wslPinned, log, nextStep) : undefined,
-    );
-  if (platform !== 'linux') return false;
+/** The keeper's default backend on Linux: every switch's interface and the WSL interface. */
+function defaultKeeperBackend(config: Config, platform: NodeJS.Platform): KeeperBackend | false {
+  if (platform !== 'linux') return false; // Windows: windows-watch.ts, started with the host watches
+  const switches = config.switches.map((s) => s.interface ?? s.name);
   const wsl = config.wsl?.interface;
   // NAT needs net.ipv4.ip_forward (= conf/all/forwarding): kept on too while serving, and said by name.
   const natted = config.switches.some((s) => s.nat);

@@ -15,6 +15,7 @@ import { elevatedScript, runElevated } from '../../src/host/windows/elevation.js
 import { wrapScript } from '../../src/host/windows/prelude.js';
 import { runPowerShell } from '../../src/host/windows/spawn-runner.js';
 import { cidr, ipv4 } from '../../src/net/ipv4.js';
+import { keeperScript, parseKeeperResult } from '../../src/host/windows/keeper-script.js';
 import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { checkScripts, problems } from './check.js';
 import { SimWindowsHost } from './host.js';
@@ -301,3 +302,37 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     assert.doesNotThrow(() => elevatedScript(`# ${'x'.repeat(100_000)}`));
   });
 });
+
+describe(
+  "the daemon's targeted keeper script in pwsh (what test/fakes/sim-windows-net.ts counts)",
+  PWSH,
+  () => {
+    test('turns forwarding on for the switch and WSL adapters, and reports it; unelevated it reports the failure', async () => {
+      const h = new SimWindowsHost();
+      h.addAdapter('vEthernet (lab)', [{ address: ipv4('10.20.0.1'), prefix: 24, dynamic: false }], false);
+      h.addAdapter('vEthernet (WSL (Hyper-V firewall))', [], false);
+      h.addAdapter('Wi-Fi', [], false);
+      const script = keeperScript({ forward: ['vEthernet (lab)'], wsl: true, uplink: true });
+      h.session = { account: 'dev', elevated: false };
+      const denied = await run(h, script);
+      assert.ok(denied.ok, denied.ok ? '' : denied.failure.message);
+      const d = parseKeeperResult(denied.ok ? denied.value : null);
+      assert.ok(typeof d !== 'string', String(d));
+      assert.deepEqual(d.enabled, []);
+      assert.deepEqual(d.failed.map((f) => f.alias).sort(), [
+        'vEthernet (WSL (Hyper-V firewall))',
+        'vEthernet (lab)',
+      ]);
+      assert.match(d.failed[0]?.message ?? '', /Access is denied/);
+      h.session = { account: 'SYSTEM', elevated: true };
+      const ok = await run(h, script);
+      const r = parseKeeperResult(ok.ok ? ok.value : null);
+      assert.ok(typeof r !== 'string', String(r));
+      assert.deepEqual(r.enabled.sort(), ['vEthernet (WSL (Hyper-V firewall))', 'vEthernet (lab)']);
+      assert.deepEqual(
+        h.adapters.map((a) => `${a.name} ${a.forwarding}`),
+        ['vEthernet (lab) true', 'vEthernet (WSL (Hyper-V firewall)) true', 'Wi-Fi false'],
+      );
+    });
+  },
+);

@@ -10,6 +10,7 @@ import { fleetBootTask, windowsScript } from '../../src/artifacts/windows-script
 import { registerTaskScript, unregisterTaskScript } from '../../src/artifacts/scheduled-task.js';
 import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { parseConfig } from '../../src/config/load.js';
+import { keeperScript } from '../../src/host/windows/keeper-script.js';
 import { observationScript } from '../../src/host/windows/observation-script.js';
 import { renderOpPs, renderOpsPs } from '../../src/host/windows/ops.js';
 import { elevatedChildScript, elevatedScript, scriptHash } from '../../src/host/windows/elevation.js';
@@ -199,6 +200,11 @@ export function generatedScripts(): GeneratedScript[] {
       kind: 'complete',
     },
     { name: 'elevation probe', text: isElevatedScript(), kind: 'complete' },
+    {
+      name: "daemon's targeted keeper script",
+      text: keeperScript({ forward: [`vEthernet (${HOSTILE_NAME})`], wsl: true, uplink: true }),
+      kind: 'complete',
+    },
     { name: 'boot task: register (install --print)', text: registerTaskScript(task), kind: 'complete' },
     { name: 'boot task: unregister', text: unregisterTaskScript(), kind: 'complete' },
     { name: 'WSL unit (encoded command)', text: wslForwardingScript(), kind: 'complete' },

@@ -1,6 +1,7 @@
 /**
  * The Linux side of `mtu: auto`: links and routes of the current network namespace, as the pure
- * uplinkMtu (src/net/uplink-mtu.ts) wants them. Two `ip -j` calls, cheap enough to repeat every 30 s.
+ * uplinkMtu (src/net/uplink-mtu.ts) wants them. Two `ip -j` calls, run when the adapter list changes
+ * (daemon/mtu-watch.ts).
  */
 import { EnvironmentError } from '../../errors.js';
 import { parseCidr, parseIpv4, asIpv4, maskOf } from '../../net/ipv4.js';

@@ -133,4 +133,27 @@ describe('Windows host: observation → plan', () => {
     assert.equal(r.done, 1);
     assert.match(r.error!.message, /Instance MSFT_NetIPAddress already exists/);
   });
+
+  test('execute with elevate: false (the daemon): the script runs as the process is, no UAC wrapper, even without a console', async () => {
+    const seen: string[] = [];
+    const host = new WindowsHost({
+      elevate: false,
+      location: { ok: true, path: 'powershell.exe', via: 'windows' },
+      // the boot task: no console at all, which the UAC path refuses up front
+      interactivity: { stdinIsTTY: false, stdoutIsTTY: false, env: {} },
+      runner: (_file, args) => {
+        seen.push(decodeCommand(args[args.indexOf('-EncodedCommand') + 1]!));
+        return Promise.resolve({
+          code: 0,
+          stdout: '<<<SWITCHYARD-STEP 0\n<<<SWITCHYARD-JSON\n{"done":1}\nSWITCHYARD-JSON>>>\n',
+          stderr: '',
+        });
+      },
+    });
+    const r = await host.execute([{ op: 'setForwarding', iface: 'vEthernet (WSL)', on: true }]);
+    assert.deepEqual(r, { done: 1 });
+    assert.equal(seen.length, 1);
+    assert.doesNotMatch(seen[0]!, /RunAs|Start-Process/);
+    assert.match(seen[0]!, /Set-NetIPInterface -InterfaceAlias 'vEthernet \(WSL\)'/);
+  });
 });

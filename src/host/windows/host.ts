@@ -1,7 +1,8 @@
 /**
  * The Windows backend as a Host: one PowerShell call observes the whole host; all of a plan's operations run
- * in one elevated call (one UAC prompt), printing a marker before each so progress and the failing step
- * are known. Works from Windows and from inside WSL (powershell.exe by absolute path; location.ts).
+ * in one elevated call (one UAC prompt; the daemon's host runs them as it is: `elevate: false`), printing a
+ * marker before each so progress and the failing step are known. Works from Windows and from inside WSL
+ * (powershell.exe by absolute path; location.ts).
  * Not yet run on real Windows: proven with recorded observation fixtures, the simulated host and the
  * PowerShell grammar.
  */
@@ -151,11 +152,20 @@ function failed(outcome: PsOutcome): string {
     : `${outcome.failure.message}${outcome.failure.errorId ? ` (${outcome.failure.errorId})` : ''}`;
 }
 
+export interface WindowsHostOptions extends ElevatedRunOptions {
+  /**
+   * false: run the ops as this process is (runPowerShell) — the daemon, which the boot task starts as
+   * SYSTEM, never goes through the UAC wrapper; a process that lacks the rights gets the cmdlets' own
+   * "Access is denied". Default true: one elevated run per plan (the CLI).
+   */
+  elevate?: boolean;
+}
+
 export class WindowsHost implements Host {
   readonly platform = 'windows' as const;
-  private readonly options: ElevatedRunOptions;
+  private readonly options: WindowsHostOptions;
 
-  constructor(options: ElevatedRunOptions = {}) {
+  constructor(options: WindowsHostOptions = {}) {
     this.options = options;
   }
 
@@ -199,7 +209,7 @@ export class WindowsHost implements Host {
       const body = batch.map((x) => renderOpsPs([x.op], x.i)).join('\n');
       const script = wrapScript(`${body}\nOut-Marked 'JSON' ([ordered]@{ done = ${batch.length} })`);
       const outcome =
-        elevated && this.elevated !== true
+        elevated && this.elevated !== true && this.options.elevate !== false
           ? await runElevated(script, this.options)
           : await runPowerShell(script, this.options);
       // The step markers say how far it got: every step before the last marker completed.

@@ -1,0 +1,139 @@
+/**
+ * The daemon's host work on Windows: forwarding kept on for the switch and WSL adapters, `mtu: auto`
+ * followed, WSL range drift reported — at almost no cost while nothing changes. Each PowerShell start
+ * costs 0.6–1 s of CPU and one event-log entry (issue 20), so:
+ * - the adapter list is compared in-process every 2 s (change-watch.ts); a change runs the targeted
+ *   script (host/windows/keeper-script.ts: NetTCPIP only), which repairs forwarding in the same run;
+ * - the full observation runs every 15 minutes as a safety net (forwarding turned off with no adapter
+ *   change, a route or MTU changed on the same adapter, WSL's range drifting) — a repair it calls for
+ *   runs the targeted script once more;
+ * - one PowerShell process per check, not a long-lived one: with a handful of checks an hour, a resident
+ *   PowerShell would save a few CPU-seconds an hour and keep ~70 MB and a stdin protocol alive for months
+ *   (bench/idle-hour.ts measures both with the simulated runner).
+ * Every script runs as the process the daemon is (runPowerShell: the boot task's SYSTEM), never through
+ * the UAC wrapper; a repair that fails (a daemon that is not elevated) is reported once per adapter and
+ * message and tried again at the next change or safety net, not every few seconds.
+ */
+import { networkInterfaces } from 'node:os';
+import type { Clock } from '../clock.js';
+import { toObservedHost } from '../host/windows/host.js';
+import { keeperScript, parseKeeperResult, type KeeperResult } from '../host/windows/keeper-script.js';
+import { isObservationError, parseObservation } from '../host/windows/observation-parse.js';
+import { WSL_ADAPTER_NAME } from '../host/windows/observation-query.js';
+import { observationScript } from '../host/windows/observation-script.js';
+import type { PsOutcome } from '../host/windows/outcome.js';
+import { runPowerShell } from '../host/windows/spawn-runner.js';
+import { windowsUplink } from '../host/windows/uplink.js';
+import type { Logger } from '../log.js';
+import type { ObservedHost } from '../model/observed.js';
+import { adapterFingerprint, startChangeWatch, type InterfaceTable, type Timers } from './change-watch.js';
+import type { MtuWatch } from './mtu-watch.js';
+
+/** How often the adapter list is compared: a re-created WSL adapter is repaired within this plus one run. */
+export const WINDOWS_POLL_MS = 2000;
+/** The safety net's period. */
+export const WINDOWS_FULL_MS = 15 * 60_000;
+
+export interface WindowsWatchOptions {
+  /** Switch adapter aliases whose IPv4 forwarding is kept on ([] = none). */
+  forward: readonly string[];
+  /** Keep forwarding on for WSL's adapter too. */
+  wsl: boolean;
+  /** The `mtu: auto` scopes' watch, when there are any. */
+  mtu?: MtuWatch;
+  /** Hears every full observation (wsl-drift.ts). */
+  onObserved?: (o: ObservedHost) => void;
+  log: Logger;
+  clock: Clock;
+  timers?: Timers;
+  /** Runs a complete script as this process is (default: runPowerShell). */
+  run?: (script: string) => Promise<PsOutcome>;
+  networkInterfaces?: () => InterfaceTable;
+  pollMs?: number;
+  fullMs?: number;
+}
+
+export interface WindowsWatch {
+  stop: () => Promise<void>;
+}
+
+const NOT_ELEVATED_FIX =
+  'the daemon does not ask for elevation: run it as the boot task (`switchyard install`) or from an elevated terminal';
+
+export function startWindowsWatch(o: WindowsWatchOptions): WindowsWatch {
+  const run = o.run ?? ((script: string) => runPowerShell(script));
+  const list = o.networkInterfaces ?? networkInterfaces;
+  const forward = new Set(o.forward.map((a) => a.toLowerCase()));
+  const kept = (alias: string): boolean =>
+    forward.has(alias.toLowerCase()) || (o.wsl && WSL_ADAPTER_NAME.test(alias));
+  const keeping = forward.size > 0 || o.wsl;
+  const script = keeperScript({ forward: o.forward, wsl: o.wsl, uplink: o.mtu !== undefined });
+
+  /** The last problem reported, per adapter (or '' for the check itself): each is logged once. */
+  const reported = new Map<string, string>();
+  const report = (key: string, message: string, fields: Record<string, unknown>): void => {
+    if (reported.get(key) === message) return;
+    reported.set(key, message);
+    o.log.warn({ ...fields, err: message }, 'host watch: check failed; tried again at the next change');
+  };
+
+  /** `run`, with a thrown error (PowerShell not found, could not start) as a failed outcome. */
+  const attempt = async (text: string): Promise<PsOutcome | { ok: false; failure: { message: string } }> => {
+    try {
+      return await run(text);
+    } catch (e) {
+      return { ok: false, failure: { message: e instanceof Error ? e.message : String(e) } };
+    }
+  };
+
+  const targeted = async (): Promise<void> => {
+    const outcome = await attempt(script);
+    const parsed: KeeperResult | string = outcome.ok
+      ? parseKeeperResult(outcome.value)
+      : outcome.failure.message;
+    if (typeof parsed === 'string') {
+      report('', parsed, { check: 'forwarding and uplink (NetTCPIP)' });
+      return;
+    }
+    reported.delete('');
+    for (const alias of parsed.enabled) {
+      reported.delete(alias.toLowerCase());
+      o.log.info({ interface: alias }, `forwarding re-enabled on ${alias} (the adapter was recreated?)`);
+    }
+    for (const f of parsed.failed) {
+      report(f.alias.toLowerCase(), f.message, {
+        interface: f.alias,
+        errorId: f.errorId,
+        ...(parsed.observed.elevated ? {} : { fix: NOT_ELEVATED_FIX }),
+      });
+    }
+    if (o.mtu) o.mtu.update(windowsUplink(parsed.observed));
+  };
+
+  const full = async (): Promise<void> => {
+    const outcome = await attempt(observationScript());
+    const parsed = outcome.ok ? parseObservation(outcome.value) : { error: outcome.failure.message };
+    if (isObservationError(parsed)) {
+      report('\0full', parsed.error, { check: 'full observation' });
+      return;
+    }
+    reported.delete('\0full');
+    o.onObserved?.(toObservedHost(parsed));
+    if (o.mtu) o.mtu.update(windowsUplink(parsed));
+    // A repair that failed already (not elevated) is tried again at the next adapter change, not here.
+    const off = (parsed.interfaces ?? []).filter((i) => kept(i.alias) && !i.forwarding);
+    if (off.some((i) => !reported.has(i.alias.toLowerCase()))) await targeted();
+  };
+
+  const changes = startChangeWatch({
+    // With mtu: auto every adapter matters (a VPN's comes and goes); else only the kept ones.
+    fingerprint: () => adapterFingerprint(list(), o.mtu ? () => true : kept),
+    onChange: () => (keeping || o.mtu ? targeted() : Promise.resolve()),
+    onFull: full,
+    pollMs: o.pollMs ?? WINDOWS_POLL_MS,
+    fullMs: o.fullMs ?? WINDOWS_FULL_MS,
+    clock: o.clock,
+    ...(o.timers ? { timers: o.timers } : {}),
+  });
+  return { stop: changes.stop };
+}

@@ -18,7 +18,7 @@ import { posix, resolve as resolvePath, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readOnly } from '../host/host.js';
 import { bootTaskSpec, registerTaskScript, type TaskOptions } from '../artifacts/scheduled-task.js';
@@ -38,6 +38,8 @@ export interface InstallFlags {
   stateDir?: string;
   /** Print the unit / script instead of changing anything. */
   print?: boolean;
+  /** With print: the script is for this OS, whatever OS prints it (IT reviews the task script anywhere). */
+  target?: 'windows';
   yes?: boolean;
 }
 
@@ -119,20 +121,40 @@ export function taskOptions(program: Program, configPath: string, stateDir: stri
   };
 }
 
+/**
+ * Where the task's files go on a Windows host when the script is printed elsewhere (--target windows):
+ * folders only administrators can write, since the task runs them as SYSTEM.
+ */
+export const WINDOWS_PROGRAM = 'C:\\Program Files\\switchyard\\switchyard.exe';
+export const WINDOWS_DATA = 'C:\\ProgramData\\switchyard';
+
 /** Returns the exit code. */
 export async function installCommand(flags: InstallFlags, env: InstallEnv): Promise<number> {
+  if (flags.target !== undefined && flags.print !== true) {
+    throw new UsageError(
+      `install --target ${flags.target} only prints (add --print); install on the host itself`,
+    );
+  }
   const config = await loadConfig(flags.config);
-  const windows = env.platform === 'win32';
+  const foreign = flags.target === 'windows' && env.platform !== 'win32';
+  const windows = env.platform === 'win32' || foreign;
   // A drive-letter path is kept as a Windows path (--print for another machine); others are resolved here.
   const abs = (p: string): string => (windows && isWindowsPath(p) ? win32.normalize(p) : resolvePath(p));
-  const configPath = abs(flags.config);
-  const stateDir = abs(chooseStateDir(flags.stateDir, config.stateDir));
+  const chosenState = chooseStateDir(flags.stateDir, config.stateDir);
+  // Printed on another OS: a local path means nothing on the Windows host, so the admin-only defaults stand.
+  const configPath =
+    foreign && !isWindowsPath(flags.config) ? win32.join(WINDOWS_DATA, 'switchyard.yaml') : abs(flags.config);
+  const stateDir = foreign && !isWindowsPath(chosenState) ? WINDOWS_DATA : abs(chosenState);
 
   if (windows) {
-    const options = taskOptions(env.program, configPath, stateDir);
+    const program: Program = foreign ? { execPath: WINDOWS_PROGRAM, scriptPath: undefined } : env.program;
+    const options = taskOptions(program, configPath, stateDir);
     if (flags.print === true) {
       env.out.write(
         `# Registers the Scheduled Task ${TASK_PATH}${TASK_NAME} (at startup, as SYSTEM, restarted on failure).\n` +
+          (foreign
+            ? `# Printed for another machine: it expects ${WINDOWS_PROGRAM} and the config in ${WINDOWS_DATA}.\n`
+            : '') +
           '# Run in an elevated PowerShell (Run as administrator):\n' +
           registerTaskScript(options),
       );

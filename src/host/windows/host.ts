@@ -117,6 +117,7 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
             groupPolicy: w.nrptPolicy?.groupPolicy ?? false,
           },
     ...(w.bootTask?.[0] ? { bootTask: w.bootTask[0] } : {}),
+    elevated: w.elevated,
   };
 }
 

@@ -20,7 +20,9 @@ export function registerTaskStatements(t: BootTaskSpec): string[] {
     '$repeat = New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 5)',
     '$trigger.Repetition = $repeat.Repetition',
     "$principal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest",
-    '$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 ' +
+    // -Priority: 0 (highest) … 10 (lowest), default 7 = below normal (New-ScheduledTaskSettingsSet docs);
+    // 5 is normal, so DHCP/DNS answers are not starved by ordinary desktop work.
+    '$settings = New-ScheduledTaskSettingsSet -Priority 5 -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 ' +
       '-RestartInterval (New-TimeSpan -Minutes 1) -MultipleInstances IgnoreNew -StartWhenAvailable ' +
       '-AllowStartIfOnBatteries -DontStopIfGoingOnBatteries',
     `Register-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} -Action $action ` +

@@ -35,6 +35,7 @@ import {
   type ForwardingKeeper,
   type KeeperBackend,
 } from './keeper.js';
+import { keeperWindowsHost } from './windows-repairs.js';
 import { startHostWatches, type HostWatchDeps } from './host-watch.js';
 import { refuseSecondDaemon, requireSwitches, WINDOWS_SWITCH_WAIT_MS } from './preflight.js';
 import {
@@ -383,7 +384,7 @@ function defaultKeeperBackend(
   const switches = config.switches.map((s) => s.interface ?? (win ? `vEthernet (${s.name})` : s.name));
   if (win)
     return hostKeeperBackend(
-      new WindowsHost(),
+      keeperWindowsHost(new WindowsHost(), switches, log),
       switches,
       wslPinned !== undefined ? wslDriftReporter(wslPinned, log, nextStep) : undefined,
     );

@@ -20,6 +20,7 @@ import {
 } from './observe.js';
 import { FIREWALL_GROUP, renderOpsPs } from './ops.js';
 import {
+  makeSpawnRunner,
   runElevated,
   runPowerShell,
   wrapScript,
@@ -130,9 +131,16 @@ function failed(outcome: PsOutcome): string {
 export class WindowsHost implements Host {
   readonly platform = 'windows' as const;
   private readonly options: ElevatedRunOptions;
+  /** Whether the last observation ran elevated (this process's token); undefined before the first one. */
+  private elevatedSeen: boolean | undefined;
 
   constructor(options: ElevatedRunOptions = {}) {
     this.options = options;
+  }
+
+  /** This process is elevated, as the last observation saw it (undefined: not observed yet). */
+  get elevated(): boolean | undefined {
+    return this.elevatedSeen;
   }
 
   async observe(): Promise<ObservedHost> {
@@ -146,6 +154,7 @@ export class WindowsHost implements Host {
     const parsed = parseObservation(outcome.value);
     if (isObservationError(parsed))
       throw new EnvironmentError(`the Windows host's observation was unreadable: ${parsed.error}`);
+    this.elevatedSeen = parsed.elevated;
     return parsed;
   }
 
@@ -153,7 +162,15 @@ export class WindowsHost implements Host {
     if (ops.length === 0) return { done: 0 };
     // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
     const script = wrapScript(`${renderOpsPs(ops)}\nOut-Marked 'JSON' ([ordered]@{ done = ${ops.length} })`);
-    const outcome = await runElevated(script, this.options);
+    // Already elevated (an elevated terminal, the SYSTEM boot task): run as is. runElevated would first ask
+    // whether a UAC prompt could be answered, and a daemon without a console would be refused for nothing.
+    const outcome =
+      this.elevatedSeen === true
+        ? await runPowerShell(script, {
+            ...this.options,
+            runner: this.options.runner ?? makeSpawnRunner({ timeoutMs: 0 }),
+          })
+        : await runElevated(script, this.options);
     // The step markers say how far it got: every step before the last marker completed.
     const steps = [...outcome.run.stdout.matchAll(/<<<SWITCHYARD-STEP (\d+)/g)].map((m) => Number(m[1]));
     steps.forEach((i) => onStep?.(ops[i]!, i));

@@ -3,9 +3,9 @@
  * `install --print --target windows` on any OS. Run in real pwsh against the simulated Windows.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { pwshMissing, runScriptText } from '../../test/windows-sim/runner.js';
@@ -90,6 +90,72 @@ describe('the boot task on the simulated Windows', PWSH, () => {
       elevated.filter((c) => c.resource === 'boot-task').map((c) => c.action),
       ['-'],
     );
+  });
+
+  test('install copies node.exe + the package and the config into admin-only folders; the task runs those', async () => {
+    const h = new SimWindowsHost();
+    h.adapterDelay = 0;
+    const stateDir = mkdtempSync(join(dir, 'state-'));
+    const cfg = join(stateDir, 'switchyard.yaml');
+    writeFileSync(cfg, 'switches:\n  - name: lab\n    subnet: 10.0.251.0/24\n');
+    const program = {
+      execPath: 'C:\\Users\\dev\\node\\node.exe',
+      scriptPath: 'C:\\Users\\dev\\AppData\\Roaming\\npm\\node_modules\\switchyard\\bin\\switchyard.js',
+    };
+    const onC = (p: string): string => join(h.dir, 'C', ...p.slice(3).split('\\'));
+    for (const p of [program.execPath, program.scriptPath]) {
+      mkdirSync(dirname(onC(p)), { recursive: true });
+      writeFileSync(onC(p), `stand-in for ${p}\n`);
+    }
+    const e = { ...env('win32', h), program };
+    assert.equal(await installCommand({ config: cfg, stateDir, yes: true }, e), 0, e.text());
+    assert.equal(h.bootTask?.execute, 'C:\\Program Files\\switchyard\\node.exe');
+    assert.ok(
+      h.bootTask.arguments.includes('"C:\\Program Files\\switchyard\\package\\bin\\switchyard.js"'),
+      h.bootTask.arguments,
+    );
+    assert.ok(
+      h.bootTask.arguments.includes('"--config" "C:\\ProgramData\\switchyard\\switchyard.yaml"'),
+      h.bootTask.arguments,
+    );
+    assert.ok(!h.bootTask.arguments.includes('Users'), 'nothing the task runs or reads is in a user profile');
+    for (const p of [
+      'C:\\Program Files\\switchyard\\node.exe',
+      'C:\\Program Files\\switchyard\\package\\bin\\switchyard.js',
+      'C:\\ProgramData\\switchyard\\switchyard.yaml',
+    ])
+      assert.ok(existsSync(onC(p)), `${p} copied`);
+    assert.match(readFileSync(onC('C:\\ProgramData\\switchyard\\switchyard.yaml'), 'utf8'), /name: lab/);
+    // The ACL is set before anything is copied: owner Administrators, no inheritance, SYSTEM/Admins full, Users read.
+    const calls = h.calls();
+    for (const dir of ['C:\\Program Files\\switchyard', 'C:\\ProgramData\\switchyard']) {
+      assert.ok(calls.includes(`icacls.exe ${dir} /setowner *S-1-5-32-544 /T /C /Q`), calls.join('\n'));
+      assert.ok(
+        calls.includes(
+          `icacls.exe ${dir} /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX /T /C /Q`,
+        ),
+        calls.join('\n'),
+      );
+    }
+  });
+
+  test('install refuses, with the reason, when what the task would run cannot be copied; no task', async () => {
+    const h = new SimWindowsHost();
+    h.adapterDelay = 0;
+    const stateDir = mkdtempSync(join(dir, 'state-'));
+    const cfg = join(stateDir, 'switchyard.yaml');
+    writeFileSync(cfg, 'switches:\n  - name: lab\n    subnet: 10.0.251.0/24\n');
+    const e = {
+      ...env('win32', h),
+      program: { execPath: 'C:\\nowhere\\switchyard.exe', scriptPath: undefined },
+    };
+    const code = await installCommand({ config: cfg, stateDir, yes: true }, e).catch((err: unknown) => {
+      e.out.write(String(err));
+      return 1;
+    });
+    assert.notEqual(code, 0);
+    assert.match(e.text(), /cannot copy C:\\nowhere\\switchyard\.exe for the boot task: it does not exist/);
+    assert.equal(h.bootTask, undefined);
   });
 
   test('install --print --target windows on Linux prints the task script for the admin-only folders', async () => {

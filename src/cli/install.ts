@@ -25,6 +25,7 @@ import { bootTaskSpec, registerTaskScript, type TaskOptions } from '../artifacts
 import { TASK_NAME, TASK_PATH } from '../host/windows/task.js';
 import { serveUnit, UNIT_DIR, UNIT_NAME } from '../artifacts/systemd-unit.js';
 import type { Plan } from '../model/change.js';
+import type { BootTaskSpec } from '../model/ops.js';
 import { nothingOurs } from '../model/desired.js';
 import { readOriginals, removeOriginals } from '../model/originals.js';
 import { makePlan } from '../reconcile/plan.js';
@@ -58,6 +59,8 @@ export interface InstallEnv {
   version?: string;
   writeFile: (path: string, text: string) => void;
   mkdir: (path: string) => void;
+  /** Windows: %ProgramFiles% and %ProgramData%, where the boot task's files are copied (default: the environment's). */
+  windowsDirs?: { programFiles: string; programData: string };
   /** The Windows host (plan/apply); only asked for on Windows. */
   host: () => Host;
   out: ApplyOutput;
@@ -128,6 +131,43 @@ export function taskOptions(program: Program, configPath: string, stateDir: stri
 export const WINDOWS_PROGRAM = 'C:\\Program Files\\switchyard\\switchyard.exe';
 export const WINDOWS_DATA = 'C:\\ProgramData\\switchyard';
 
+/**
+ * The boot task as `install` registers it: it runs files in admin-only folders only (stageBootFiles), the
+ * program in %ProgramFiles%\switchyard (switchyard.exe, or node.exe + the package) and the config in
+ * %ProgramData%\switchyard, so no file the task runs as SYSTEM can be changed by a user.
+ */
+export function stagedBootTask(env: InstallEnv, configPath: string, stateDir: string): BootTaskSpec {
+  const dirs = env.windowsDirs ?? {
+    programFiles: process.env.ProgramFiles ?? 'C:\\Program Files',
+    programData: process.env.ProgramData ?? 'C:\\ProgramData',
+  };
+  const programDir = win32.join(dirs.programFiles, 'switchyard');
+  const dataDir = win32.join(dirs.programData, 'switchyard');
+  const copies: { from: string; to: string }[] = [];
+  const place = (from: string, to: string): string => {
+    if (from.toLowerCase() !== to.toLowerCase()) copies.push({ from, to });
+    return to;
+  };
+  const { execPath, scriptPath } = env.program;
+  let program: Program;
+  if (scriptPath === undefined) {
+    program = { execPath: place(execPath, win32.join(programDir, 'switchyard.exe')), scriptPath: undefined };
+  } else {
+    // The whole package (bin, dist, node_modules) is what node.exe runs: copied as one folder.
+    const pkg = win32.dirname(win32.dirname(scriptPath));
+    place(pkg, win32.join(programDir, 'package'));
+    program = {
+      execPath: place(execPath, win32.join(programDir, 'node.exe')),
+      scriptPath: win32.join(programDir, 'package', win32.relative(pkg, scriptPath)),
+    };
+  }
+  const config = place(configPath, win32.join(dataDir, 'switchyard.yaml'));
+  return {
+    ...bootTaskSpec(taskOptions(program, config, stateDir)),
+    stage: { dirs: [programDir, dataDir], copies },
+  };
+}
+
 /** Returns the exit code. */
 export async function installCommand(flags: InstallFlags, env: InstallEnv): Promise<number> {
   if (flags.target !== undefined && flags.print !== true) {
@@ -160,7 +200,7 @@ export async function installCommand(flags: InstallFlags, env: InstallEnv): Prom
       );
       return 0;
     }
-    const task = bootTaskSpec(options);
+    const task = stagedBootTask(env, configPath, stateDir);
     return applyCommand(config, stateDir, env.host(), flags.yes === true, env.out, {
       verb: 'install',
       shape: (d) => ({ ...d, bootTask: task }),

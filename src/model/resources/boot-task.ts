@@ -47,8 +47,12 @@ export function diffBootTask(d: DesiredHost, o: ObservedHost): Change[] {
       action: seen === undefined ? '+' : '~',
       detail:
         `${seen === undefined ? 'register' : 're-register'} the Scheduled Task \\switchyard\\switchyard ` +
-        `(at startup, as SYSTEM, restarted on failure): ${want.execute} ${want.arguments}`,
-      ops: [{ op: 'registerBootTask', task: want }],
+        `(at startup, as SYSTEM, restarted on failure): ${want.execute} ${want.arguments}` +
+        (want.stage ? `; first copied into admin-only ${want.stage.dirs.join(', ')}` : ''),
+      ops: [
+        ...(want.stage ? [{ op: 'stageBootFiles' as const, ...want.stage }] : []),
+        { op: 'registerBootTask', task: want },
+      ],
     },
   ];
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SimWindowsHost } from '../../test/windows-sim/host.js';
 import { pwshMissing } from '../../test/windows-sim/runner.js';
@@ -198,6 +198,15 @@ function windowsHost(o: { foreignNat: boolean; registry: boolean }): SimWindowsH
   return h;
 }
 
+/** The program's files on the simulated host's C: drive, where install copies them from. */
+function placeProgram(h: SimWindowsHost, program: Program): void {
+  for (const p of [program.execPath, ...(program.scriptPath !== undefined ? [program.scriptPath] : [])]) {
+    const local = join(h.dir, 'C', ...p.slice(3).split('\\'));
+    mkdirSync(dirname(local), { recursive: true });
+    writeFileSync(local, `stand-in for ${p}\n`);
+  }
+}
+
 async function installOn(
   h: SimWindowsHost,
   nat: boolean,
@@ -206,6 +215,7 @@ async function installOn(
   const stateDir = mkdtempSync(join(dir, 'state-'));
   const cfg = join(stateDir, 'switchyard.yaml');
   writeFileSync(cfg, WIN_CONFIG(nat));
+  placeProgram(h, program);
   const e = env('win32', h, program);
   const code = await installCommand({ config: cfg, stateDir, yes: true }, e);
   assert.equal(code, 0, e.text());

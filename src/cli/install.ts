@@ -18,13 +18,14 @@ import { posix, resolve as resolvePath, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readOnly } from '../host/host.js';
 import { bootTaskSpec, registerTaskScript, type TaskOptions } from '../artifacts/scheduled-task.js';
 import { TASK_NAME, TASK_PATH } from '../host/windows/task.js';
 import { serveUnit, UNIT_DIR, UNIT_NAME } from '../artifacts/systemd-unit.js';
 import type { Plan } from '../model/change.js';
+import type { BootTaskSpec } from '../model/ops.js';
 import { nothingOurs } from '../model/desired.js';
 import { readOriginals, removeOriginals } from '../model/originals.js';
 import { makePlan } from '../reconcile/plan.js';
@@ -38,6 +39,8 @@ export interface InstallFlags {
   stateDir?: string;
   /** Print the unit / script instead of changing anything. */
   print?: boolean;
+  /** With print: the script is for this OS, whatever OS prints it (IT reviews the task script anywhere). */
+  target?: 'windows';
   yes?: boolean;
 }
 
@@ -56,6 +59,8 @@ export interface InstallEnv {
   version?: string;
   writeFile: (path: string, text: string) => void;
   mkdir: (path: string) => void;
+  /** Windows: %ProgramFiles% and %ProgramData%, where the boot task's files are copied (default: the environment's). */
+  windowsDirs?: { programFiles: string; programData: string };
   /** The Windows host (plan/apply); only asked for on Windows. */
   host: () => Host;
   out: ApplyOutput;
@@ -119,26 +124,83 @@ export function taskOptions(program: Program, configPath: string, stateDir: stri
   };
 }
 
+/**
+ * Where the task's files go on a Windows host when the script is printed elsewhere (--target windows):
+ * folders only administrators can write, since the task runs them as SYSTEM.
+ */
+export const WINDOWS_PROGRAM = 'C:\\Program Files\\switchyard\\switchyard.exe';
+export const WINDOWS_DATA = 'C:\\ProgramData\\switchyard';
+
+/**
+ * The boot task as `install` registers it: it runs files in admin-only folders only (stageBootFiles), the
+ * program in %ProgramFiles%\switchyard (switchyard.exe, or node.exe + the package) and the config in
+ * %ProgramData%\switchyard, so no file the task runs as SYSTEM can be changed by a user.
+ */
+export function stagedBootTask(env: InstallEnv, configPath: string, stateDir: string): BootTaskSpec {
+  const dirs = env.windowsDirs ?? {
+    programFiles: process.env.ProgramFiles ?? 'C:\\Program Files',
+    programData: process.env.ProgramData ?? 'C:\\ProgramData',
+  };
+  const programDir = win32.join(dirs.programFiles, 'switchyard');
+  const dataDir = win32.join(dirs.programData, 'switchyard');
+  const copies: { from: string; to: string }[] = [];
+  const place = (from: string, to: string): string => {
+    if (from.toLowerCase() !== to.toLowerCase()) copies.push({ from, to });
+    return to;
+  };
+  const { execPath, scriptPath } = env.program;
+  let program: Program;
+  if (scriptPath === undefined) {
+    program = { execPath: place(execPath, win32.join(programDir, 'switchyard.exe')), scriptPath: undefined };
+  } else {
+    // The whole package (bin, dist, node_modules) is what node.exe runs: copied as one folder.
+    const pkg = win32.dirname(win32.dirname(scriptPath));
+    place(pkg, win32.join(programDir, 'package'));
+    program = {
+      execPath: place(execPath, win32.join(programDir, 'node.exe')),
+      scriptPath: win32.join(programDir, 'package', win32.relative(pkg, scriptPath)),
+    };
+  }
+  const config = place(configPath, win32.join(dataDir, 'switchyard.yaml'));
+  return {
+    ...bootTaskSpec(taskOptions(program, config, stateDir)),
+    stage: { dirs: [programDir, dataDir], copies },
+  };
+}
+
 /** Returns the exit code. */
 export async function installCommand(flags: InstallFlags, env: InstallEnv): Promise<number> {
+  if (flags.target !== undefined && flags.print !== true) {
+    throw new UsageError(
+      `install --target ${flags.target} only prints (add --print); install on the host itself`,
+    );
+  }
   const config = await loadConfig(flags.config);
-  const windows = env.platform === 'win32';
+  const foreign = flags.target === 'windows' && env.platform !== 'win32';
+  const windows = env.platform === 'win32' || foreign;
   // A drive-letter path is kept as a Windows path (--print for another machine); others are resolved here.
   const abs = (p: string): string => (windows && isWindowsPath(p) ? win32.normalize(p) : resolvePath(p));
-  const configPath = abs(flags.config);
-  const stateDir = abs(chooseStateDir(flags.stateDir, config.stateDir));
+  const chosenState = chooseStateDir(flags.stateDir, config.stateDir);
+  // Printed on another OS: a local path means nothing on the Windows host, so the admin-only defaults stand.
+  const configPath =
+    foreign && !isWindowsPath(flags.config) ? win32.join(WINDOWS_DATA, 'switchyard.yaml') : abs(flags.config);
+  const stateDir = foreign && !isWindowsPath(chosenState) ? WINDOWS_DATA : abs(chosenState);
 
   if (windows) {
-    const options = taskOptions(env.program, configPath, stateDir);
+    const program: Program = foreign ? { execPath: WINDOWS_PROGRAM, scriptPath: undefined } : env.program;
+    const options = taskOptions(program, configPath, stateDir);
     if (flags.print === true) {
       env.out.write(
         `# Registers the Scheduled Task ${TASK_PATH}${TASK_NAME} (at startup, as SYSTEM, restarted on failure).\n` +
+          (foreign
+            ? `# Printed for another machine: it expects ${WINDOWS_PROGRAM} and the config in ${WINDOWS_DATA}.\n`
+            : '') +
           '# Run in an elevated PowerShell (Run as administrator):\n' +
           registerTaskScript(options),
       );
       return 0;
     }
-    const task = bootTaskSpec(options);
+    const task = stagedBootTask(env, configPath, stateDir);
     return applyCommand(config, stateDir, env.host(), flags.yes === true, env.out, {
       verb: 'install',
       shape: (d) => ({ ...d, bootTask: task }),

@@ -344,13 +344,26 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('--state-dir <dir>', 'where leases, pinned ranges and the log are kept')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--print', 'print the unit (Linux) or the task script (Windows) instead of changing anything')
-    .action(async (o: { config: string; stateDir?: string; print?: boolean; yes?: boolean }) => {
-      const code = await installCommand(
-        o,
-        systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
-      );
-      if (code !== 0) process.exitCode = code;
-    });
+    .addOption(
+      new Option('--target <os>', 'with --print: the script for this OS, printed on any OS').choices([
+        'windows',
+      ]),
+    )
+    .action(
+      async (o: {
+        config: string;
+        stateDir?: string;
+        print?: boolean;
+        yes?: boolean;
+        target?: 'windows';
+      }) => {
+        const code = await installCommand(
+          o,
+          systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
+        );
+        if (code !== 0) process.exitCode = code;
+      },
+    );
 
   program
     .command('uninstall')

@@ -34,7 +34,7 @@ import {
   type KeeperBackend,
 } from './keeper.js';
 import { startHostWatches, type HostWatchDeps } from './host-watch.js';
-import { refuseSecondDaemon, requireSwitches } from './preflight.js';
+import { refuseSecondDaemon, requireSwitches, WINDOWS_SWITCH_WAIT_MS } from './preflight.js';
 import {
   linuxIdentify,
   rebindable,
@@ -56,6 +56,13 @@ export interface ServeOptions {
   platform?: NodeJS.Platform;
   /** How expired leases are swept, in ms (default 10 s). */
   sweepIntervalMs?: number;
+  /**
+   * How long to wait for the switches' interfaces to come up before refusing, in ms (preflight.ts).
+   * Default 120 s on Windows (the boot task can start before the vNIC is up), 0 elsewhere.
+   */
+  switchWaitMs?: number;
+  /** The poll interval of that wait, in ms (default 1 s). */
+  switchPollMs?: number;
   /** For tests: look at interfaces without running `ip`. */
   inspect?: (name: string) => Promise<InterfaceInfo>;
   /** For tests: a transport that is not a real socket. */
@@ -126,7 +133,11 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
   if (opts.control !== false) await refuseSecondDaemon(opts.stateDir, platform);
   const nextStep = opts.nextStep ?? ((t: string) => t);
-  await requireSwitches(config, ifnameOf, inspect, nextStep('`switchyard apply`'));
+  await requireSwitches(config, ifnameOf, inspect, nextStep('`switchyard apply`'), {
+    boundMs: opts.switchWaitMs ?? (platform === 'win32' ? WINDOWS_SWITCH_WAIT_MS : 0),
+    ...(opts.switchPollMs !== undefined ? { pollMs: opts.switchPollMs } : {}),
+    log,
+  });
   const scopes: Scope[] = [];
   for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
     const ifname = ifnameOf(sw);

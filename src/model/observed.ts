@@ -138,6 +138,11 @@ export interface ObservedHost {
   wslInterface: string | undefined;
   /** Windows only; undefined elsewhere and where it could not be read (DnsClient module missing). */
   nrpt?: ObservedNrpt | undefined;
+  /**
+   * Windows only: the observing session had an elevated token. A non-elevated session may not see a task
+   * that runs as SYSTEM, so an absent bootTask then means "unknown", not "none".
+   */
+  elevated?: boolean | undefined;
   /** Our boot task; undefined when there is none, or on hosts where it is not observed (Linux). */
   bootTask?: ObservedBootTask | undefined;
   /** Linux only: net.ipv4.ip_forward (host-wide; NAT'd traffic is not forwarded while it is off). */

@@ -14,6 +14,14 @@ export interface BootTaskSpec {
   arguments: string;
   /** Working directory, the state directory (created by the op). */
   workingDirectory: string;
+  /** What `install` copies into admin-only folders first (the program, the config); see stageBootFiles. */
+  stage?: BootFilesStage;
+}
+
+/** Folders made admin-only (owner Administrators, no inheritance, SYSTEM/Administrators full, Users read), then files copied into them. */
+export interface BootFilesStage {
+  dirs: string[];
+  copies: { from: string; to: string }[];
 }
 
 export type Op =
@@ -46,6 +54,8 @@ export type Op =
   | { op: 'removeNrptRule'; name: string }
   /** (Re)register the boot task (Windows Scheduled Task \\switchyard\\switchyard), replacing ours, and start it. */
   | { op: 'registerBootTask'; task: BootTaskSpec }
+  /** Make `dirs` admin-only and copy the boot task's files into them; refuses (throws) when it cannot. */
+  | ({ op: 'stageBootFiles' } & BootFilesStage)
   /** Stop and remove our boot task (only in our task folder). */
   | { op: 'unregisterBootTask' }
   // Restoring what switchyard replaced (model/originals.ts), for uninstall. null = the value did not exist.

@@ -176,6 +176,7 @@ export class LinuxHost implements Host {
         case 'addNrptRule':
         case 'removeNrptRule':
         case 'registerBootTask':
+        case 'stageBootFiles':
         case 'unregisterBootTask':
         case 'restoreWslNat':
         case 'restoreWslUserIp':

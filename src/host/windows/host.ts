@@ -143,6 +143,7 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
             groupPolicy: w.nrptPolicy?.groupPolicy ?? false,
           },
     ...(w.bootTask?.[0] ? { bootTask: w.bootTask[0] } : {}),
+    elevated: w.elevated,
   };
 }
 
@@ -169,12 +170,17 @@ export class WindowsHost implements Host {
     this.options = options;
   }
 
+  /** This process is elevated, as the last observation saw it (undefined: not observed yet). */
+  get elevated(): boolean | undefined {
+    return this.elevatedSeen;
+  }
+
   async observe(): Promise<ObservedHost> {
     return toObservedHost(await this.observeWindows());
   }
 
   /** Whether this process runs elevated, as the last observation said (undefined before one). */
-  private elevated: boolean | undefined;
+  private elevatedSeen: boolean | undefined;
 
   /** The observation as the script returns it (the daemon's `mtu: auto` reads MTUs and routes from it). */
   async observeWindows(): Promise<ObservedWindows> {
@@ -183,7 +189,7 @@ export class WindowsHost implements Host {
     const parsed = parseObservation(outcome.value);
     if (isObservationError(parsed))
       throw new EnvironmentError(`the Windows host's observation was unreadable: ${parsed.error}`);
-    this.elevated = parsed.elevated;
+    this.elevatedSeen = parsed.elevated;
     return parsed;
   }
 
@@ -209,7 +215,7 @@ export class WindowsHost implements Host {
       const body = batch.map((x) => renderOpsPs([x.op], x.i)).join('\n');
       const script = wrapScript(`${body}\nOut-Marked 'JSON' ([ordered]@{ done = ${batch.length} })`);
       const outcome =
-        elevated && this.elevated !== true && this.options.elevate !== false
+        elevated && this.elevatedSeen !== true && this.options.elevate !== false
           ? await runElevated(script, this.options)
           : await runPowerShell(script, this.options);
       // The step markers say how far it got: every step before the last marker completed.

@@ -4,7 +4,7 @@
  * marks: VM switches carry Notes 'switchyard'; NetNats are named 'switchyard-<switch>'; firewall rules are
  * in the group 'switchyard'; NRPT rules carry the Comment 'switchyard:<switch>'.
  */
-import { registerTaskStatements, unregisterTaskStatements } from './task.js';
+import { registerTaskStatements, stageBootFilesStatements, unregisterTaskStatements } from './task.js';
 import { NAT_PREFIX } from '../../model/resources/nat.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
@@ -114,6 +114,8 @@ export function renderOpPs(op: Op): string {
       return `Get-DnsClientNrptRule -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} } | ForEach-Object { Remove-DnsClientNrptRule -Name $_.Name -Force }`;
     case 'registerBootTask':
       return registerTaskStatements(op.task).join('\n');
+    case 'stageBootFiles':
+      return stageBootFilesStatements(op).join('\n');
     case 'unregisterBootTask':
       return unregisterTaskStatements().join('\n');
     case 'restoreWslNat': {

@@ -181,3 +181,32 @@ function SimImpl_Start-Process($Sim, $Set, $B) {
     if ($B.ContainsKey('Wait')) { Remove-Item -LiteralPath $script -Force -ErrorAction SilentlyContinue }
   }
 }
+
+# icacls.exe <path> /setowner <who> | /inheritance:r /grant:r <sid:(perm)>… [/T /C /Q] — what the boot task's
+# staging runs (src/host/windows/task.ts). Changing the owner or the ACL of a folder under %ProgramFiles% /
+# %ProgramData% needs an administrator: unelevated, icacls prints "<path>: Access is denied." and exits 5
+# (ERROR_ACCESS_DENIED; learn.microsoft.com/windows-server/administration/windows-commands/icacls).
+# A missing path: "The system cannot find the file specified." and exit 2. The call is logged; the ACL
+# itself is not modelled.
+function Invoke-SimIcacls {
+  $a = @($args | ForEach-Object { "$_" })
+  $sim = Enter-SimCmdlet 'icacls.exe' 'icacls' $null
+  [System.IO.File]::AppendAllText((Get-SimStatePath) + '.calls', ('icacls.exe ' + ($a -join ' ')) + "`n")
+  if ($a.Count -lt 2) { Write-Output 'simulated Windows: icacls needs a path and an operation'; $global:LASTEXITCODE = 87; return }
+  if (-not (Test-Path -LiteralPath $a[0])) {
+    Write-Output ($a[0] + ': The system cannot find the file specified.')
+    Write-Output 'Successfully processed 0 files; Failed processing 1 files'
+    $global:LASTEXITCODE = 2
+    return
+  }
+  if (-not ($sim.Identity.Elevated -or $sim.Identity.System)) {
+    Write-Output ($a[0] + ': Access is denied.')
+    Write-Output 'Successfully processed 0 files; Failed processing 1 files'
+    $global:LASTEXITCODE = 5
+    return
+  }
+  Write-Output 'Successfully processed 1 files; Failed processing 0 files'
+  $global:LASTEXITCODE = 0
+}
+Set-Alias -Name 'icacls.exe' -Value Invoke-SimIcacls
+Set-Alias -Name 'icacls' -Value Invoke-SimIcacls

@@ -4,7 +4,7 @@
  * pwsh 7.6 against the simulated Windows (test/windows-sim), whose cmdlets bind parameters as the real ones.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isObservationError, parseObservation } from '../../src/host/windows/observation-parse.js';
@@ -20,7 +20,14 @@ import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { checkScripts, problems } from './check.js';
 import { SimWindowsHost } from './host.js';
 import { makeSimRunner, pwshMissing, runScriptText } from './runner.js';
-import { doctorFixCommands, everyOp, generatedScripts, HOSTILE, HOSTILE_NAME } from './scripts.js';
+import {
+  doctorFixCommands,
+  everyOp,
+  generatedScripts,
+  HOSTILE,
+  HOSTILE_FOLDER,
+  HOSTILE_NAME,
+} from './scripts.js';
 
 const PWSH = { skip: pwshMissing() };
 const EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
@@ -87,6 +94,9 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     const h = new SimWindowsHost();
     h.adapterDelay = 0;
     h.hyperVFirewall = { defaultInboundAction: 'notConfigured' };
+    // What stageBootFiles copies, on the simulated C: drive.
+    mkdirSync(join(h.dir, 'C', 'Users', HOSTILE_FOLDER), { recursive: true });
+    writeFileSync(join(h.dir, 'C', 'Users', HOSTILE_FOLDER, 'switchyard.yaml'), 'switches: []\n');
     const ops = everyOp();
     const r = await h.execute(ops);
     assert.equal(r.error, undefined, r.error?.message);

@@ -30,6 +30,8 @@ export const HOSTILE = "o'brien‘s ’lab‚ ‛x $(Remove-Item C:\\) `n; exit 
  * could hold them (doctor's Remove-NetNat pipes Get-NetNat through Where-Object -eq).
  */
 export const HOSTILE_NAME = HOSTILE.replace('`', '');
+/** A user folder name: every quote and `$(…)`, but no backslash (not a character a Windows file name has). */
+export const HOSTILE_FOLDER = "o'brien‘s ’lab‚ ‛x $(Remove-Item)";
 
 export interface GeneratedScript {
   name: string;
@@ -93,6 +95,16 @@ export function everyOp(): Op[] {
       comment: `switchyard:${HOSTILE}`,
     },
     { op: 'removeNrptRule', name: HOSTILE_NAME },
+    {
+      op: 'stageBootFiles',
+      dirs: [`C:\\Program Files\\switchyard ${HOSTILE_NAME}`, `C:\\ProgramData\\switchyard ${HOSTILE_NAME}`],
+      copies: [
+        {
+          from: `C:\\Users\\${HOSTILE_FOLDER}\\switchyard.yaml`,
+          to: `C:\\ProgramData\\switchyard ${HOSTILE_NAME}\\switchyard.yaml`,
+        },
+      ],
+    },
     { op: 'registerBootTask', task },
     { op: 'unregisterBootTask' },
     { op: 'restoreWslNat', natNetwork: HOSTILE, natGateway: null },

@@ -37,7 +37,10 @@ if (result.errors.length > 0) {
 // ASCII only. esbuild escapes non-ASCII characters in code but keeps the comments it carries over as they
 // are, and a single "§" or "—" in one of them makes V8 hold the whole 1.7 MB source as a two-byte string:
 // 3.4 MB of every process's heap (a heap snapshot of an idle `serve`). Outside code the escape is inert.
+// esbuild leaves them in regular-expression literals too, so the escape is one \uXXXX per UTF-16 code unit:
+// the form strings and every regular expression read alike (`\u{…}` means "u repeated" in a regex without
+// the u flag, which turned [—–] into a class of digits).
 const text = readFileSync(outfile, 'utf8');
-const ascii = text.replace(/[^\p{ASCII}]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 if (ascii !== text) writeFileSync(outfile, ascii);
 console.log(`bundle: ${outfile} (${statSync(outfile).size} bytes)`);

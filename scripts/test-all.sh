@@ -15,5 +15,6 @@ node scripts/build-native.mjs --strict
 npm run build
 node scripts/dist.mjs # switchyard.exe (node.exe from the npm registry), run under Wine by the lab tests
 npm run lint
+node scripts/check-generated-ps.mjs # every generated script against Microsoft's documented cmdlet syntax, where ../shared exists
 npm test
 npm run test:lab

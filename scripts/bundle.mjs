@@ -41,6 +41,9 @@ if (result.errors.length > 0) {
 // the form strings and every regular expression read alike (`\u{…}` means "u repeated" in a regex without
 // the u flag, which turned [—–] into a class of digits).
 const text = readFileSync(outfile, 'utf8');
-const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const unit = (c, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+const ascii = text.replace(/[^\p{ASCII}]/gu, (c) =>
+  Array.from({ length: c.length }, (_, i) => unit(c, i)).join(''),
+);
 if (ascii !== text) writeFileSync(outfile, ascii);
 console.log(`bundle: ${outfile} (${statSync(outfile).size} bytes)`);

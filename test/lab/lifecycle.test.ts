@@ -194,10 +194,10 @@ describe(
       assert.equal(p.code, 0, p.stderr);
       const changes = (
         JSON.parse(p.stdout) as {
-          changes: { action: string; resource: string; key: string; detail: string }[];
+          changes: { symbol: string; resource: string; key: string; detail: string }[];
         }
       ).changes;
-      const blocked = changes.filter((c) => c.action === '!').map((c) => `${c.resource} ${c.key}`);
+      const blocked = changes.filter((c) => c.symbol === '!').map((c) => `${c.resource} ${c.key}`);
       assert.deepEqual(
         blocked.sort(),
         [`switch ${other}`, `switch ${t.switchName}`].sort(),

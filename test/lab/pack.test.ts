@@ -45,6 +45,7 @@ const ALLOWED: readonly RegExp[] = [
   /^native\/binding\.gyp$/,
   /^scripts\/build-native\.mjs$/,
   /^switchyard\.example\.yaml$/,
+  /^switchyard\.schema\.json$/, // the editor schema the example names on its first line
   /^README\.md$/,
   /^package\.json$/,
   /^LICENSE(\.md|\.txt)?$/,

@@ -200,10 +200,10 @@ describe('npm package', () => {
         const got = await planIn([installed], 'state-installed', true);
         assert.equal(got.code, 0, got.stderr);
         const plan = JSON.parse(got.stdout) as {
-          changes: { resource: string; key: string; action: string }[];
+          changes: { resource: string; key: string; symbol: string }[];
         };
         assert.ok(Array.isArray(plan.changes));
-        const brief = plan.changes.map((c) => `${c.action} ${c.resource} ${c.key}`);
+        const brief = plan.changes.map((c) => `${c.symbol} ${c.resource} ${c.key}`);
         assert.ok(brief.includes('+ switch sy-pk-sw'), brief.join('\n'));
         assert.ok(brief.includes('+ host-address sy-pk-sw'), brief.join('\n'));
         const want = await planIn([process.execPath, SWITCHYARD_BIN], 'state-repo', true);

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { buildDoctorReport, type DoctorReport } from '../../src/cli/doctor-report.js';
 import { ipv4 } from '../../src/net/ipv4.js';
 import { SimWindowsHost } from './host.js';
@@ -28,6 +28,7 @@ export function reportLaptop(account = 'dev'): SimWindowsHost {
   const h = new SimWindowsHost();
   if (h.state.accounts[account] === undefined) {
     const profile = join(h.dir, 'Users', account);
+    mkdirSync(profile, { recursive: true });
     h.state.accounts[account] = { admin: true, hypervAdmin: false, profile };
   }
   h.state.accounts[account]!.hypervAdmin = true;
@@ -58,8 +59,6 @@ export function reportLaptop(account = 'dev'): SimWindowsHost {
 /** The report of `h`, as `doctor --report` makes it, with the simulated source. */
 export function simReport(h: SimWindowsHost, switchNames: readonly string[] = []): Promise<DoctorReport> {
   h.push();
-  const profile = h.state.accounts[h.session.account]!.profile;
-  if (h.wslconfig !== undefined) writeFileSync(join(profile, '.wslconfig'), h.wslconfig);
   return buildDoctorReport({
     version: '0.0.0-sim',
     source: simulatedSource(),

@@ -14,7 +14,9 @@ import { JSON_END, JSON_START } from '../host/windows/powershell.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/switchyard.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sy-report-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const SAMPLE = fileURLToPath(
   new URL('../../../test/fixtures/windows/recorded/simulated-win11-hyperv-admin.json', import.meta.url),
@@ -30,7 +32,17 @@ function fakePowerShell(): string {
   writeFileSync(join(dir, 'obs.out'), marked(raw));
   writeFileSync(
     join(dir, 'info.out'),
-    marked({ currentBuild: '22631', ubr: '4602', psVersion: '5.1.22621.4391', psEdition: 'Desktop', languageMode: 'FullLanguage', elevated: false, hypervAdmin: true, userName: 'jdoe', userProfile: 'C:\\Users\\jdoe' }),
+    marked({
+      currentBuild: '22631',
+      ubr: '4602',
+      psVersion: '5.1.22621.4391',
+      psEdition: 'Desktop',
+      languageMode: 'FullLanguage',
+      elevated: false,
+      hypervAdmin: true,
+      userName: 'jdoe',
+      userProfile: 'C:\\Users\\jdoe',
+    }),
   );
   const ps = join(dir, 'powershell.sh');
   writeFileSync(
@@ -48,7 +60,10 @@ esac
   return ps;
 }
 
-function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -69,7 +84,10 @@ describe('switchyard doctor --report', () => {
     const r = await run({ SWITCHYARD_POWERSHELL: ps }, 'doctor', '--report', file);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^wrote .*report\.json/);
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { windows: { build: string }; switchyard: { version: string } };
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      windows: { build: string };
+      switchyard: { version: string };
+    };
     assert.equal(doc.windows.build, '22631.4602');
     assert.match(doc.switchyard.version, /^\d+\.\d+\.\d+/);
   });
@@ -83,7 +101,10 @@ describe('switchyard doctor --report', () => {
   });
 
   test('no Windows to reach (Linux, not WSL): exit 1, nothing written', async (t) => {
-    if (/microsoft|wsl/i.test(readFileSync('/proc/sys/kernel/osrelease', 'utf8'))) return t.skip('inside WSL');
+    if (/microsoft|wsl/i.test(readFileSync('/proc/sys/kernel/osrelease', 'utf8'))) {
+      t.skip('inside WSL');
+      return;
+    }
     const file = join(dir, 'none.json');
     const r = await run({}, 'doctor', '--report', file);
     assert.equal(r.code, 1);
@@ -92,7 +113,14 @@ describe('switchyard doctor --report', () => {
   });
 
   test('a config named with -c that cannot be read: exit 2; --report without a file: exit 2', async () => {
-    const a = await run({ SWITCHYARD_POWERSHELL: ps }, 'doctor', '-c', join(dir, 'missing.yaml'), '--report', join(dir, 'x.json'));
+    const a = await run(
+      { SWITCHYARD_POWERSHELL: ps },
+      'doctor',
+      '-c',
+      join(dir, 'missing.yaml'),
+      '--report',
+      join(dir, 'x.json'),
+    );
     assert.equal(a.code, 2);
     assert.match(a.stderr, /missing\.yaml/);
     assert.ok(!existsSync(join(dir, 'x.json')));

@@ -17,7 +17,9 @@ import {
 } from './doctor-report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-report-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('report redaction', () => {
   test('hostile and realistic names: whole names only, any case, regex characters taken literally', () => {
@@ -85,7 +87,12 @@ describe('section timing', () => {
   });
 
   test('times per section from the lines; null without the closing line', () => {
-    const lines = ['SWITCHYARD-SECTION-TIME start 0', 'x', 'SWITCHYARD-SECTION-TIME switches 4', 'SWITCHYARD-SECTION-TIME end 10'];
+    const lines = [
+      'SWITCHYARD-SECTION-TIME start 0',
+      'x',
+      'SWITCHYARD-SECTION-TIME switches 4',
+      'SWITCHYARD-SECTION-TIME end 10',
+    ];
     assert.deepEqual(sectionTimes(lines.join('\r\n')), { start: 4, switches: 6 });
     assert.equal(sectionTimes(lines.slice(0, 3).join('\n')), null);
   });
@@ -98,6 +105,8 @@ const INFO = {
   productName: 'Windows 10 Enterprise',
   editionId: 'Enterprise',
   osVersion: '10.0.26100.0',
+  uiCulture: 'de-DE',
+  culture: 'de-CH',
   psVersion: '5.1.26100.2161',
   psEdition: 'Desktop',
   languageMode: 'FullLanguage',
@@ -135,7 +144,8 @@ const OBSERVATION = {
   notes: [
     {
       section: 'switches',
-      message: "You do not have the required permission to complete this task. Contact the administrator of the authorization policy for the computer 'LT-JDOE-01'.",
+      message:
+        "You do not have the required permission to complete this task. Contact the administrator of the authorization policy for the computer 'LT-JDOE-01'.",
       errorId: 'Microsoft.HyperV.PowerShell.Commands.GetVMSwitch',
     },
   ],
@@ -188,15 +198,32 @@ describe('the report', () => {
       productName: 'Windows 10 Enterprise',
       editionId: 'Enterprise',
       osVersion: '10.0.26100.0',
+      uiCulture: 'de-DE',
+      culture: 'de-CH',
     });
-    assert.deepEqual(r.powershell, { edition: 'Desktop', version: '5.1.26100.2161', languageMode: 'FullLanguage' });
-    assert.deepEqual(r.identity, { elevated: false, hypervAdmin: false, administratorsMember: true, userInteractive: true });
-    assert.deepEqual(r.timing, { firstRunMs: 250, secondRunMs: 250, sectionsMs: { start: 3, switches: 897 }, sectionsNote: null });
+    assert.deepEqual(r.powershell, {
+      edition: 'Desktop',
+      version: '5.1.26100.2161',
+      languageMode: 'FullLanguage',
+    });
+    assert.deepEqual(r.identity, {
+      elevated: false,
+      hypervAdmin: false,
+      administratorsMember: true,
+      userInteractive: true,
+    });
+    assert.deepEqual(r.timing, {
+      firstRunMs: 250,
+      secondRunMs: 250,
+      sectionsMs: { start: 3, switches: 897 },
+      sectionsNote: null,
+    });
     assert.equal(r.observation.parseError, null);
     assert.equal(r.observation.notes?.[0]?.section, 'switches');
     assert.match(r.observation.notes?.[0]?.message ?? '', /for the computer '<host>'/);
     const text = JSON.stringify(r);
-    for (const secret of ['jdoe', 'LT-JDOE-01', 'CORP\\\\', '00-15-5D-9A-01-02']) assert.ok(!text.includes(secret), secret);
+    for (const secret of ['jdoe', 'LT-JDOE-01', 'CORP\\\\', '00-15-5D-9A-01-02'])
+      assert.ok(!text.includes(secret), secret);
     assert.match(text, /%USERPROFILE%\\\\.wslconfig/);
     assert.deepEqual(r.redaction, { names: ['computer name', 'profile path'], macs: 1 });
   });
@@ -212,9 +239,15 @@ describe('the report', () => {
     const b = await doctorReportCommand(bad, deps(fakeRunner(true).runner));
     assert.equal(b.exitCode, 1);
     assert.match(b.output, /the observation failed: Access is denied/);
-    const doc = JSON.parse(readFileSync(bad, 'utf8')) as { observation: { raw: unknown }; errors: { step: string; message: string }[] };
+    const doc = JSON.parse(readFileSync(bad, 'utf8')) as {
+      observation: { raw: unknown };
+      errors: { step: string; message: string }[];
+    };
     assert.equal(doc.observation.raw, null);
-    assert.deepEqual(doc.errors.map((e) => e.step), ['observation', 'observation (timed)']);
+    assert.deepEqual(
+      doc.errors.map((e) => e.step),
+      ['observation', 'observation (timed)'],
+    );
     assert.equal(doc.errors[0]!.message, 'Access is denied for <host>\\<user>');
   });
 

@@ -46,6 +46,8 @@ export interface DoctorReport {
     productName: string | null;
     editionId: string | null;
     osVersion: string | null;
+    uiCulture: string | null;
+    culture: string | null;
   };
   powershell: { edition: string | null; version: string | null; languageMode: string | null };
   identity: {
@@ -102,10 +104,12 @@ const TIME_MARK = 'SWITCHYARD-SECTION-TIME';
 export function timedObservationScript(script: string): { script: string; sections: number } {
   const head = `${PS_PRELUDE}try {\n`;
   let sections = 0;
-  const body = script.slice(head.length).replace(/^([ \t]*)Get-Section '([A-Za-z0-9]+)'/gm, (m, indent: string, name: string) => {
-    sections += 1;
-    return `${indent}Set-SectionTime '${name}'\n${m}`;
-  });
+  const body = script
+    .slice(head.length)
+    .replace(/^([ \t]*)Get-Section '([A-Za-z0-9]+)'/gm, (m, indent: string, name: string) => {
+      sections += 1;
+      return `${indent}Set-SectionTime '${name}'\n${m}`;
+    });
   if (!script.startsWith(head) || sections === 0) return { script, sections: 0 };
   const timer = `  $syWatch = [Diagnostics.Stopwatch]::StartNew()
   function Set-SectionTime([string]$Name) { [Console]::Out.WriteLine('${TIME_MARK} ' + $Name + ' ' + $syWatch.ElapsedMilliseconds) }
@@ -134,7 +138,8 @@ export function sectionTimes(stdout: string): Record<string, number> | null {
 
 /** RFC 7042 §2.1.2: 00-00-5E-00-53-00 to 00-00-5E-00-53-FF are for documentation. */
 const DOC_MAC_PREFIX = [0x00, 0x00, 0x5e, 0x00, 0x53];
-const MAC_TEXT = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}([-:])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])|(?<![0-9A-Za-z-])[0-9A-Fa-f]{12}(?![0-9A-Za-z-])/g;
+const MAC_TEXT =
+  /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}([-:])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])|(?<![0-9A-Za-z-])[0-9A-Fa-f]{12}(?![0-9A-Za-z-])/g;
 
 export interface Redactor {
   (value: unknown): unknown;
@@ -159,7 +164,8 @@ export function makeRedactor(
   const stats = { names: new Set<string>(), macs: new Set<string>() };
   const rules: { re: RegExp; to: string; kind: string }[] = [];
   const profile = names.profile.replace(/[\\/]+$/, '');
-  if (profile.length > 3) rules.push({ re: new RegExp(escapeRegExp(profile), 'giu'), to: '%USERPROFILE%', kind: 'profile path' });
+  if (profile.length > 3)
+    rules.push({ re: new RegExp(escapeRegExp(profile), 'giu'), to: '%USERPROFILE%', kind: 'profile path' });
   const words = [
     ...names.user.map((n) => ({ n, to: '<user>', kind: 'user name' })),
     ...names.host.map((n) => ({ n, to: '<host>', kind: 'computer name' })),
@@ -268,12 +274,16 @@ export async function buildDoctorReport(deps: ReportDeps): Promise<DoctorReport>
     const e = errorOf(step, r.outcome);
     if (e) errors.push(e);
   }
-  const info: SystemInfo | undefined = infoRun.outcome.ok ? parseSystemInfo(infoRun.outcome.value) : undefined;
+  const info: SystemInfo | undefined = infoRun.outcome.ok
+    ? parseSystemInfo(infoRun.outcome.value)
+    : undefined;
   const raw = first.outcome.ok ? first.outcome.value : null;
   const parsed = raw === null ? undefined : parseObservation(raw);
   const sections = instrumented.sections === 0 ? null : sectionTimes(second.outcome.run.stdout);
   // A language guard's refusal names the mode even when the info script could not run.
-  const refused = [first, infoRun].find((r) => !r.outcome.ok && r.outcome.failure.errorId === 'ConstrainedLanguage');
+  const refused = [first, infoRun].find(
+    (r) => !r.outcome.ok && r.outcome.failure.errorId === 'ConstrainedLanguage',
+  );
   const report: DoctorReport = {
     reportSchema: REPORT_SCHEMA,
     source: deps.source ?? SOURCE_WINDOWS,
@@ -285,11 +295,14 @@ export async function buildDoctorReport(deps: ReportDeps): Promise<DoctorReport>
       productName: info?.productName ?? null,
       editionId: info?.editionId ?? null,
       osVersion: info?.osVersion ?? null,
+      uiCulture: info?.uiCulture ?? null,
+      culture: info?.culture ?? null,
     },
     powershell: {
       edition: info?.psEdition ?? null,
       version: info?.psVersion ?? null,
-      languageMode: info?.languageMode ?? (refused ? 'ConstrainedLanguage (or another mode than FullLanguage)' : null),
+      languageMode:
+        info?.languageMode ?? (refused ? 'ConstrainedLanguage (or another mode than FullLanguage)' : null),
     },
     identity: {
       elevated: info?.elevated ?? null,
@@ -318,11 +331,20 @@ export async function buildDoctorReport(deps: ReportDeps): Promise<DoctorReport>
   };
   const n = info?.names;
   const identity = (n?.identity ?? '').split('\\');
-  const profileLeaf = (n?.userProfile ?? '').split(/[\\/]/).filter((p) => p !== '').pop() ?? '';
+  const profileLeaf =
+    (n?.userProfile ?? '')
+      .split(/[\\/]/)
+      .filter((p) => p !== '')
+      .pop() ?? '';
   const redact = makeRedactor(
     {
       user: [n?.userName ?? '', identity[identity.length - 1] ?? '', profileLeaf],
-      host: [n?.computerName ?? '', n?.machineName ?? '', n?.userDomain ?? '', identity.length > 1 ? identity[0]! : ''],
+      host: [
+        n?.computerName ?? '',
+        n?.machineName ?? '',
+        n?.userDomain ?? '',
+        identity.length > 1 ? identity[0]! : '',
+      ],
       profile: n?.userProfile ?? '',
     },
     switchyardMacs(raw, deps.switchNames ?? []),
@@ -340,7 +362,10 @@ export async function buildDoctorReport(deps: ReportDeps): Promise<DoctorReport>
  * Builds the report and writes it to `file`. Exit code: 0 when the observation was read, 1 when it failed
  * (the file is still written: that failure is what the report is for).
  */
-export async function doctorReportCommand(file: string, deps: ReportDeps): Promise<{ output: string; exitCode: 0 | 1 }> {
+export async function doctorReportCommand(
+  file: string,
+  deps: ReportDeps,
+): Promise<{ output: string; exitCode: 0 | 1 }> {
   const report = await buildDoctorReport(deps);
   try {
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');

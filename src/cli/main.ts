@@ -221,7 +221,10 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
     .option('--json', 'JSON output')
-    .option('--report <file>', 'write a JSON report of this Windows host to send or to add as a test (read-only)')
+    .option(
+      '--report <file>',
+      'write a JSON report of this Windows host to send or to add as a test (read-only)',
+    )
     .action(async (o: { config: string; stateDir?: string; json?: boolean; report?: string }) => {
       if (o.report !== undefined) {
         const r = await doctorReportCommand(o.report, await reportDeps(o.config, DEFAULT_CONFIG));

@@ -38,7 +38,11 @@ describe('doctor --report in pwsh against the simulated Windows', PWSH, () => {
       assert.equal(r.switchyard.version, '0.0.0-sim');
       assert.equal(r.windows.build, '22631.4602');
       assert.equal(r.windows.displayVersion, '23H2');
-      assert.deepEqual(r.powershell, { edition: 'Desktop', version: '5.1.22621.4391', languageMode: 'FullLanguage' });
+      assert.deepEqual(r.powershell, {
+        edition: 'Desktop',
+        version: '5.1.22621.4391',
+        languageMode: 'FullLanguage',
+      });
       assert.equal(r.identity.elevated, false);
       assert.equal(r.identity.hypervAdmin, true);
       assert.deepEqual(r.errors, []);
@@ -72,7 +76,12 @@ describe('doctor --report in pwsh against the simulated Windows', PWSH, () => {
         const profile = h.state.accounts[user]!.profile;
         assert.ok(!text.toLowerCase().includes(user.toLowerCase()), text);
         assert.ok(!text.includes(profile), 'the profile path');
-        assert.ok(!new RegExp(`(?<![\\w-])${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(text), 'the machine name');
+        assert.ok(
+          !new RegExp(`(?<![\\w-])${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(
+            text,
+          ),
+          'the machine name',
+        );
         const wsl = parseObservation(r.observation.raw);
         assert.ok(!isObservationError(wsl));
         assert.equal(wsl.wsl?.wslconfigPath, '%USERPROFILE%/.wslconfig');
@@ -91,9 +100,16 @@ describe('doctor --report in pwsh against the simulated Windows', PWSH, () => {
       const r = await simReport(h, []);
       const obs = parseObservation(r.observation.raw);
       assert.ok(!isObservationError(obs));
-      const mac = (name: string): string | null | undefined => obs.adapters?.find((a) => a.name === name)?.mac;
+      const mac = (name: string): string | null | undefined =>
+        obs.adapters?.find((a) => a.name === name)?.mac;
       const real = h.read().adapters;
-      assert.equal(mac('vEthernet (switchyard)'), real.find((a) => a.Name === 'vEthernet (switchyard)')!.MacAddress.toLowerCase().replace(/-/g, ':'));
+      assert.equal(
+        mac('vEthernet (switchyard)'),
+        real
+          .find((a) => a.Name === 'vEthernet (switchyard)')!
+          .MacAddress.toLowerCase()
+          .replace(/-/g, ':'),
+      );
       const others = [mac('vEthernet (Default Switch)'), mac('vEthernet (WSL (Hyper-V firewall))')];
       for (const m of others) assert.match(m ?? '', /^00:00:5e:00:53:[0-9a-f]{2}$/);
       assert.notEqual(others[0], others[1]);
@@ -115,7 +131,10 @@ describe('doctor --report in pwsh against the simulated Windows', PWSH, () => {
       assert.ok(!isObservationError(obs));
       assert.equal(obs.switches, null);
       const sections = (r.observation.notes ?? []).map((n) => n.section);
-      assert.ok(sections.includes('switches') && sections.includes('vmAdapters'), JSON.stringify(r.observation.notes));
+      assert.ok(
+        sections.includes('switches') && sections.includes('vmAdapters'),
+        JSON.stringify(r.observation.notes),
+      );
       assert.match(r.observation.notes![0]!.message, /permission/);
     } finally {
       h.dispose();

@@ -31,7 +31,7 @@ export function reportLaptop(account = 'dev'): SimWindowsHost {
     mkdirSync(profile, { recursive: true });
     h.state.accounts[account] = { admin: true, hypervAdmin: false, profile };
   }
-  h.state.accounts[account]!.hypervAdmin = true;
+  h.state.accounts[account].hypervAdmin = true;
   h.session = { account, elevated: false };
   h.state.registry.HKLM[CURRENT_VERSION] = {
     CurrentBuild: '22631',
@@ -46,7 +46,9 @@ export function reportLaptop(account = 'dev'): SimWindowsHost {
   ];
   h.addAdapter('vEthernet (switchyard)', [{ address: ipv4('10.20.0.1'), prefix: 24, dynamic: false }], true);
   h.addAdapter('vEthernet (Default Switch)', [{ address: ipv4('172.29.96.1'), prefix: 20, dynamic: false }]);
-  h.addAdapter('vEthernet (WSL (Hyper-V firewall))', [{ address: ipv4('172.27.16.1'), prefix: 20, dynamic: false }]);
+  h.addAdapter('vEthernet (WSL (Hyper-V firewall))', [
+    { address: ipv4('172.27.16.1'), prefix: 20, dynamic: false },
+  ]);
   h.addAdapter('Wi-Fi', [{ address: ipv4('192.168.1.23'), prefix: 24, dynamic: true }]);
   h.routes = [{ dest: { network: ipv4('10.0.0.0'), prefix: 8 }, iface: 'Wi-Fi' }];
   h.hyperVFirewall = { defaultInboundAction: 'block' };
@@ -69,7 +71,9 @@ export function simReport(h: SimWindowsHost, switchNames: readonly string[] = []
       profileOf: (a) => h.state.accounts[a]?.profile ?? h.dir,
     }),
     location: { ok: true, path: POWERSHELL_EXE, via: 'windows' },
-  }).finally(() => h.pull());
+  }).finally(() => {
+    h.pull();
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -78,6 +82,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const h = reportLaptop();
   h.wslconfig = '[wsl2]\r\nmemory=8GB\r\n';
   const report = await simReport(h, ['switchyard']);
-  writeFileSync(out, JSON.stringify({ ...report, createdAt: '2026-12-06T00:00:00.000Z', timing: report.timing }, null, 2) + '\n');
+  writeFileSync(
+    out,
+    JSON.stringify({ ...report, createdAt: '2026-12-06T00:00:00.000Z', timing: report.timing }, null, 2) +
+      '\n',
+  );
   h.dispose();
 }

@@ -31,10 +31,16 @@ function checkRecorded(dir: string): string[] {
     const doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
     const observation = doc.observation as { raw: unknown; notes: unknown; parseError: unknown } | undefined;
     assert.equal(doc.reportSchema, REPORT_SCHEMA, `${f}: reportSchema`);
-    assert.ok(typeof doc.source === 'string' && doc.source !== '', `${f}: says where it comes from ("source")`);
+    assert.ok(
+      typeof doc.source === 'string' && doc.source !== '',
+      `${f}: says where it comes from ("source")`,
+    );
     assert.ok(observation !== undefined, `${f}: has an observation`);
     if (observation.raw === null) {
-      assert.ok(Array.isArray(doc.errors) && doc.errors.length > 0, `${f}: no observation, so errors say why`);
+      assert.ok(
+        Array.isArray(doc.errors) && doc.errors.length > 0,
+        `${f}: no observation, so errors say why`,
+      );
       continue;
     }
     const parsed = parseObservation(observation.raw);
@@ -46,7 +52,10 @@ function checkRecorded(dir: string): string[] {
     const plan = makePlan(desiredHost(CONFIG, addresses, 'windows'), observed);
     for (const c of plan.changes) {
       assert.ok(['+', '~', '-', '!'].includes(c.action), `${f}: ${JSON.stringify(c)}`);
-      assert.ok(c.action === '!' || c.ops.length > 0, `${f}: change without operations: ${c.resource} ${c.key}`);
+      assert.ok(
+        c.action === '!' || c.ops.length > 0,
+        `${f}: change without operations: ${c.resource} ${c.key}`,
+      );
     }
   }
   return files;

@@ -23,6 +23,9 @@ export interface SystemInfo {
   editionId: string | null;
   /** [Environment]::OSVersion.Version, e.g. "10.0.22631.0". */
   osVersion: string | null;
+  /** Get-UICulture / Get-Culture names, e.g. "de-DE": the language cmdlets print display strings in. */
+  uiCulture: string | null;
+  culture: string | null;
   psVersion: string;
   psEdition: string;
   /** $ExecutionContext.SessionState.LanguageMode: "FullLanguage", "ConstrainedLanguage", … */
@@ -39,7 +42,14 @@ export interface SystemInfo {
   /** [Environment]::UserInteractive: false without a desktop (a SYSTEM task, a service). */
   userInteractive: boolean | null;
   /** Names to redact from the report; never written to it. */
-  names: { userName: string; userDomain: string; identity: string; computerName: string; machineName: string; userProfile: string };
+  names: {
+    userName: string;
+    userDomain: string;
+    identity: string;
+    computerName: string;
+    machineName: string;
+    userProfile: string;
+  };
 }
 
 /**
@@ -63,11 +73,13 @@ export function systemInfoScript(): string {
   } catch { }
   $interactive = $null
   try { $interactive = [bool][Environment]::UserInteractive } catch { }
+  $ui = $null; $culture = $null
+  try { $ui = "$((Get-UICulture).Name)"; $culture = "$((Get-Culture).Name)" } catch { }
   $machine = ''
   try { $machine = "$([Environment]::MachineName)" } catch { }
   Out-Marked 'JSON' ([ordered]@{
     currentBuild = "$($cv.CurrentBuild)"; ubr = "$($cv.UBR)"; displayVersion = "$($cv.DisplayVersion)"; productName = "$($cv.ProductName)"; editionId = "$($cv.EditionID)"
-    osVersion = $os
+    osVersion = $os; uiCulture = $ui; culture = $culture
     psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = "$($PSVersionTable.PSEdition)"
     languageMode = "$($ExecutionContext.SessionState.LanguageMode)"
     elevated = $elevated; hypervAdmin = $hypervAdmin; administratorsMember = $adminMember; userInteractive = $interactive
@@ -100,6 +112,8 @@ export function parseSystemInfo(value: unknown): SystemInfo | undefined {
     productName: orNull(v.productName),
     editionId: orNull(v.editionId),
     osVersion: orNull(v.osVersion),
+    uiCulture: orNull(v.uiCulture),
+    culture: orNull(v.culture),
     psVersion: text(v.psVersion),
     psEdition: text(v.psEdition),
     languageMode: text(v.languageMode),

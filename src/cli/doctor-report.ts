@@ -17,7 +17,14 @@ import {
   parseObservation,
   type ObservationNote,
 } from '../host/windows/observe.js';
-import { PS_PRELUDE, runPowerShell, type PsOutcome, type RunOptions } from '../host/windows/powershell.js';
+import {
+  clixmlToText,
+  CONSTRAINED_LANGUAGE,
+  PS_PRELUDE,
+  runPowerShell,
+  type PsOutcome,
+  type RunOptions,
+} from '../host/windows/powershell.js';
 import { parseSystemInfo, systemInfoScript, type SystemInfo } from '../host/windows/system-info.js';
 
 /** Version of the report document; bump when its shape changes incompatibly. */
@@ -30,7 +37,7 @@ export interface ReportError {
   step: string;
   message: string;
   errorId: string | null;
-  /** stderr of the run, as text (CLIXML decoded by interpretRun's caller is not needed: raw is kept short). */
+  /** stderr of the run as text (CLIXML decoded), at most 4,000 characters. */
   stderr: string;
   exitCode: number;
 }
@@ -244,7 +251,7 @@ function errorOf(step: string, o: PsOutcome): ReportError | undefined {
     step,
     message: o.failure.message,
     errorId: o.failure.errorId,
-    stderr: o.run.stderr.slice(0, 4000),
+    stderr: clixmlToText(o.run.stderr).slice(0, 4000),
     exitCode: o.run.code,
   };
 }
@@ -280,10 +287,12 @@ export async function buildDoctorReport(deps: ReportDeps): Promise<DoctorReport>
   const raw = first.outcome.ok ? first.outcome.value : null;
   const parsed = raw === null ? undefined : parseObservation(raw);
   const sections = instrumented.sections === 0 ? null : sectionTimes(second.outcome.run.stdout);
-  // A language guard's refusal names the mode even when the info script could not run.
-  const refused = [first, infoRun].find(
-    (r) => !r.outcome.ok && r.outcome.failure.errorId === 'ConstrainedLanguage',
-  );
+  // The language guard's refusal (PS_LANGUAGE_GUARD) names the mode even when the info script could not run.
+  const refusal = [first, infoRun].flatMap((r) =>
+    !r.outcome.ok && r.outcome.failure.errorId === CONSTRAINED_LANGUAGE ? [r.outcome.failure.message] : [],
+  )[0];
+  const refusedMode =
+    refusal === undefined ? null : (/runs in (\w+) mode/.exec(refusal)?.[1] ?? CONSTRAINED_LANGUAGE);
   const report: DoctorReport = {
     reportSchema: REPORT_SCHEMA,
     source: deps.source ?? SOURCE_WINDOWS,
@@ -301,8 +310,7 @@ export async function buildDoctorReport(deps: ReportDeps): Promise<DoctorReport>
     powershell: {
       edition: info?.psEdition ?? null,
       version: info?.psVersion ?? null,
-      languageMode:
-        info?.languageMode ?? (refused ? 'ConstrainedLanguage (or another mode than FullLanguage)' : null),
+      languageMode: info?.languageMode ?? refusedMode,
     },
     identity: {
       elevated: info?.elevated ?? null,

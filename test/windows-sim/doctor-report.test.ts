@@ -147,7 +147,7 @@ describe('doctor --report in pwsh against the simulated Windows', PWSH, () => {
     try {
       const r = await simReport(h, []);
       assert.equal(r.observation.raw, null);
-      assert.match(r.powershell.languageMode ?? '', /ConstrainedLanguage/);
+      assert.equal(r.powershell.languageMode, 'ConstrainedLanguage');
       assert.deepEqual(
         r.errors.map((e) => [e.step, e.errorId]),
         [

@@ -14,6 +14,7 @@ import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
 import { applyCommand, planOutcome } from './plan-apply.js';
 import { doctorCommand } from './doctor.js';
+import { doctorReportCommand, reportDeps } from './doctor-report.js';
 import { statusCommand } from './status.js';
 import { hostFor, requireRoot } from './reconcile.js';
 import { WindowsHost } from '../host/windows/host.js';
@@ -220,7 +221,17 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
     .option('--json', 'JSON output')
-    .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
+    .option(
+      '--report <file>',
+      'write a JSON report of this Windows host to send or to add as a test (read-only)',
+    )
+    .action(async (o: { config: string; stateDir?: string; json?: boolean; report?: string }) => {
+      if (o.report !== undefined) {
+        const r = await doctorReportCommand(o.report, await reportDeps(o.config, DEFAULT_CONFIG));
+        out(r.output);
+        if (r.exitCode !== 0) process.exitCode = r.exitCode;
+        return;
+      }
       const config = await loadConfig(o.config);
       const r = await doctorCommand(
         config,

@@ -11,6 +11,7 @@ import { registerTaskScript, unregisterTaskScript } from '../../src/artifacts/sc
 import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
 import { parseConfig } from '../../src/config/load.js';
 import { keeperScript } from '../../src/host/windows/keeper-script.js';
+import { systemInfoScript } from '../../src/host/windows/system-info.js';
 import { observationScript } from '../../src/host/windows/observation-script.js';
 import { renderOpPs, renderOpsPs } from '../../src/host/windows/ops.js';
 import { elevatedChildScript, elevatedScript, scriptHash } from '../../src/host/windows/elevation.js';
@@ -212,6 +213,7 @@ export function generatedScripts(): GeneratedScript[] {
       kind: 'complete',
     },
     { name: 'elevation probe', text: isElevatedScript(), kind: 'complete' },
+    { name: 'doctor --report: system information', text: systemInfoScript(), kind: 'complete' },
     {
       name: "daemon's targeted keeper script",
       text: keeperScript({ forward: [`vEthernet (${HOSTILE_NAME})`], wsl: true, uplink: true }),

@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult, Runner } from '../../src/host/windows/spawn-runner.js';
@@ -200,6 +200,12 @@ export function runScriptText(
   writeFileSync(file, `\uFEFF${script}`);
   const started = Date.now();
   const env = envFor(dir, session, profile);
+  // For the notes: SWITCHYARD_SIM_RUNLOG=FILE appends one line per script run (its first line of code).
+  const runlog = process.env.SWITCHYARD_SIM_RUNLOG;
+  if (runlog !== undefined && runlog !== '') {
+    const first = script.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
+    appendFileSync(runlog, `${first.slice(0, 100)}\n`);
+  }
   if (process.env.SWITCHYARD_SIM_SERVER !== '0') {
     return simServer(pwsh)
       .then((s) => s.run(file, env, stdin))

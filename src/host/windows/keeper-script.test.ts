@@ -10,6 +10,7 @@ import { interpretRun } from './outcome.js';
 /** NetTCPIP only (no Hyper-V, NetSecurity, ScheduledTasks, DnsClient…), plus the prelude's own functions. */
 const ALLOWED_COMMANDS = new Set([
   'ConvertTo-Json',
+  'Write-Output', // the language-mode check's error marker (prelude.ts PS_LANGUAGE_GUARD)
   'Out-Marked',
   'Get-ErrInfo',
   'NetTCPIP\\Get-NetIPInterface',

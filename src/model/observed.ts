@@ -4,6 +4,7 @@
  * the diff is written once and tested once.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
+import type { WslConfigEncoding } from './ops.js';
 
 export interface ObservedAddress {
   address: Ipv4;
@@ -71,6 +72,8 @@ export interface ObservedWsl {
   userNatIp: string | undefined;
   /** The user's .wslconfig text, undefined when there is none. */
   wslconfig: string | undefined;
+  /** Its encoding (byte-order mark), when the host says; a rewrite keeps it. */
+  wslconfigEncoding?: WslConfigEncoding | undefined;
   /**
    * The Hyper-V firewall settings for WSL; undefined (or left out) when this Windows has no Hyper-V firewall
    * (Windows 10: the cmdlet does not exist) or WSL's VM creator has no settings yet.

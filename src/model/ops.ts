@@ -7,6 +7,12 @@ import type { Cidr, Ipv4 } from '../net/ipv4.js';
 import type { FirewallRule, ObservedHyperVFirewall } from './observed.js';
 
 /** The boot task's action (artifacts/scheduled-task.ts builds it from paths). */
+/**
+ * How a .wslconfig file is encoded, from its byte-order mark: Notepad and PowerShell 5.1's Out-File write
+ * UTF-16 LE with a BOM, others UTF-8 with or without one. A rewrite keeps the file's encoding.
+ */
+export type WslConfigEncoding = 'utf8' | 'utf8bom' | 'utf16le' | 'utf16be';
+
 export interface BootTaskSpec {
   /** The program: node.exe, or switchyard.exe itself in a single-executable build. */
   execute: string;
@@ -42,7 +48,7 @@ export type Op =
   | { op: 'setWslNat'; subnet: Cidr; gateway: Ipv4 }
   | { op: 'clearWslUserIp' }
   /** Write %USERPROFILE%\.wslconfig with this text, whole (the diff computed it from the text it saw). */
-  | { op: 'setWslConfig'; text: string }
+  | { op: 'setWslConfig'; text: string; encoding?: WslConfigEncoding }
   /** Hyper-V firewall, WSL's VM creator: DefaultInboundAction Allow (Windows 11 22H2+; a no-op where that firewall does not exist). */
   | { op: 'setHyperVFirewallInbound' }
   /**

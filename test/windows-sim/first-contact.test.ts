@@ -206,3 +206,20 @@ describe('issue 18 (2): "could not look" is not "none"', PWSH, () => {
     assert.ok(!(await plan(h)).some((c) => c.startsWith('!')));
   });
 });
+
+describe('issue 18 (8): a UTF-16 or BOM-prefixed .wslconfig keeps its encoding', PWSH, () => {
+  for (const encoding of ['utf16le', 'utf8bom', 'utf16be'] as const) {
+    test(`${encoding}: networkingMode=nat is added, the file stays ${encoding}, its other lines as they were`, async () => {
+      const h = laptop();
+      h.wslconfig = '# mine\r\n[wsl2]\r\nmemory=4GB\r\n';
+      h.wslconfigEncoding = encoding;
+      await converge(
+        h,
+        'switches:\n  - name: lab\n    subnet: 10.95.0.0/24\nwsl:\n  subnet: 10.96.0.0/20\n',
+        5,
+      );
+      assert.equal(h.wslconfigEncoding, encoding);
+      assert.equal(h.wslconfig, '# mine\r\n[wsl2]\r\nmemory=4GB\r\nnetworkingMode=nat\r\n');
+    });
+  }
+});

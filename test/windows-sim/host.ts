@@ -19,7 +19,7 @@ import type {
   ObservedNrptRule,
   ObservedSwitch,
 } from '../../src/model/observed.js';
-import type { Op } from '../../src/model/ops.js';
+import type { Op, WslConfigEncoding } from '../../src/model/ops.js';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../src/net/ipv4.js';
 import { makeSimRunner, type RunStats, type SimSession } from './runner.js';
 import { newState, WSL_VM_CREATOR, type HostShape, type SimState } from './state.js';
@@ -38,6 +38,31 @@ const NRPT_GPO = 'software\\policies\\microsoft\\windows nt\\dnsclient\\dnspolic
 const TASK_PATH = '\\switchyard\\';
 const SWITCH_TYPES: Record<string, number> = { Private: 0, Internal: 1, External: 2 };
 const POWERSHELL_EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+
+/** A text file's bytes in an encoding, with its byte-order mark. */
+function encodeText(text: string, encoding: WslConfigEncoding): Buffer {
+  const le = Buffer.from(text, 'utf16le');
+  switch (encoding) {
+    case 'utf8':
+      return Buffer.from(text, 'utf8');
+    case 'utf8bom':
+      return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
+    case 'utf16le':
+      return Buffer.concat([Buffer.from([0xff, 0xfe]), le]);
+    case 'utf16be':
+      return Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(le).swap16()]);
+  }
+}
+
+/** The reverse: the text and the encoding its byte-order mark names. */
+function decodeText(b: Buffer): { text: string; encoding: WslConfigEncoding } {
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf)
+    return { text: b.subarray(3).toString('utf8'), encoding: 'utf8bom' };
+  if (b[0] === 0xff && b[1] === 0xfe) return { text: b.subarray(2).toString('utf16le'), encoding: 'utf16le' };
+  if (b[0] === 0xfe && b[1] === 0xff)
+    return { text: Buffer.from(b.subarray(2)).swap16().toString('utf16le'), encoding: 'utf16be' };
+  return { text: b.toString('utf8'), encoding: 'utf8' };
+}
 
 /** Host folders of this test process, removed when it exits. */
 const folders = new Set<string>();
@@ -67,6 +92,8 @@ export class SimWindowsHost implements Host {
   lxss: { natNetwork?: string; natGateway?: string } = {};
   userNatIp: string | undefined;
   wslconfig: string | undefined;
+  /** How the .wslconfig file is encoded (its byte-order mark); read back from the file. */
+  wslconfigEncoding: WslConfigEncoding = 'utf8';
   /** undefined = Windows 10, which has no Hyper-V firewall (its cmdlets do not exist). */
   hyperVFirewall: ObservedHyperVFirewall | undefined;
   /** The WSL adapter's name, for the tests' own reference (the backend finds it by name). */
@@ -263,7 +290,7 @@ export class SimWindowsHost implements Host {
     hkcu[LXSS] = user;
     const wslconfig = join(this.state.accounts[account]?.profile ?? this.dir, '.wslconfig');
     if (this.wslconfig === undefined) rmSync(wslconfig, { force: true });
-    else writeFileSync(wslconfig, this.wslconfig);
+    else writeFileSync(wslconfig, encodeText(this.wslconfig, this.wslconfigEncoding));
     const win10 = this.hyperVFirewall === undefined;
     s.modules = s.modules.map((m) =>
       m.startsWith('NetSecurity') ? (win10 ? 'NetSecurity@win10' : 'NetSecurity') : m,
@@ -394,7 +421,9 @@ export class SimWindowsHost implements Host {
     const user = s.registry.HKCU[this.session.account]?.[LXSS] ?? {};
     this.userNatIp = typeof user.NatIpAddress === 'string' ? user.NatIpAddress : undefined;
     const wslconfig = join(s.accounts[this.session.account]?.profile ?? this.dir, '.wslconfig');
-    this.wslconfig = existsSync(wslconfig) ? readFileSync(wslconfig, 'utf8') : undefined;
+    const bytes = existsSync(wslconfig) ? readFileSync(wslconfig) : undefined;
+    this.wslconfig = bytes === undefined ? undefined : decodeText(bytes).text;
+    this.wslconfigEncoding = bytes === undefined ? 'utf8' : decodeText(bytes).encoding;
     const setting = s.hypervVmSettings.find((v) => v.Name === WSL_VM_CREATOR);
     const actions: Record<string, ObservedHyperVFirewall['defaultInboundAction']> = {
       NotConfigured: 'notConfigured',

@@ -123,6 +123,7 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
           natGateway: w.wsl.natGatewayIpAddress ?? undefined,
           userNatIp: w.wsl.natIpAddress ?? undefined,
           wslconfig: w.wsl.wslconfig ?? undefined,
+          ...(w.wsl.wslconfigEncoding !== null ? { wslconfigEncoding: w.wsl.wslconfigEncoding } : {}),
           hyperVFirewall: w.hypervFirewall
             ? { defaultInboundAction: w.hypervFirewall.defaultInboundAction }
             : undefined,

@@ -64,6 +64,7 @@ test('fixture ps7-clean: Default Switch only, no WSL, nothing of ours', () => {
     natIpAddress: null,
     wslconfigPath: 'C:\\Users\\dev\\.wslconfig',
     wslconfig: null,
+    wslconfigEncoding: null,
   });
   const wifi = addressesOf(obs, 'Wi-Fi');
   assert.equal(wifi.length, 1);

@@ -377,6 +377,8 @@ function parseNrptPolicy(e: Rec): ObservedNrptPolicy | string {
   return groupPolicy === null ? 'NRPT policy without a groupPolicy flag' : { groupPolicy };
 }
 
+const WSLCONFIG_ENCODINGS = ['utf8', 'utf8bom', 'utf16le', 'utf16be'] as const;
+
 function parseWsl(e: Rec): ObservedWsl {
   const s = (k: string): string | null => {
     const v = str(field(e, k));
@@ -388,6 +390,7 @@ function parseWsl(e: Rec): ObservedWsl {
     natIpAddress: s('natIpAddress'),
     wslconfigPath: s('wslconfigPath'),
     wslconfig: str(field(e, 'wslconfig')),
+    wslconfigEncoding: WSLCONFIG_ENCODINGS.find((x) => x === str(field(e, 'wslconfigEncoding'))) ?? null,
   };
 }
 

@@ -111,8 +111,17 @@ export function observationScript(options: ObservationOptions = {}): string {
     $u = Get-ItemProperty -LiteralPath ${psString(`HKCU:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
     $cfg = Join-Path $env:USERPROFILE '.wslconfig'
     $text = $null
-    if (Test-Path -LiteralPath $cfg -PathType Leaf) { $text = [IO.File]::ReadAllText($cfg) }
-    [ordered]@{ natNetwork = $m.NatNetwork; natGatewayIpAddress = $m.NatGatewayIpAddress; natIpAddress = $u.NatIpAddress; wslconfigPath = $cfg; wslconfig = $text }
+    $enc = $null
+    if (Test-Path -LiteralPath $cfg -PathType Leaf) {
+      $text = [IO.File]::ReadAllText($cfg)
+      # The byte-order mark says how to write it back (ReadAllText itself decodes by it).
+      $b = [IO.File]::ReadAllBytes($cfg)
+      $enc = 'utf8'
+      if ($b.Length -ge 3 -and $b[0] -eq 0xEF -and $b[1] -eq 0xBB -and $b[2] -eq 0xBF) { $enc = 'utf8bom' }
+      elseif ($b.Length -ge 2 -and $b[0] -eq 0xFF -and $b[1] -eq 0xFE) { $enc = 'utf16le' }
+      elseif ($b.Length -ge 2 -and $b[0] -eq 0xFE -and $b[1] -eq 0xFF) { $enc = 'utf16be' }
+    }
+    [ordered]@{ natNetwork = $m.NatNetwork; natGatewayIpAddress = $m.NatGatewayIpAddress; natIpAddress = $u.NatIpAddress; wslconfigPath = $cfg; wslconfig = $text; wslconfigEncoding = $enc }
   }
   $r.notes = @($notes)
   Out-Marked 'JSON' $r`);

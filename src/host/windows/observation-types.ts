@@ -4,6 +4,7 @@
  */
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import type { Mac } from '../../net/mac.js';
+import type { WslConfigEncoding } from '../../model/ops.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Constants shared with the code that creates these objects
@@ -155,6 +156,8 @@ export interface ObservedWsl {
   wslconfigPath: string | null;
   /** Its text, exactly as read; null when the file does not exist. */
   wslconfig: string | null;
+  /** Its encoding, from the byte-order mark; null when there is no file. */
+  wslconfigEncoding: WslConfigEncoding | null;
 }
 
 /** A VM's network adapter and the switch it is connected to (Get-VMNetworkAdapter -VMName *). */

@@ -85,8 +85,16 @@ export function renderOpPs(op: Op): string {
       ].join('\n');
     case 'clearWslUserIp':
       return `Remove-ItemProperty -Path ${psString(LXSS_HKCU)} -Name 'NatIpAddress' -ErrorAction SilentlyContinue`;
-    case 'setWslConfig':
-      return `[IO.File]::WriteAllText((Join-Path $env:USERPROFILE '.wslconfig'), ${psString(op.text)})`;
+    case 'setWslConfig': {
+      // In the file's own encoding (UnicodeEncoding(bigEndian, byteOrderMark)); UTF-8 without a BOM by default.
+      const encoding = {
+        utf8: '[Text.UTF8Encoding]::new($false)',
+        utf8bom: '[Text.UTF8Encoding]::new($true)',
+        utf16le: '[Text.UnicodeEncoding]::new($false, $true)',
+        utf16be: '[Text.UnicodeEncoding]::new($true, $true)',
+      }[op.encoding ?? 'utf8'];
+      return `[IO.File]::WriteAllText((Join-Path $env:USERPROFILE '.wslconfig'), ${psString(op.text)}, ${encoding})`;
+    }
     case 'setHyperVFirewallInbound': {
       // Windows 11 22H2+ only; on Windows 10 the cmdlet does not exist (research windows-fixtures §7.3): skip.
       const cmd = 'Set-NetFirewallHyperVVMSetting';

@@ -216,7 +216,15 @@ export function diffWslConfig(d: DesiredHost, o: ObservedHost): Change[] {
       key: '.wslconfig',
       action: edit.was.kind === 'value' ? '~' : '+',
       detail,
-      ops: [{ op: 'setWslConfig', text: edit.text }],
+      ops: [
+        {
+          op: 'setWslConfig',
+          text: edit.text,
+          ...(o.wsl.wslconfigEncoding !== undefined && o.wsl.wslconfigEncoding !== 'utf8'
+            ? { encoding: o.wsl.wslconfigEncoding }
+            : {}),
+        },
+      ],
       note: TAKES_EFFECT,
     },
   ];

@@ -12,8 +12,7 @@ import {
 import { elevatedScript } from './elevation.js';
 import { observationScript } from './observation-script.js';
 import { wrapScript } from './prelude.js';
-
-const WIN_PS = 'WindowsPowerShell\\v1.0\\powershell.exe';
+import { WIN_PS } from '../../../test/support/ps-runner.js';
 
 test('encodeCommand: base64 of UTF-16LE, round trip for any text', () => {
   assert.equal(encodeCommand('dir'), 'ZABpAHIA');

@@ -12,29 +12,7 @@ import {
   runElevated,
 } from './elevation.js';
 import { isElevatedScript, wrapScript } from './prelude.js';
-import type { RunResult, Runner } from './spawn-runner.js';
-
-const WIN_PS = 'WindowsPowerShell\\v1.0\\powershell.exe';
-
-const JSON_BLOCK = '<<<SWITCHYARD-JSON\n{"a":1}\nSWITCHYARD-JSON>>>';
-
-function run(stdout: string, stderr = '', code = 0): RunResult {
-  return { code, stdout, stderr };
-}
-
-function recordingRunner(stdout: string): {
-  runner: Runner;
-  calls: { file: string; args: readonly string[] }[];
-} {
-  const calls: { file: string; args: readonly string[] }[] = [];
-  return {
-    calls,
-    runner: (file, args) => {
-      calls.push({ file, args });
-      return Promise.resolve(run(stdout));
-    },
-  };
-}
+import { JSON_BLOCK, WIN_PS, recordingRunner } from '../../../test/support/ps-runner.js';
 
 const TTY = { stdinIsTTY: true, stdoutIsTTY: true, env: {} };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAutomountRoot, powershellPath, wslState, type HostProbe } from './location.js';
+import { WIN_PS } from '../../../test/support/ps-runner.js';
 
 function probe(over: Partial<HostProbe> & { files?: Record<string, string> } = {}): HostProbe {
   const files = over.files ?? {};
@@ -11,7 +12,6 @@ function probe(over: Partial<HostProbe> & { files?: Record<string, string> } = {
   };
 }
 
-const WIN_PS = 'WindowsPowerShell\\v1.0\\powershell.exe';
 const WSL_PS = 'c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe';
 
 // ---------------------------------------------------------------------------------------------------

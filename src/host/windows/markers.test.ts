@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { extractMarked } from './markers.js';
-
-const JSON_BLOCK = '<<<SWITCHYARD-JSON\n{"a":1}\nSWITCHYARD-JSON>>>';
+import { JSON_BLOCK } from '../../../test/support/ps-runner.js';
 
 test('extractMarked: finds the block among profile noise, warnings, BOM and CRLF', () => {
   const stdout =

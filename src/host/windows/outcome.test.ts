@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clixmlToText, interpretRun } from './outcome.js';
-import type { RunResult } from './spawn-runner.js';
-
-const JSON_BLOCK = '<<<SWITCHYARD-JSON\n{"a":1}\nSWITCHYARD-JSON>>>';
-
-function run(stdout: string, stderr = '', code = 0): RunResult {
-  return { code, stdout, stderr };
-}
+import { JSON_BLOCK, run } from '../../../test/support/ps-runner.js';
 
 test('interpretRun: the marked JSON value', () => {
   const r = interpretRun(run(`Preparing modules for first use.\n${JSON_BLOCK}\n`));

@@ -3,27 +3,8 @@ import { test } from 'node:test';
 import { EnvironmentError } from '../../errors.js';
 import { decodeCommand, POWERSHELL_FLAGS } from './command-line.js';
 import { isElevatedScript } from './prelude.js';
-import { makeSpawnRunner, runPowerShell, type RunResult, type Runner } from './spawn-runner.js';
-
-const JSON_BLOCK = '<<<SWITCHYARD-JSON\n{"a":1}\nSWITCHYARD-JSON>>>';
-
-function run(stdout: string, stderr = '', code = 0): RunResult {
-  return { code, stdout, stderr };
-}
-
-function recordingRunner(stdout: string): {
-  runner: Runner;
-  calls: { file: string; args: readonly string[] }[];
-} {
-  const calls: { file: string; args: readonly string[] }[] = [];
-  return {
-    calls,
-    runner: (file, args) => {
-      calls.push({ file, args });
-      return Promise.resolve(run(stdout));
-    },
-  };
-}
+import { makeSpawnRunner, runPowerShell } from './spawn-runner.js';
+import { JSON_BLOCK, recordingRunner } from '../../../test/support/ps-runner.js';
 
 test('runPowerShell: runs the located powershell.exe with the encoded script and reads the result', async () => {
   const { runner, calls } = recordingRunner(`noise\n${JSON_BLOCK}\n`);

@@ -237,14 +237,12 @@ function Format-SimCall([string]$Name, [string]$SetName, $Bound) {
 # working on, or being overwritten by, a stale copy.
 function Invoke-SimCmdlet($Sim, [string]$SetName, $Bound) {
   [System.IO.File]::AppendAllText((Get-SimStatePath) + '.calls', (Format-SimCall $Sim.Name $SetName $Bound) + "`n")
-  $text = [System.IO.File]::ReadAllText((Get-SimStatePath))
-  $Sim.State = ConvertFrom-Json -InputObject $text -AsHashtable -Depth 64
+  $Sim.State = Read-SimState
+  $before = ConvertTo-Json -InputObject $Sim.State -Depth 64
   $impl = "SimImpl_$($Sim.Name)"
   $out = @(& $impl $Sim $SetName $Bound)
   $after = ConvertTo-Json -InputObject $Sim.State -Depth 64
-  if ($after -ne (ConvertTo-Json -InputObject (ConvertFrom-Json -InputObject $text -AsHashtable -Depth 64) -Depth 64)) {
-    [System.IO.File]::WriteAllText((Get-SimStatePath), $after)
-  }
+  if ($after -ne $before) { [System.IO.File]::WriteAllText((Get-SimStatePath), $after) }
   $out
 }
 

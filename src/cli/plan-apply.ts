@@ -12,6 +12,8 @@ import { applyPlan } from '../reconcile/apply.js';
 import { planJson, renderPlan } from '../reconcile/render.js';
 import { computePlan, type PlanResult } from '../reconcile/compute.js';
 import { dnsLinkNotes } from '../model/resources/dns-link.js';
+import { firewallNotes } from '../model/resources/firewall.js';
+import { hypervFirewallNotes } from '../model/resources/hyperv-firewall.js';
 import { renderRanges } from './reconcile.js';
 import { actionPaint, paint, PLAIN, type Style } from './style.js';
 import { userCommand, type UserFlags } from './user-flags.js';
@@ -42,7 +44,11 @@ export async function planOutcome(
 
 /** What the host will lack that no change can give it (e.g. the DNS link without systemd-resolved). */
 function renderNotes(r: PlanResult): string {
-  const notes = dnsLinkNotes(r.desired, r.observed);
+  const notes = [
+    ...dnsLinkNotes(r.desired, r.observed),
+    ...firewallNotes(r.desired, r.observed),
+    ...hypervFirewallNotes(r.desired, r.observed),
+  ];
   return notes.map((n) => `note: ${n}\n`).join('');
 }
 

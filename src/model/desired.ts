@@ -61,18 +61,35 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
     };
   });
   // Linux: not managed (an accept in our nftables table cannot override another table's drop; see host/linux/host.ts).
+  // Windows: scoped to the switch's interface as well as by source, so UDP 67 from 0.0.0.0/32 is not open on
+  // the corporate uplink too. The firewall keeps the interface, not its alias (microsoft/WSL#6731): a vNIC
+  // re-created with the switch leaves the rules scoped to nothing, which the observation reads back as a
+  // different interface, and the next apply writes them again.
   const firewall = switches.flatMap((s): FirewallRule[] =>
     s.dhcp && platform === 'windows'
       ? [
-          { name: `switchyard DHCP ${s.name}`, protocol: 'udp', port: 67, from: [s.subnet, UNCONFIGURED] },
+          {
+            name: `switchyard DHCP ${s.name}`,
+            protocol: 'udp',
+            port: 67,
+            from: [s.subnet, UNCONFIGURED],
+            iface: s.iface,
+          },
           ...(s.dnsDomain !== undefined
             ? [
-                { name: `switchyard DNS ${s.name}`, protocol: 'udp' as const, port: 53, from: [s.subnet] },
+                {
+                  name: `switchyard DNS ${s.name}`,
+                  protocol: 'udp' as const,
+                  port: 53,
+                  from: [s.subnet],
+                  iface: s.iface,
+                },
                 {
                   name: `switchyard DNS-TCP ${s.name}`,
                   protocol: 'tcp' as const,
                   port: 53,
                   from: [s.subnet],
+                  iface: s.iface,
                 },
               ]
             : []),
@@ -88,7 +105,7 @@ export function desiredHost(config: Config, plan: AddressPlan, platform: 'window
 }
 
 export function firewallKey(r: FirewallRule): string {
-  return `${r.name}|${r.protocol}|${r.port}|${r.from.map(formatCidr).join(',')}`;
+  return `${r.name}|${r.protocol}|${r.port}|${r.from.map(formatCidr).join(',')}|${r.iface ?? '*'}`;
 }
 
 /** Where a DHCP client without an address sends from (RFC 2131 §4.1: ciaddr and the IP source are 0.0.0.0). */

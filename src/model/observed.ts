@@ -51,6 +51,11 @@ export interface FirewallRule {
   port: number;
   /** Source ranges. DHCP also needs 0.0.0.0/32: a client without an address sends its DISCOVER from 0.0.0.0. */
   from: Cidr[];
+  /**
+   * The one interface (alias) it applies on; undefined = every interface. Observed: '' when the rule is
+   * scoped to an interface that no longer has an alias (a re-created adapter), several joined by ", ".
+   */
+  iface?: string | undefined;
 }
 
 /**
@@ -62,6 +67,11 @@ export interface FirewallRule {
 export interface ObservedHyperVFirewall {
   /** DefaultInboundAction, by its value name; 'unknown' for a value the observation could not map. */
   defaultInboundAction: 'notConfigured' | 'allow' | 'allowBypass' | 'block' | 'unknown';
+  /**
+   * The same in the local (persistent) store, what switchyard writes; when it differs from the enforced
+   * value above, a policy (MDM) sets it. Undefined when not observed.
+   */
+  localInboundAction?: 'notConfigured' | 'allow' | 'allowBypass' | 'block' | 'unknown' | undefined;
 }
 
 export interface ObservedWsl {
@@ -135,6 +145,12 @@ export interface ObservedHost {
   routes: ObservedRoute[];
   /** Firewall rules switchyard owns (others are never read back or touched). */
   firewall: FirewallRule[];
+  /**
+   * Windows only: the firewall profiles on which Group Policy's "Apply local firewall rules: No"
+   * (AllowLocalPolicyMerge = 0) leaves local rules, switchyard's included, unenforced; [] = none; undefined
+   * when not observed.
+   */
+  localFirewallRulesIgnored?: string[] | undefined;
   /** Windows only, undefined elsewhere. */
   wsl: ObservedWsl | undefined;
   /** The WSL host adapter, when one exists ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; Linux: configured). */

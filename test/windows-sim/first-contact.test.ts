@@ -16,7 +16,9 @@ import { ipv4 } from '../../src/net/ipv4.js';
 import { applyPlan } from '../../src/reconcile/apply.js';
 import { makePlan } from '../../src/reconcile/plan.js';
 import { SimWindowsHost } from './host.js';
-import { pwshMissing } from './runner.js';
+import { pwshMissing, runScriptText } from './runner.js';
+import { planOutcome } from '../../src/cli/plan-apply.js';
+import { runChecks } from '../../src/model/checks/index.js';
 
 const PWSH = { skip: pwshMissing() };
 
@@ -222,4 +224,129 @@ describe('issue 18 (8): a UTF-16 or BOM-prefixed .wslconfig keeps its encoding',
       assert.equal(h.wslconfig, '# mine\r\n[wsl2]\r\nmemory=4GB\r\nnetworkingMode=nat\r\n');
     });
   }
+});
+
+describe('issue 18 (8): the firewall rules are scoped to the switch interface', PWSH, () => {
+  const CONFIG = 'switches:\n  - name: lab\n    subnet: 10.97.0.0/24\n    dns:\n      domain: lab.internal\n';
+
+  test('each rule applies on vEthernet (lab) only, read back through Get-NetFirewallInterfaceFilter', async () => {
+    const h = laptop();
+    await converge(h, CONFIG, 3);
+    const ours = h.read().firewallRules.filter((r) => r.Group === 'switchyard');
+    assert.deepEqual(
+      ours.map((r) => `${r.DisplayName}: ${r.InterfaceAlias.join(',')}`),
+      [
+        'switchyard DHCP lab: vEthernet (lab)',
+        'switchyard DNS lab: vEthernet (lab)',
+        'switchyard DNS-TCP lab: vEthernet (lab)',
+      ],
+    );
+    assert.ok(
+      h.calls().some((c) => c.startsWith('Get-NetFirewallInterfaceFilter')),
+      h.calls().join('\n'),
+    );
+  });
+
+  test('rules from before (every interface) are rescoped, and said so', async () => {
+    const h = laptop();
+    await converge(h, CONFIG, 3);
+    const s = h.read();
+    for (const r of s.firewallRules) {
+      r.InterfaceAlias = ['Any'];
+      r.InterfaceIndex = [];
+    }
+    writeFileSync(join(h.dir, 'state.json'), JSON.stringify(s));
+    h.pull();
+    const config = parseConfig(CONFIG, 'fw.yaml');
+    const desired = desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+    const changes = makePlan(desired, await h.observe()).changes;
+    assert.deepEqual(
+      changes.map((c) => `${c.action} ${c.resource}: ${c.detail}`),
+      [
+        '~ firewall: rules ~switchyard DHCP lab (on vEthernet (lab), was every interface), ~switchyard DNS lab (on vEthernet (lab), was every interface), ~switchyard DNS-TCP lab (on vEthernet (lab), was every interface)',
+      ],
+    );
+    await applyPlan(makePlan(desired, await h.observe()), h);
+    assert.deepEqual(makePlan(desired, await h.observe()).changes, []);
+  });
+
+  test('the switch re-created under the rules (a new vNIC): the plan sees it and apply scopes them again', async () => {
+    const h = laptop();
+    await converge(h, CONFIG, 3);
+    h.push();
+    const r = await runScriptText(
+      h.dir,
+      h.session,
+      h.state.accounts[h.session.account]!.profile,
+      "Remove-VMSwitch -Name 'lab' -Force\nNew-VMSwitch -Name 'lab' -SwitchType Internal -Notes 'switchyard' | Out-Null\n",
+    );
+    assert.equal(r.code, 0, r.stdout);
+    h.pull();
+    const config = parseConfig(CONFIG, 'fw.yaml');
+    const desired = desiredHost(config, planAddresses({ config, routes: [], pinned: undefined }), 'windows');
+    const firewall = makePlan(desired, await h.observe()).changes.find((c) => c.resource === 'firewall');
+    assert.match(
+      firewall?.detail ?? '',
+      /~switchyard DHCP lab \(on vEthernet \(lab\), was an interface that no longer exists\)/,
+    );
+    await converge(h, CONFIG, 1);
+  });
+});
+
+describe('issue 18 (6): corporate firewall policy is reported, not fought', PWSH, () => {
+  const CONFIG = 'switches:\n  - name: lab\n    subnet: 10.98.0.0/24\nwsl:\n  subnet: 10.99.0.0/20\n';
+
+  async function planText(h: SimWindowsHost): Promise<{ output: string; changes: number }> {
+    const stateDir = mkdtempSync(join(tmpdir(), 'sy-policy-'));
+    return planOutcome(parseConfig(CONFIG, 'policy.yaml'), stateDir, h, false);
+  }
+
+  async function checks(
+    h: SimWindowsHost,
+  ): Promise<Map<string, { ok: boolean; detail: string; fix?: string }>> {
+    const config = parseConfig(CONFIG, 'policy.yaml');
+    const observed = await h.observe();
+    const addresses = planAddresses({ config, routes: [], pinned: undefined });
+    const all = runChecks({ config, observed, addresses, pinned: undefined, daemon: { running: false } });
+    return new Map(all.map((c) => [c.id, c]));
+  }
+
+  test('Group Policy "apply local firewall rules: No": plan and doctor say the rules are not in force', async () => {
+    const h = laptop();
+    await converge(h, CONFIG, 5);
+    assert.equal((await checks(h)).get('firewall')?.ok, true);
+    h.state.firewallPolicy.allowLocalPolicyMerge = false;
+    const plan = await planText(h);
+    assert.equal(plan.changes, 0, plan.output);
+    assert.match(
+      plan.output,
+      /note: firewall: Group Policy does not apply local firewall rules on the Domain, Private, Public profile\(s\) \(AllowLocalPolicyMerge = 0\), so switchyard's rules exist but are not in force/,
+    );
+    assert.match(plan.output, /inbound UDP 67 from 10\.98\.0\.0\/24 and 0\.0\.0\.0\/32 on vEthernet \(lab\)/);
+    const fw = (await checks(h)).get('firewall');
+    assert.equal(fw?.ok, false);
+    assert.match(fw?.detail ?? '', /3 rules present but not in force|1 rules present but not in force/);
+    assert.match(fw?.fix ?? '', /AllowLocalPolicyMerge = 1/);
+  });
+
+  test('Hyper-V firewall inbound set by MDM: "set by policy", and no endless `~`', async () => {
+    const h = laptop();
+    await converge(h, CONFIG, 5);
+    const setting = h.state.hypervVmSettings[0]!;
+    assert.equal(setting.DefaultInboundAction, 'Allow');
+    setting.policy = { DefaultInboundAction: 'Block' };
+    const plan = await planText(h);
+    assert.equal(plan.changes, 0, plan.output);
+    assert.match(
+      plan.output,
+      /note: hyperv-firewall WSL: set by policy — .*DefaultInboundAction is block as enforced/,
+    );
+    const hv = (await checks(h)).get('wsl:hyperv-firewall');
+    assert.equal(hv?.ok, false);
+    assert.match(hv?.detail ?? '', /set by policy/);
+    // Without the local Allow written yet, the first apply still writes it (policy or not).
+    h.hyperVFirewall = { defaultInboundAction: 'block' };
+    const first = await planText(h);
+    assert.match(first.output, /~ hyperv-firewall/);
+  });
 });

@@ -267,7 +267,8 @@ export class SimWindowsHost implements Host {
         Protocol: r.protocol.toUpperCase(),
         LocalPort: [String(r.port)],
         RemoteAddress: r.from.map(formatCidr),
-        InterfaceAlias: old?.InterfaceAlias ?? ['Any'],
+        InterfaceAlias: r.iface !== undefined ? [r.iface] : ['Any'],
+        InterfaceIndex: r.iface !== undefined ? [indexOf(r.iface)] : [],
       };
     };
     s.firewallRules = [
@@ -404,11 +405,21 @@ export class SimWindowsHost implements Host {
       ours: n.Name.startsWith('switchyard'),
     }));
     this.routes = s.routes.map((r) => ({ dest: cidrOf(r.DestinationPrefix), iface: r.InterfaceAlias }));
+    // What Get-NetFirewallInterfaceFilter reports (ps/NetSecurity.ps1): the bound interfaces' aliases now.
+    const ruleIface = (r: SimState['firewallRules'][number]): { iface?: string } => {
+      const bound = r.InterfaceIndex ?? [];
+      const aliases =
+        bound.length > 0
+          ? s.adapters.filter((a) => bound.includes(a.InterfaceIndex)).map((a) => a.Name)
+          : r.InterfaceAlias;
+      return aliases.length === 1 && aliases[0] === 'Any' ? {} : { iface: aliases.join(', ') };
+    };
     const rule = (r: SimState['firewallRules'][number]): FirewallRule => ({
       name: r.DisplayName,
       protocol: r.Protocol === 'TCP' ? 'tcp' : 'udp',
       port: Number(r.LocalPort[0] ?? 0),
       from: r.RemoteAddress.map(cidrOf),
+      ...ruleIface(r),
     });
     this.firewall = s.firewallRules.filter((r) => r.Group === FIREWALL_GROUP).map(rule);
     this.foreignFirewall = s.firewallRules.filter((r) => r.Group !== FIREWALL_GROUP).map(rule);

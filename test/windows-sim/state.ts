@@ -71,6 +71,8 @@ export interface SimFirewallRuleState {
   LocalPort: string[];
   RemoteAddress: string[];
   InterfaceAlias: string[];
+  /** The interfaces it is bound to (the firewall keeps these, not the alias); absent or [] = by alias/any. */
+  InterfaceIndex?: number[];
 }
 export interface SimHypervVmSettingState {
   Name: string;

@@ -39,6 +39,12 @@ export function parseRemoteAddress(text: string): Cidr | undefined {
   return r.ok ? r.cidr : { network: asIpv4(addr & maskOf(prefix)), prefix };
 }
 
+/** A rule's interface filter as the model's `iface`: "Any" (or not observed) = every interface. */
+function ruleInterface(aliases: string[] | undefined): { iface?: string } {
+  if (aliases === undefined || (aliases.length === 1 && aliases[0]!.toLowerCase() === 'any')) return {};
+  return { iface: aliases.join(', ') };
+}
+
 /** The observation's sections that came back null (could not be read), as the model's unobserved parts. */
 export function unobservedParts(w: ObservedWindows): UnobservedPart[] {
   const sections: [keyof ObservedWindows, UnobservedPart['part'], string][] = [
@@ -77,7 +83,9 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
       protocol: r.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
       port: Number(r.localPorts[0] ?? 0),
       from: r.remoteAddresses.flatMap((a) => parseRemoteAddress(a) ?? []),
+      ...ruleInterface(r.interfaceAliases),
     }));
+  const profiles = w.firewallProfiles;
   const addresses = w.addresses ?? [];
   return {
     platform: 'windows',
@@ -117,6 +125,13 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
     ),
     routes: (w.routes ?? []).map((r) => ({ dest: r.destination, iface: r.interfaceAlias })),
     firewall,
+    ...(profiles != null
+      ? {
+          localFirewallRulesIgnored: profiles
+            .filter((p) => p.allowLocalFirewallRules === false)
+            .map((p) => p.name),
+        }
+      : {}),
     wsl: w.wsl
       ? {
           natNetwork: w.wsl.natNetwork ?? undefined,
@@ -125,7 +140,12 @@ export function toObservedHost(w: ObservedWindows): ObservedHost {
           wslconfig: w.wsl.wslconfig ?? undefined,
           ...(w.wsl.wslconfigEncoding !== null ? { wslconfigEncoding: w.wsl.wslconfigEncoding } : {}),
           hyperVFirewall: w.hypervFirewall
-            ? { defaultInboundAction: w.hypervFirewall.defaultInboundAction }
+            ? {
+                defaultInboundAction: w.hypervFirewall.defaultInboundAction,
+                ...(w.hypervFirewallLocal
+                  ? { localInboundAction: w.hypervFirewallLocal.defaultInboundAction }
+                  : {}),
+              }
             : undefined,
         }
       : undefined,

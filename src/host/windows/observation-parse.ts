@@ -24,6 +24,7 @@ import {
   type ObservationNote,
   type ObservedAdapter,
   type ObservedAddress,
+  type ObservedFirewallProfile,
   type ObservedFirewallRule,
   type ObservedHypervFirewall,
   type ObservedInterface,
@@ -336,7 +337,16 @@ function parseFirewallRule(e: Rec): ObservedFirewallRule | string {
     protocol: protocol === '' ? null : protocol,
     localPorts: strings(field(e, 'LocalPort')),
     remoteAddresses: strings(field(e, 'RemoteAddress')),
+    ...(field(e, 'InterfaceAlias') !== undefined
+      ? { interfaceAliases: strings(field(e, 'InterfaceAlias')) }
+      : {}),
   };
+}
+
+function parseFirewallProfile(e: Rec): ObservedFirewallProfile | string {
+  const name = str(field(e, 'Name'));
+  if (name === null || name === '') return 'firewall profile without a Name';
+  return { name, allowLocalFirewallRules: gpoBoolean(field(e, 'AllowLocalFirewallRules')) };
 }
 
 /** GpoBoolean as the script prints it ("True", "False", "NotConfigured"). */
@@ -478,6 +488,12 @@ export function parseObservation(input: unknown): ObservationResult {
     // Sections added later: an observation without them (older fixtures) is not short of anything.
     ...(field(doc, 'vmAdapters') !== undefined
       ? { vmAdapters: section(doc, 'vmAdapters', parseVmAdapter, notes) }
+      : {}),
+    ...(field(doc, 'hypervFirewallLocal') !== undefined
+      ? { hypervFirewallLocal: section(doc, 'hypervFirewallLocal', parseHypervFirewall, notes)?.[0] ?? null }
+      : {}),
+    ...(field(doc, 'firewallProfiles') !== undefined
+      ? { firewallProfiles: section(doc, 'firewallProfiles', parseFirewallProfile, notes) }
       : {}),
     ...(field(doc, 'bootTask') !== undefined
       ? { bootTask: section(doc, 'bootTask', parseScheduledTask, notes) }

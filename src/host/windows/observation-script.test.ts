@@ -28,6 +28,8 @@ const ALLOWED_COMMANDS = new Set([
   'ForEach-Object',
   'NetSecurity\\Get-NetFirewallPortFilter',
   'NetSecurity\\Get-NetFirewallAddressFilter',
+  'NetSecurity\\Get-NetFirewallInterfaceFilter',
+  'NetSecurity\\Get-NetFirewallProfile',
   'NetSecurity\\Get-NetFirewallHyperVVMSetting',
   'DnsClient\\Get-DnsClientNrptRule',
   'Hyper-V\\Get-VMNetworkAdapter',

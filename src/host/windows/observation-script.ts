@@ -87,12 +87,23 @@ export function observationScript(options: ObservationOptions = {}): string {
     NetSecurity\\Get-NetFirewallRule -Group $fwGroup | ForEach-Object {
       $pf = $_ | NetSecurity\\Get-NetFirewallPortFilter
       $af = $_ | NetSecurity\\Get-NetFirewallAddressFilter
-      [pscustomobject]@{ Name = $_.Name; DisplayName = $_.DisplayName; Group = $_.Group; Enabled = $_.Enabled; Direction = $_.Direction; Action = $_.Action; Protocol = $pf.Protocol; LocalPort = $pf.LocalPort; RemoteAddress = $af.RemoteAddress }
+      $if = $_ | NetSecurity\\Get-NetFirewallInterfaceFilter
+      [pscustomobject]@{ Name = $_.Name; DisplayName = $_.DisplayName; Group = $_.Group; Enabled = $_.Enabled; Direction = $_.Direction; Action = $_.Action; Protocol = $pf.Protocol; LocalPort = $pf.LocalPort; RemoteAddress = $af.RemoteAddress; InterfaceAlias = @($if.InterfaceAlias) }
     }
+  }
+  # Enforced, not local: Group Policy's "Apply local firewall rules: No" shows here as AllowLocalFirewallRules
+  # False (learn.microsoft.com/windows/security/operating-system-security/network-security/windows-firewall/rules).
+  Get-Section 'firewallProfiles' 'NetSecurity' 'Get-NetFirewallProfile' {
+    NetSecurity\\Get-NetFirewallProfile -PolicyStore ActiveStore | Select-Object -Property @('Name', ${hv('AllowLocalFirewallRules')})
   }
   # Value names of this cmdlet's enums are not documented as numbers: ask for the names in every version.
   Get-Section 'hypervFirewall' 'NetSecurity' 'Get-NetFirewallHyperVVMSetting' {
     NetSecurity\\Get-NetFirewallHyperVVMSetting -PolicyStore ActiveStore -Name ${psString(WSL_VM_CREATOR_ID)} | Select-Object -Property @('Name', ${hv('Enabled')}, ${hv('DefaultInboundAction')}, ${hv('DefaultOutboundAction')}, ${hv('LoopbackEnabled')})
+  }
+  # Without -PolicyStore: the persistent (local) store, what Set-NetFirewallHyperVVMSetting wrote; an MDM
+  # policy shows only in the ActiveStore above.
+  Get-Section 'hypervFirewallLocal' 'NetSecurity' 'Get-NetFirewallHyperVVMSetting' {
+    NetSecurity\\Get-NetFirewallHyperVVMSetting -Name ${psString(WSL_VM_CREATOR_ID)} | Select-Object -Property @('Name', ${hv('Enabled')}, ${hv('DefaultInboundAction')}, ${hv('DefaultOutboundAction')}, ${hv('LoopbackEnabled')})
   }
   Get-Section 'nrptRules' 'DnsClient' 'Get-DnsClientNrptRule' {
     DnsClient\\Get-DnsClientNrptRule | Where-Object { $nrptNames.Count -eq 0 -or "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} -or @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}

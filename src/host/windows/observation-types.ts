@@ -120,6 +120,22 @@ export interface ObservedFirewallRule {
   localPorts: string[];
   /** From its address filter: "Any", keywords such as "LocalSubnet", or addresses/ranges. */
   remoteAddresses: string[];
+  /**
+   * From its interface filter: ["Any"] when not scoped; left out by observations recorded before it was
+   * asked for. The firewall keeps the interface, not the alias, so an adapter that was re-created no longer
+   * matches (microsoft/WSL#6731): what Windows prints back then is for a real machine to settle.
+   */
+  interfaceAliases?: string[];
+}
+
+/** A firewall profile as enforced (Get-NetFirewallProfile -PolicyStore ActiveStore). */
+export interface ObservedFirewallProfile {
+  name: string;
+  /**
+   * False when Group Policy's "Apply local firewall rules" is No (AllowLocalPolicyMerge = 0): rules in the
+   * local store, switchyard's included, exist but are not enforced on this profile.
+   */
+  allowLocalFirewallRules: boolean | 'notConfigured' | null;
 }
 
 /** Hyper-V firewall settings for WSL's VM creator (Windows 11 22H2+; absent on Windows 10). */
@@ -202,8 +218,15 @@ export interface ObservedWindows {
   routes: ObservedRoute[] | null;
   /** Rules in our firewall group. */
   firewallRules: ObservedFirewallRule[] | null;
-  /** null also when WSL's VM creator has no settings yet. */
+  /** As enforced (ActiveStore, where MDM policy lands); null also when WSL's VM creator has no settings yet. */
   hypervFirewall: ObservedHypervFirewall | null;
+  /**
+   * As written locally (the persistent store, what Set-NetFirewallHyperVVMSetting changes); left out by
+   * observations recorded before it was asked for.
+   */
+  hypervFirewallLocal?: ObservedHypervFirewall | null;
+  /** The enforced firewall profiles; left out by observations recorded before it was asked for. */
+  firewallProfiles?: ObservedFirewallProfile[] | null;
   /** NRPT rules: all of them, or (with `nrptNamespaces`) ours and those for these namespaces. */
   nrptRules: ObservedNrptRule[] | null;
   /** null when it could not be read. */

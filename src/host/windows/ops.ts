@@ -72,7 +72,7 @@ export function renderOpPs(op: Op): string {
       ];
       for (const r of op.rules) {
         lines.push(
-          `New-NetFirewallRule -DisplayName ${psString(r.name)} -Group ${g} -Direction Inbound -Action Allow -Protocol ${r.protocol.toUpperCase()} -LocalPort ${r.port} -RemoteAddress ${psArray(r.from.map(formatCidr))} | Out-Null`,
+          `New-NetFirewallRule -DisplayName ${psString(r.name)} -Group ${g} -Direction Inbound -Action Allow -Protocol ${r.protocol.toUpperCase()} -LocalPort ${r.port} -RemoteAddress ${psArray(r.from.map(formatCidr))}${r.iface !== undefined ? ` -InterfaceAlias ${psString(r.iface)}` : ''} | Out-Null`,
         );
       }
       return lines.join('\n');

@@ -5,6 +5,8 @@
  */
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../../net/ipv4.js';
 import { desiredHost, firewallKey } from '../desired.js';
+import { firewallPolicyAsk } from '../resources/firewall.js';
+import { HYPERV_POLICY_ASK, hypervFirewallNotes } from '../resources/hyperv-firewall.js';
 import { wslconfigWithNat } from '../resources/wslconfig.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
@@ -20,13 +22,25 @@ export function firewallChecks(i: CheckInputs): Check[] {
   const have = new Set(i.observed.firewall.map(firewallKey));
   const missing = want.filter((r) => !have.has(firewallKey(r)));
   const title = 'firewall allows DHCP/DNS from the switches';
+  const ignored = i.observed.localFirewallRulesIgnored ?? [];
+  if (missing.length === 0 && ignored.length > 0) {
+    const desired = desiredHost(i.config, i.addresses, 'windows');
+    return [
+      fail(
+        'firewall',
+        title,
+        `${want.length} rules present but not in force: Group Policy does not apply local firewall rules on the ${ignored.join(', ')} profile(s) (AllowLocalPolicyMerge = 0)`,
+        firewallPolicyAsk(desired),
+      ),
+    ];
+  }
   if (missing.length === 0) return [pass('firewall', title, `${want.length} rules present`)];
   const byName = new Set(i.observed.firewall.map((r) => r.name));
   return [
     fail(
       'firewall',
       title,
-      `missing or different: ${missing.map((r) => `"${r.name}" (${r.protocol} ${r.port} from ${r.from.map(formatCidr).join(', ')})${byName.has(r.name) ? ' differs' : ''}`).join(', ')}`,
+      `missing or different: ${missing.map((r) => `"${r.name}" (${r.protocol} ${r.port} from ${r.from.map(formatCidr).join(', ')}${r.iface !== undefined ? ` on ${r.iface}` : ''})${byName.has(r.name) ? ' differs' : ''}`).join(', ')}`,
       'switchyard apply',
     ),
   ];
@@ -105,16 +119,24 @@ export function wslChecks(i: CheckInputs): Check[] {
   if (fw !== undefined && i.config.forwarding) {
     const hTitle = 'Hyper-V firewall lets VMs reach WSL';
     const inbound = fw.defaultInboundAction;
+    const policy = hypervFirewallNotes(desiredHost(i.config, i.addresses, 'windows'), o)[0];
     out.push(
-      inbound === 'allow' || inbound === 'allowBypass'
-        ? pass('wsl:hyperv-firewall', hTitle, `DefaultInboundAction ${inbound}`)
-        : fail(
+      policy !== undefined
+        ? fail(
             'wsl:hyperv-firewall',
             hTitle,
-            `DefaultInboundAction ${inbound}: connections from VMs into WSL are dropped`,
-            `switchyard apply (by hand, elevated: ${ALLOW_WSL_INBOUND})`,
-            [ALLOW_WSL_INBOUND],
-          ),
+            `DefaultInboundAction ${inbound}, set by policy (switchyard's local setting is Allow)`,
+            HYPERV_POLICY_ASK,
+          )
+        : inbound === 'allow' || inbound === 'allowBypass'
+          ? pass('wsl:hyperv-firewall', hTitle, `DefaultInboundAction ${inbound}`)
+          : fail(
+              'wsl:hyperv-firewall',
+              hTitle,
+              `DefaultInboundAction ${inbound}: connections from VMs into WSL are dropped`,
+              `switchyard apply (by hand, elevated: ${ALLOW_WSL_INBOUND})`,
+              [ALLOW_WSL_INBOUND],
+            ),
     );
   }
   return out;

@@ -9,7 +9,7 @@
  */
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
-import type { ObservedHost } from '../observed.js';
+import type { ObservedHost, ObservedHyperVFirewall } from '../observed.js';
 
 export function diffHyperVFirewall(d: DesiredHost, o: ObservedHost): Change[] {
   if (!d.wsl || !d.forwarding || o.platform !== 'windows') return [];
@@ -17,6 +17,8 @@ export function diffHyperVFirewall(d: DesiredHost, o: ObservedHost): Change[] {
   if (seen === undefined) return [];
   const inbound = seen.defaultInboundAction;
   if (inbound === 'allow' || inbound === 'allowBypass') return [];
+  // Already written locally and still not in force: a policy decides (hypervFirewallNotes), not another apply.
+  if (setByPolicy(seen)) return [];
   return [
     {
       resource: 'hyperv-firewall',
@@ -25,5 +27,31 @@ export function diffHyperVFirewall(d: DesiredHost, o: ObservedHost): Change[] {
       detail: `WSL's Hyper-V firewall DefaultInboundAction ${inbound} → Allow, so VMs on the switches can connect to WSL`,
       ops: [{ op: 'setHyperVFirewallInbound' }],
     },
+  ];
+}
+
+function allows(a: ObservedHyperVFirewall['defaultInboundAction'] | undefined): boolean {
+  return a === 'allow' || a === 'allowBypass';
+}
+
+/**
+ * Our local setting says Allow but the enforced one does not: an MDM policy (the Hyper-V firewall CSP) sets
+ * it, and policy wins over the local store (learn.microsoft.com/windows/security/operating-system-security/
+ * network-security/windows-firewall/hyper-v-firewall, "Configure with Intune").
+ */
+function setByPolicy(seen: ObservedHyperVFirewall): boolean {
+  return allows(seen.localInboundAction) && !allows(seen.defaultInboundAction);
+}
+
+export const HYPERV_POLICY_ASK =
+  "Ask IT to allow inbound for WSL's VM creator {40E0AC32-46A5-438A-A0B2-2B479E8F2E90} in the Hyper-V firewall policy";
+
+/** What no change can fix: the inbound action set by policy. */
+export function hypervFirewallNotes(d: DesiredHost, o: ObservedHost): string[] {
+  if (!d.wsl || !d.forwarding || o.platform !== 'windows') return [];
+  const seen = o.wsl?.hyperVFirewall;
+  if (seen === undefined || !setByPolicy(seen)) return [];
+  return [
+    `hyperv-firewall WSL: set by policy — WSL's Hyper-V firewall DefaultInboundAction is ${seen.defaultInboundAction} as enforced, although switchyard's local setting is Allow: a device-management (MDM) policy decides it, so VMs on the switches cannot open connections into WSL. ${HYPERV_POLICY_ASK}`,
   ];
 }

@@ -40,6 +40,17 @@ function SimImpl_New-NetFirewallRule($Sim, $Set, $B) {
   [string[]]$ports = if ($B.ContainsKey('LocalPort')) { $B.LocalPort | ForEach-Object { "$_" } } else { 'Any' }
   [string[]]$remote = if ($B.ContainsKey('RemoteAddress')) { $B.RemoteAddress | ForEach-Object { "$_" } } else { 'Any' }
   [string[]]$aliases = if ($B.ContainsKey('InterfaceAlias')) { $B.InterfaceAlias | ForEach-Object { "$_" } } else { 'Any' }
+  # The rule keeps the interface, not the alias (microsoft/WSL#6731: rules scoped by alias stop matching once
+  # the adapter is re-created); an alias no adapter has is refused (microsoft/WSL#11242). The index stands in
+  # for the interface's identity here.
+  [int[]]$indexes = @()
+  if ($B.ContainsKey('InterfaceAlias')) {
+    foreach ($a in $aliases) {
+      $hit = @($state.adapters | Where-Object { [int]$_.hiddenFor -le 0 -and $_.Name -eq $a })
+      if ($hit.Count -eq 0) { Stop-Sim $Sim "simulated Windows: no network interface has the alias '$a'" 'InterfaceNotFound' }
+      $indexes += [int]$hit[0].InterfaceIndex
+    }
+  }
   $r = @{
     Name = $name; DisplayName = $B.DisplayName; Group = "$($B['Group'])"
     Enabled = $(if ($B['Enabled'] -eq 'False') { 'False' } else { 'True' })
@@ -50,6 +61,7 @@ function SimImpl_New-NetFirewallRule($Sim, $Set, $B) {
     LocalPort = $ports
     RemoteAddress = $remote
     InterfaceAlias = $aliases
+    InterfaceIndex = $indexes
   }
   $state.firewallRules = @($state.firewallRules) + @($r)
   ConvertTo-SimRule $r
@@ -80,7 +92,13 @@ function SimImpl_Get-NetFirewallAddressFilter($Sim, $Set, $B) {
 
 function SimImpl_Get-NetFirewallInterfaceFilter($Sim, $Set, $B) {
   $r = Get-SimRuleOf $Sim $B
-  New-SimObject 'root/StandardCimv2/MSFT_NetInterfaceFilter' @{ InstanceID = $r.Name; InterfaceAlias = @($r.InterfaceAlias) }
+  # The aliases the kept interfaces have now: none left once the adapter is gone (what real Windows prints
+  # for a vanished interface is not documented; the README's real-machine checklist asks).
+  [string[]]$aliases = @($r.InterfaceAlias)
+  if (@($r.InterfaceIndex).Count -gt 0) {
+    $aliases = @($Sim.State.adapters | Where-Object { @($r.InterfaceIndex) -contains [int]$_.InterfaceIndex } | ForEach-Object { "$($_.Name)" })
+  }
+  New-SimObject 'root/StandardCimv2/MSFT_NetInterfaceFilter' @{ InstanceID = $r.Name; InterfaceAlias = $aliases }
 }
 
 # Get-NetFirewallProfile -PolicyStore ActiveStore: AllowLocalFirewallRules is False when Group Policy turned

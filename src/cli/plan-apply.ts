@@ -37,19 +37,24 @@ export async function planOutcome(
 ): Promise<{ output: string; changes: number }> {
   const r = await computePlan(config, stateDir, readOnly(host));
   const output = json
-    ? JSON.stringify(planJson(r.plan, r.addresses), null, 2) + '\n'
+    ? JSON.stringify(planJson(r.plan, r.addresses, planNotes(r)), null, 2) + '\n'
     : renderRanges(r.addresses) + '\n' + renderPlan(r.plan, style) + renderNotes(r);
   return { output, changes: r.plan.changes.length };
 }
 
 /** What the host will lack that no change can give it (e.g. the DNS link without systemd-resolved). */
 function renderNotes(r: PlanResult): string {
-  const notes = [
+  return planNotes(r)
+    .map((n) => `note: ${n}\n`)
+    .join('');
+}
+
+function planNotes(r: PlanResult): string[] {
+  return [
     ...dnsLinkNotes(r.desired, r.observed),
     ...firewallNotes(r.desired, r.observed),
     ...hypervFirewallNotes(r.desired, r.observed),
   ];
-  return notes.map((n) => `note: ${n}\n`).join('');
 }
 
 export interface ApplyOutput {

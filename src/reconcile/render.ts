@@ -68,6 +68,7 @@ function rangeJson(c: Choice): RangeJson {
 export function planJson(
   plan: Plan,
   addresses?: AddressPlan,
+  notes?: readonly string[],
 ): {
   changes: {
     resource: string;
@@ -83,6 +84,8 @@ export function planJson(
     switches: (RangeJson & { name: string; host: string })[];
     warnings: string[];
   };
+  /** What the host will lack that no change can give it (the text plan's `note:` lines). */
+  notes?: string[];
 } {
   return {
     changes: plan.changes.map((c: Change) => ({
@@ -109,5 +112,6 @@ export function planJson(
           },
         }
       : {}),
+    ...(notes ? { notes: [...notes] } : {}),
   };
 }

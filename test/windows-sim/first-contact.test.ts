@@ -323,6 +323,11 @@ describe('issue 18 (6): corporate firewall policy is reported, not fought', PWSH
       /note: firewall: Group Policy does not apply local firewall rules on the Domain, Private, Public profile\(s\) \(AllowLocalPolicyMerge = 0\), so switchyard's rules exist but are not in force/,
     );
     assert.match(plan.output, /inbound UDP 67 from 10\.98\.0\.0\/24 and 0\.0\.0\.0\/32 on vEthernet \(lab\)/);
+    const json = JSON.parse(
+      (await planOutcome(parseConfig(CONFIG, 'policy.yaml'), mkdtempSync(join(tmpdir(), 'sy-')), h, true))
+        .output,
+    ) as { notes?: string[] };
+    assert.match(json.notes?.join('\n') ?? '', /^firewall: Group Policy does not apply local firewall rules/);
     const fw = (await checks(h)).get('firewall');
     assert.equal(fw?.ok, false);
     assert.match(fw?.detail ?? '', /3 rules present but not in force|1 rules present but not in force/);

@@ -255,6 +255,32 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     assert.equal(h.adapters[0]?.forwarding, false);
   });
 
+  test('pwsh 7.4.0 loses Start-Process -PassThru -Wait exit codes with redirection: a failed elevated script still fails', async () => {
+    const h = new SimWindowsHost();
+    h.session = { account: 'dev', elevated: false };
+    h.state.startProcessExitCodeLost = true;
+    h.push();
+    const options = {
+      runner: runner(h),
+      location: { ok: true as const, path: EXE, via: 'windows' as const },
+      interactivity: { stdinIsTTY: true, stdoutIsTTY: true, env: {} },
+    };
+    const failing = await runElevated(wrapScript(`Write-Output 'half done'\nexit 3`), options);
+    assert.equal(failing.ok, false);
+    assert.equal(failing.run.code, 3, failing.run.stdout);
+    const fine = await runElevated(wrapScript(`Out-Marked 'JSON' 1`), options);
+    assert.equal(fine.ok, true, fine.ok ? '' : fine.failure.message);
+    assert.equal(fine.run.code, 0);
+    // The bug as simulated: the documented -Wait form would have said 0.
+    const r = await runScriptText(
+      h.dir,
+      h.session,
+      h.state.accounts.dev!.profile,
+      `$p = Start-Process -FilePath 'powershell.exe' -ArgumentList @('-EncodedCommand', '${encodeCommand('exit 3')}') -PassThru -Wait -RedirectStandardOutput (Join-Path ([IO.Path]::GetTempPath()) 'sy-740.out')\n"[$($p.ExitCode)]"`,
+    );
+    assert.equal(r.stdout.trim(), '[]');
+  });
+
   test("over the shoulder: an elevated run with an administrator's credentials gets that administrator's profile and HKCU", async () => {
     const h = new SimWindowsHost();
     h.session = { account: 'std', elevated: false };

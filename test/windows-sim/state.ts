@@ -112,6 +112,11 @@ export interface SimState {
   /** 'desktop': Windows PowerShell 5.1 (powershell.exe); 'core': pwsh. */
   powershell: 'desktop' | 'core';
   languageMode: 'FullLanguage' | 'ConstrainedLanguage';
+  /**
+   * PowerShell 7.4.0's Start-Process: `-PassThru -Wait` with `-RedirectStandard*` returns an empty ExitCode
+   * (PowerShell/PowerShell#20716, #20400; fixed in 7.4.1). Absent = a PowerShell without that bug.
+   */
+  startProcessExitCodeLost?: boolean;
   /** Module folders on PSModulePath (sim-root.ts): which Windows modules this host has. */
   modules: string[];
   accounts: Record<string, SimAccount>;

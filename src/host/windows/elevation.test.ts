@@ -40,7 +40,11 @@ test('elevatedScript: parses with zero errors, one RunAs, the inner script carri
   const outer = elevatedScript(inner);
   assert.deepEqual((await parsePowerShell(outer)).errors, []);
   assert.equal(outer.match(/-Verb RunAs/g)?.length, 1);
-  assert.match(outer, /Start-Process -FilePath \$exe .* -Verb RunAs -WindowStyle Hidden -PassThru -Wait/);
+  // No -Wait: the handle is read first so the exit code survives (PowerShell#5421, #20400).
+  assert.match(
+    outer,
+    /Start-Process -FilePath \$exe .* -Verb RunAs -WindowStyle Hidden -PassThru\n\s*\$null = \$p\.Handle; \$p\.WaitForExit\(\)/,
+  );
   const literals = await nodesOfType(outer, 'string_literal');
   assert.equal(literals.filter((l) => l === psString(inner)).length, 1);
   // Stop-Computer only ever appears inside string literals, never as a command.

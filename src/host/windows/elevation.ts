@@ -2,7 +2,7 @@
  * Elevation (research §4.2, §4.4): most writes (switch, IP, NAT, forwarding, firewall, HKLM) need an
  * elevated Administrator token. `elevatedScript` wraps a whole apply script for ONE elevated run, so one
  * apply shows one UAC prompt: the non-elevated PowerShell starts a second, elevated one with
- * `Start-Process -Verb RunAs -Wait -PassThru` (Vagrant's powerup_command pattern); an elevated process
+ * `Start-Process -Verb RunAs -PassThru` and a wait (Vagrant's powerup_command pattern); an elevated process
  * cannot write into the caller's pipes, so the elevated PowerShell runs the script in one more PowerShell
  * whose stdout/stderr go to temp files (`Start-Process -RedirectStandardOutput`), which the non-elevated
  * one prints and deletes. Declining the prompt fails Start-Process with "The operation was canceled by
@@ -82,6 +82,15 @@ if ($got -ne $hash) { throw ('the script file ' + $script + ' changed before the
 . ([scriptblock]::Create($t))`;
 
 /**
+ * Waiting for a process from `Start-Process -PassThru` so that its ExitCode survives: PowerShell 7.4.0 returns
+ * an empty ExitCode for `-PassThru -Wait` with `-RedirectStandard*` (PowerShell/PowerShell#20400, #20716;
+ * fixed in 7.4.1), and without -Wait the code is lost unless the process handle was read before the process
+ * ended (PowerShell/PowerShell#5421). So: no -Wait, read Handle at once, then WaitForExit(); a code still
+ * missing is reported as a failure, never taken for 0.
+ */
+const WAIT_FOR_EXIT_CODE = '$null = $p.Handle; $p.WaitForExit()';
+
+/**
  * The elevated child (started with -Verb RunAs): an elevated process cannot write into the non-elevated
  * caller's pipes, so — like Vagrant's powerup_command — it runs the verified script in one more
  * PowerShell with `Start-Process -RedirectStandardOutput/-RedirectStandardError` into `$out` and
@@ -98,8 +107,10 @@ $env:SWITCHYARD_ELEVATED_HASH = ${psString(hash)}
 $code = 1
 try {
   $exe = (Get-Process -Id $PID).Path
-  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', '${encodeCommand(GRANDCHILD)}') -WindowStyle Hidden -PassThru -Wait -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
+  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', '${encodeCommand(GRANDCHILD)}') -WindowStyle Hidden -PassThru -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
+  ${WAIT_FOR_EXIT_CODE}
   $code = $p.ExitCode
+  if ($null -eq $code) { $code = 1; throw 'the elevated script ended but Windows did not report its exit code' }
 } catch {
   $e = ConvertTo-Json -Compress -InputObject ([ordered]@{ message = "$($_.Exception.Message)"; errorId = "$($_.FullyQualifiedErrorId)"; category = "$($_.CategoryInfo.Category)"; line = $_.InvocationInfo.ScriptLineNumber })
   [IO.File]::AppendAllText($out, [Environment]::NewLine + '${ERROR_START}' + [Environment]::NewLine + $e + [Environment]::NewLine + '${ERROR_END}' + [Environment]::NewLine)
@@ -119,8 +130,8 @@ export function scriptHash(text: string): string {
  * - runs `inner` in-process if the session is already elevated (no prompt);
  * - refuses with errorId NotInteractive when Windows says the session is not interactive;
  * - otherwise writes `inner` to `%TEMP%\switchyard-<guid>.ps1` and starts the same PowerShell elevated —
- *   `Start-Process -Verb RunAs -Wait -PassThru`, hidden window — with a short command line (the file's path
- *   and SHA-256, elevatedChildScript), whose own child writes stdout/stderr to `.out` / `.out.err`; then
+ *   `Start-Process -Verb RunAs -PassThru`, hidden window, waited for (WAIT_FOR_EXIT_CODE) — with a short
+ *   command line (the file's path and SHA-256, elevatedChildScript), whose own child writes stdout/stderr to `.out` / `.out.err`; then
  *   prints both, deletes the three files and exits with the script's exit code.
  *   A declined prompt → errorId ElevationCancelled.
  * No length limit: nothing of `inner` travels on a command line.
@@ -147,7 +158,8 @@ export function elevatedScript(inner: string): string {
   $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($child))
   $exe = (Get-Process -Id $PID).Path
   try {
-    $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', $encoded) -Verb RunAs -WindowStyle Hidden -PassThru -Wait
+    $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', $encoded) -Verb RunAs -WindowStyle Hidden -PassThru
+    ${WAIT_FOR_EXIT_CODE}
   } catch {
     Remove-Item -LiteralPath $script -Force -ErrorAction SilentlyContinue
     $info = Get-ErrInfo $_
@@ -168,6 +180,10 @@ export function elevatedScript(inner: string): string {
   [Console]::Out.Flush()
   if (Test-Path -LiteralPath ($out + '.err')) { [Console]::Error.Write([IO.File]::ReadAllText($out + '.err')) }
   Remove-Item -LiteralPath @($out, ($out + '.err')) -Force -ErrorAction SilentlyContinue
+  if ($null -eq $p.ExitCode) {
+    Out-Marked 'ERROR' ([ordered]@{ message = 'the elevated PowerShell ended but Windows did not report its exit code'; errorId = 'ExitCodeLost'; category = 'InvalidResult'; line = $null })
+    exit 1
+  }
   exit $p.ExitCode`);
 }
 

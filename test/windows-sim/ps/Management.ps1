@@ -163,7 +163,9 @@ function SimImpl_Start-Process($Sim, $Set, $B) {
     if (-not $Sim.Identity.Admin) { $account = "$($uac.account)" }
     $elevated = $true
   }
-  $script = Join-Path ([System.IO.Path]::GetTempPath()) ('sim-child-' + [guid]::NewGuid().ToString('N') + '.ps1')
+  # In the simulation's own folder: a child started without -Wait outlives this call, and the folder goes
+  # with the test.
+  $script = Join-Path (Split-Path -Parent (Get-SimStatePath)) ('sim-child-' + [guid]::NewGuid().ToString('N') + '.ps1')
   [System.IO.File]::WriteAllText($script, [System.Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($enc)))
   $saved = @{ A = $env:SWITCHYARD_SIM_ACCOUNT; E = $env:SWITCHYARD_SIM_ELEVATED; P = $env:USERPROFILE }
   try {
@@ -173,7 +175,11 @@ function SimImpl_Start-Process($Sim, $Set, $B) {
     $p = @{ FilePath = $env:SWITCHYARD_SIM_PWSH; ArgumentList = @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $env:SWITCHYARD_SIM_ROOT 'run.ps1'), $script) }
     foreach ($k in 'RedirectStandardOutput', 'RedirectStandardError', 'Wait', 'PassThru', 'WorkingDirectory') { if ($B.ContainsKey($k)) { $p[$k] = $B[$k] } }
     if (-not $B.ContainsKey('RedirectStandardOutput')) { $p['NoNewWindow'] = $true }
-    Microsoft.PowerShell.Management\Start-Process @p
+    $proc = Microsoft.PowerShell.Management\Start-Process @p
+    # PowerShell 7.4.0 (state.startProcessExitCodeLost): -PassThru -Wait with -RedirectStandard* returns a
+    # process object whose ExitCode is empty (PowerShell/PowerShell#20716, #20400; fixed in 7.4.1).
+    $lost = $Sim.State.startProcessExitCodeLost -eq $true -and $B.ContainsKey('Wait') -and ($B.ContainsKey('RedirectStandardOutput') -or $B.ContainsKey('RedirectStandardError'))
+    if ($lost -and $null -ne $proc) { [pscustomobject]@{ Id = $proc.Id; HasExited = $true; ExitCode = $null } } else { $proc }
   } finally {
     $env:SWITCHYARD_SIM_ACCOUNT = $saved.A
     $env:SWITCHYARD_SIM_ELEVATED = $saved.E

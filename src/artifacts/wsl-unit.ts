@@ -16,8 +16,9 @@
  *   non-elevated user, and interop cannot elevate (microsoft/WSL#1237, by design). Set-NetIPInterface
  *   -Forwarding needs an administrator, so the unit does NOT use it: it runs
  *   `netsh interface ipv4 set interface <index> forwarding=enabled`, which the seed reports to work as a
- *   normal user (seed: "which can be used as a normal (non admin) user. And that works."). If that ever
- *   fails with access denied, the unit fails visibly; the fix is the Windows daemon (`switchyard install`).
+ *   normal user (seed: "which can be used as a normal (non admin) user. And that works."; a blog post,
+ *   while Microsoft documents ACCESS_DENIED for non-administrators). If netsh refuses, the unit fails once
+ *   with netsh's words and the fix (the Windows daemon, `switchyard install`), and is not restarted.
  * - The script travels as -EncodedCommand (base64 UTF-16LE), so nothing in it needs unit-file quoting; the
  *   decoded script is written as comments above ExecStart for the reader.
  *
@@ -40,9 +41,19 @@ export const WSL_ADAPTER_ALIASES: readonly string[] = [
 ];
 
 /**
+ * netsh refused: the token WSL gives Linux cannot change the adapter (Microsoft documents ACCESS_DENIED for
+ * non-administrators: learn.microsoft.com windows/win32/api/netioapi/nf-netioapi-setipinterfaceentry). That
+ * does not pass with a retry, so the unit says it once and systemd does not restart it
+ * (RestartPreventExitStatus=, freedesktop.org systemd.service(5)).
+ */
+export const NETSH_REFUSED_EXIT = 3;
+const NETSH_REFUSED_ADVICE =
+  "- the Windows token this WSL session runs with may not change it. Run ''switchyard install'' on Windows (its boot task keeps forwarding on), or start WSL from an elevated terminal. Not retried.";
+
+/**
  * The PowerShell the unit runs: for each WSL adapter that exists, forwarding on via netsh (by interface
- * index, so no alias quoting reaches netsh). Exit 0 when at least one adapter has forwarding on; 1 on a
- * netsh failure; 2 when no WSL adapter exists (yet) — both make systemd retry.
+ * index, so no alias quoting reaches netsh). Exit 0 when at least one adapter has forwarding on; 2 when no
+ * WSL adapter exists (yet), which makes systemd retry; NETSH_REFUSED_EXIT when netsh refuses, which does not.
  */
 export function wslForwardingScript(aliases: readonly string[] = WSL_ADAPTER_ALIASES): string {
   return [
@@ -52,8 +63,10 @@ export function wslForwardingScript(aliases: readonly string[] = WSL_ADAPTER_ALI
     '  $if = Get-NetIPInterface -InterfaceAlias $alias -AddressFamily IPv4 -ErrorAction SilentlyContinue',
     '  if ($null -eq $if) { continue }',
     "  if ([string]$if.Forwarding -ne 'Enabled') {",
-    '    & netsh.exe interface ipv4 set interface ([string]$if.ifIndex) forwarding=enabled',
-    "    if ($LASTEXITCODE -ne 0) { Write-Output ('netsh failed for ' + $alias); exit 1 }",
+    // stdout only: in Windows PowerShell 5.1, 2>&1 under ErrorActionPreference Stop turns a native
+    // command's stderr into a terminating error; stderr reaches the journal on its own.
+    "    $said = (& netsh.exe interface ipv4 set interface ([string]$if.ifIndex) forwarding=enabled) -join ' '",
+    `    if ($LASTEXITCODE -ne 0) { Write-Output ('switchyard: netsh refused to turn IPv4 forwarding on for ' + $alias + ': ' + $said.Trim() + ' ${NETSH_REFUSED_ADVICE}'); exit ${NETSH_REFUSED_EXIT} }`,
     "    Write-Output ('forwarding enabled on ' + $alias)",
     "  } else { Write-Output ('forwarding already on for ' + $alias) }",
     '  $done += 1',
@@ -101,6 +114,8 @@ export function wslForwardingUnit(powershell: string, version?: string, printed 
       .map((l) => `#   ${l}`),
     `ExecStart=${exec}`,
     'Restart=on-failure',
+    '# netsh refused (no rights): said once in the journal, not retried.',
+    `RestartPreventExitStatus=${NETSH_REFUSED_EXIT}`,
     'RestartSec=5s',
     'TimeoutStartSec=60s',
     '',

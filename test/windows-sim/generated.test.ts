@@ -16,7 +16,7 @@ import { wrapScript } from '../../src/host/windows/prelude.js';
 import { runPowerShell } from '../../src/host/windows/spawn-runner.js';
 import { cidr, ipv4 } from '../../src/net/ipv4.js';
 import { keeperScript, parseKeeperResult } from '../../src/host/windows/keeper-script.js';
-import { wslForwardingScript } from '../../src/artifacts/wsl-unit.js';
+import { NETSH_REFUSED_EXIT, wslForwardingScript, wslForwardingUnit } from '../../src/artifacts/wsl-unit.js';
 import { checkScripts, problems } from './check.js';
 import { SimWindowsHost } from './host.js';
 import { makeSimRunner, pwshMissing, runScriptText } from './runner.js';
@@ -325,8 +325,12 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
     h.session = { account: 'dev', elevated: false };
     h.push();
     const r = await runScriptText(h.dir, h.session, h.state.accounts.dev!.profile, wslForwardingScript());
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /requires elevation/);
+    // Refused: one line with netsh's words and the fix, and the exit status the unit does not restart on.
+    assert.equal(r.code, NETSH_REFUSED_EXIT);
+    assert.match(wslForwardingUnit('/mnt/c/ps.exe'), new RegExp(`^RestartPreventExitStatus=${r.code}$`, 'm'));
+    const said = r.stdout.split('\n').filter((l) => /netsh refused/.test(l));
+    assert.equal(said.length, 1, r.stdout);
+    assert.match(said[0]!, /requires elevation.*switchyard install.*Not retried\./);
     h.session = { account: 'dev', elevated: true };
     const e = await runScriptText(h.dir, h.session, h.state.accounts.dev!.profile, wslForwardingScript());
     h.pull();

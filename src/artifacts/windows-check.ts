@@ -91,7 +91,15 @@ export function windowsCheckScript(config: Config, version: string, o: CheckOpti
       `Write-Host 'checking firewall rules (group switchyard)'`,
       `$fw = Invoke-Look 'firewall rules' { Get-NetFirewallRule -Group 'switchyard' }`,
       `if ($null -ne $fw) {`,
-      `  foreach ($want in ${psArray(d.firewall.map((r) => r.name))}) { if (-not ($fw | Where-Object { $_.DisplayName -eq $want -and @('True', '1') -contains "$($_.Enabled)" })) { Add-Drift 'firewall' $want 'enabled inbound allow rule' } }`,
+      // Each rule by name, enabled, and on the switch's interface (a re-created vNIC leaves it on none).
+      `  $wantOn = ${psArray(d.firewall.map((r) => r.iface ?? ''))}`,
+      `  $i = 0`,
+      `  foreach ($want in ${psArray(d.firewall.map((r) => r.name))}) {`,
+      `    $on = $wantOn[$i]; $i++`,
+      `    $hit = @($fw | Where-Object { $_.DisplayName -eq $want -and @('True', '1') -contains "$($_.Enabled)" })`,
+      `    if ($hit.Count -gt 0 -and $on -ne '') { $hit = @($hit | Where-Object { @(($_ | Get-NetFirewallInterfaceFilter).InterfaceAlias) -contains $on }) }`,
+      `    if ($hit.Count -eq 0) { Add-Drift 'firewall' $want ('enabled inbound allow rule on ' + $on) }`,
+      `  }`,
       `}`,
     );
   }

@@ -66,15 +66,23 @@ function resolvedConfigText(config: Config, ranges: AddressPlan): string {
 /**
  * .wslconfig `networkingMode=nat`, edited in PowerShell: a simpler reader than the CLI's (wslconfig.ts), with
  * the same outcome for the usual files — the first networkingMode line in [wsl2]/[experimental] gets the value
- * nat, else the line is added under [wsl2], else a [wsl2] section is appended. The file is per-user: as
- * SYSTEM (a fleet agent) it is left alone and said so.
+ * nat, else the line is added under [wsl2], else a [wsl2] section is appended; written back in the encoding
+ * its byte-order mark says (Notepad and 5.1's Out-File write UTF-16 LE). The file is per-user: as SYSTEM (a
+ * fleet agent) it is left alone and said so.
  */
 const WSLCONFIG_STEP = String.raw`if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) {
     Write-Host '  .wslconfig is per-user: run this script once as the user (or a user-context remediation) for networkingMode=nat'
   } else {
     $path = Join-Path $env:USERPROFILE '.wslconfig'
     $lines = New-Object System.Collections.ArrayList
-    if (Test-Path -LiteralPath $path) { foreach ($l in [IO.File]::ReadAllLines($path)) { [void]$lines.Add($l) } }
+    $encoding = [Text.UTF8Encoding]::new($false)
+    if (Test-Path -LiteralPath $path) {
+      foreach ($l in [IO.File]::ReadAllLines($path)) { [void]$lines.Add($l) }
+      $b = [IO.File]::ReadAllBytes($path)
+      if ($b.Length -ge 3 -and $b[0] -eq 0xEF -and $b[1] -eq 0xBB -and $b[2] -eq 0xBF) { $encoding = [Text.UTF8Encoding]::new($true) }
+      elseif ($b.Length -ge 2 -and $b[0] -eq 0xFF -and $b[1] -eq 0xFE) { $encoding = [Text.UnicodeEncoding]::new($false, $true) }
+      elseif ($b.Length -ge 2 -and $b[0] -eq 0xFE -and $b[1] -eq 0xFF) { $encoding = [Text.UnicodeEncoding]::new($true, $true) }
+    }
     $section = ''; $found = -1; $header = -1
     for ($i = 0; $i -lt $lines.Count; $i++) {
       if ($lines[$i] -match '^\s*\[([A-Za-z][A-Za-z0-9]*)\]') { $section = $Matches[1].ToLower(); if ($section -eq 'wsl2' -and $header -lt 0) { $header = $i }; continue }
@@ -86,7 +94,7 @@ const WSLCONFIG_STEP = String.raw`if ([Security.Principal.WindowsIdentity]::GetC
     } elseif ($header -ge 0) { $lines.Insert($header + 1, 'networkingMode=nat') }
     else { [void]$lines.Add('[wsl2]'); [void]$lines.Add('networkingMode=nat') }
     if ($changed) {
-      [IO.File]::WriteAllText($path, (($lines -join "$([char]13)$([char]10)") + "$([char]13)$([char]10)"))
+      [IO.File]::WriteAllText($path, (($lines -join "$([char]13)$([char]10)") + "$([char]13)$([char]10)"), $encoding)
       Write-Host ('  wrote networkingMode=nat to ' + $path)
       $needWslShutdown = $true
     }

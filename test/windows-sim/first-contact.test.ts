@@ -210,6 +210,26 @@ describe('issue 18 (2): "could not look" is not "none"', PWSH, () => {
 });
 
 describe('issue 18 (8): a UTF-16 or BOM-prefixed .wslconfig keeps its encoding', PWSH, () => {
+  test('uninstall puts the original text back in the same encoding', async () => {
+    const h = laptop();
+    h.wslconfig = '# mine\r\n[wsl2]\r\nmemory=4GB\r\n';
+    h.wslconfigEncoding = 'utf16le';
+    await converge(
+      h,
+      'switches:\n  - name: lab\n    subnet: 10.95.0.0/24\nwsl:\n  subnet: 10.96.0.0/20\n',
+      5,
+    );
+    assert.match(h.wslconfig ?? '', /networkingMode=nat/);
+    const restore = makePlan(
+      nothingOurs({ version: 1, wslconfig: '# mine\r\n[wsl2]\r\nmemory=4GB\r\n' }),
+      await h.observe(),
+    );
+    const r = await applyPlan(restore, h);
+    assert.equal(r.failed, undefined, r.failed?.error);
+    assert.equal(h.wslconfig, '# mine\r\n[wsl2]\r\nmemory=4GB\r\n');
+    assert.equal(h.wslconfigEncoding, 'utf16le');
+  });
+
   for (const encoding of ['utf16le', 'utf8bom', 'utf16be'] as const) {
     test(`${encoding}: networkingMode=nat is added, the file stays ${encoding}, its other lines as they were`, async () => {
       const h = laptop();

@@ -80,4 +80,26 @@ describe('fleet pair in pwsh: detection, remediation, detection', PWSH, () => {
     assert.equal(r.code, 1, r.stdout);
     assert.ok(!h.calls().some((c) => /^(New|Set|Remove|Add|Register)-/.test(c)), h.calls().join('\n'));
   });
+
+  test('a UTF-16 .wslconfig stays UTF-16 after the converge script; a re-created switch is drift again', async () => {
+    const h = laptop();
+    h.wslconfig = '# mine\r\n[wsl2]\r\nmemory=4GB\r\n';
+    h.wslconfigEncoding = 'utf16le';
+    const fix = await run(h, windowsScript(CONFIG, '0.0.0-test'));
+    assert.equal(fix.code, 0, fix.stdout);
+    assert.equal(h.wslconfigEncoding, 'utf16le');
+    // The fleet script's simpler edit puts the line right under [wsl2].
+    assert.equal(h.wslconfig, '# mine\r\n[wsl2]\r\nnetworkingMode=nat\r\nmemory=4GB\r\n');
+    const detect = windowsCheckScript(CONFIG, '0.0.0-test');
+    assert.equal((await run(h, detect)).code, 0);
+    // The user re-creates the switch: its new vNIC is not the interface the rules were scoped to.
+    const again = await run(
+      h,
+      "Remove-VMSwitch -Name 'dev' -Force\nNew-VMSwitch -Name 'dev' -SwitchType Internal -Notes 'switchyard' | Out-Null\n",
+    );
+    assert.equal(again.code, 0, again.stdout);
+    const drifted = await run(h, detect);
+    assert.equal(drifted.code, 1, drifted.stdout);
+    assert.match(drifted.stdout, /"resource":"firewall"/);
+  });
 });

@@ -55,7 +55,16 @@ export function diffRestore(d: DesiredHost, o: ObservedHost): Change[] {
         r.wslconfig === null
           ? 'remove %USERPROFILE%\\.wslconfig (switchyard created it)'
           : 'restore %USERPROFILE%\\.wslconfig as it was',
-      ops: [r.wslconfig === null ? { op: 'removeWslConfig' } : { op: 'setWslConfig', text: r.wslconfig }],
+      // In the encoding the file has now: every rewrite by switchyard kept the original one.
+      ops: [
+        r.wslconfig === null
+          ? { op: 'removeWslConfig' }
+          : {
+              op: 'setWslConfig',
+              text: r.wslconfig,
+              ...(wsl.wslconfigEncoding !== undefined ? { encoding: wsl.wslconfigEncoding } : {}),
+            },
+      ],
     });
   }
   const inbound = wsl?.hyperVFirewall?.defaultInboundAction;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../config/load.js';
-import { LeaseDb } from '../dhcp/lease-db.js';
 import { resolveScope } from '../dhcp/scope.js';
+import { ScopeCell } from '../dhcp/scope-cell.js';
 import { ipv4 } from '../net/ipv4.js';
 import { applyReload } from './reload.js';
 
@@ -23,14 +23,14 @@ test("a reservation's dhcp.options change is applied live; the switch's needs a 
     'linux',
   );
   assert.ok(r.ok);
-  const scopes = [r.scope];
-  const dbs = [new LeaseDb(r.scope)];
-  const out = applyReload(parseConfig(config('b.efi'), 't.yaml'), scopes, dbs, 'linux');
+  const cells = [new ScopeCell(r.scope)];
+  const dbs = cells.map((c) => c.db);
+  const out = applyReload(parseConfig(config('b.efi'), 't.yaml'), cells, 'linux');
   assert.equal(out.applied.length, 1, JSON.stringify(out));
   assert.deepEqual(out.restartNeeded, []);
   const opt = dbs[0]!.reservationAt(ipv4('10.9.0.11'))!.options![0]!;
   assert.equal(Buffer.from(opt.data).toString(), 'b.efi');
-  const again = applyReload(parseConfig(config('b.efi', '10.9.0.2'), 't.yaml'), scopes, dbs, 'linux');
+  const again = applyReload(parseConfig(config('b.efi', '10.9.0.2'), 't.yaml'), cells, 'linux');
   assert.deepEqual(again.applied, []);
   assert.match(again.restartNeeded.join('\n'), /switch "lab": options changed/);
 });

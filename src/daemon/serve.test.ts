@@ -170,7 +170,7 @@ describe('serve (in process, fake transport)', () => {
     assert.equal(d.dbs[0]!.reservationOf(mac('00:15:5d:00:00:07')), undefined);
     broken = true;
     await assert.rejects(d.reload(), /t\.yaml:3:5: bad/);
-    assert.equal(d.scopes[0]!.leaseTime, 43200, 'the running settings stay');
+    assert.equal(d.scopes[0]!.leaseMs, 43200 * 1000, 'the running settings stay');
     await d.stop();
   });
 

@@ -36,12 +36,13 @@ export type Choice = { ip: Ipv4; fresh: boolean } | { refused: 'pool-exhausted' 
 export const PROBE_MAC = '00:00:00:00:00:00' as Mac;
 
 export class LeaseDb {
-  private readonly scope: Scope;
+  private scope: Scope;
   readonly pool: AddressPool;
   /** The records (lease-slots.ts), found by MAC (as a number, macToNumber) and by address. */
   private readonly slots: LeaseSlots;
   private readonly byMac: KeyIndex;
   private readonly byIp: AddressIndex;
+  private reservations: readonly Reservation[] = [];
   private reservedByMac = new Map<Mac, Reservation>();
   private reservedByIp = new Map<Ipv4, Reservation>();
   private lastSweep = 0;
@@ -64,9 +65,28 @@ export class LeaseDb {
     this.setReservations(scope.reservations);
   }
 
+  /**
+   * The scope served from now on (scope-cell.ts's `set`): its times and lease cap apply to what happens next,
+   * and its reservations replace these if they are another list. The table is built on the subnet and the
+   * pool, so those cannot change here.
+   */
+  setScope(next: Scope): void {
+    const was = this.scope;
+    if (
+      next.subnet.network !== was.subnet.network ||
+      next.subnet.prefix !== was.subnet.prefix ||
+      next.pool.start !== was.pool.start ||
+      next.pool.end !== was.pool.end
+    )
+      throw new RangeError(`switch "${next.switchName}": a lease table keeps its subnet and pool`);
+    this.scope = next;
+    if (next.reservations !== was.reservations) this.setReservations(next.reservations);
+  }
+
   /** Replaces the reservations (start-up or a live change). Leases that now conflict stay until their holder's next request, which is NAKed. */
   setReservations(list: readonly Reservation[]): void {
     this.changes++;
+    this.reservations = list;
     for (const r of this.reservedByIp.values()) if (!this.isHeld(r.ip, 0)) this.pool.free(r.ip);
     this.reservedByMac = new Map(list.map((r) => [r.mac, r]));
     this.reservedByIp = new Map(list.map((r) => [r.ip, r]));
@@ -77,6 +97,11 @@ export class LeaseDb {
   /** Dynamic leases that hold a pool address now (offered or bound, reservations and quarantines excluded). */
   dynamicActive(): number {
     return this.pool.size - this.pool.freeCount - this.reservedInPool - this.quarantined;
+  }
+
+  /** The reservations as set last (for the DNS names). */
+  reserved(): readonly Reservation[] {
+    return this.reservations;
   }
 
   reservationOf(mac: Mac): Reservation | undefined {
@@ -207,7 +232,7 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): Lease {
-    const s = this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
+    const s = this.put(mac, ip, 'bound', now + this.scope.leaseMs, now, info);
     return this.slots.lease(s, mac);
   }
 

@@ -82,7 +82,7 @@ export async function startDns(opts: DnsOptions): Promise<RunningDns> {
         scopes.map((sc, i) => ({
           domain: byName.get(sc.switchName)?.dns.domain ?? 'switchyard.internal',
           subnet: sc.subnet,
-          reservations: sc.reservations,
+          reservations: dbs[i]!.reserved(),
           leases: dbs[i]!.all(),
         })),
         clock.now(),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
-import { resolveScope, type Scope } from '../dhcp/scope.js';
+import { resolveScope } from '../dhcp/scope.js';
+import { ScopeCell } from '../dhcp/scope-cell.js';
 import type { Runner } from '../host/linux/interfaces.js';
 import { memoryLogger } from '../log.js';
 import { cidr } from '../net/ipv4.js';
@@ -23,11 +24,11 @@ wsl: { interface: wsl0 }
 `,
   't.yaml',
 );
-const scopes = (): Scope[] =>
+const scopes = (): ScopeCell[] =>
   CONFIG.switches.map((sw) => {
     const r = resolveScope(sw, undefined, 'linux');
     if (!r.ok) throw new Error(r.reason);
-    return r.scope;
+    return new ScopeCell(r.scope);
   });
 
 test('Linux: mtu auto excludes the switches and WSL; resolved is kept for DNS switches only', async () => {
@@ -50,7 +51,7 @@ test('Linux: mtu auto excludes the switches and WSL; resolved is kept for DNS sw
   });
   const w = await startHostWatches({
     config: CONFIG,
-    scopes: s,
+    cells: s,
     platform: 'linux',
     log: memoryLogger('warn'),
     clock: fixedClock(0),
@@ -68,8 +69,8 @@ test('Linux: mtu auto excludes the switches and WSL; resolved is kept for DNS sw
   });
   await new Promise((r) => setTimeout(r, 50));
   await w.stop();
-  assert.equal(s[0]!.mtu, 1500);
-  assert.equal(s[1]!.mtu, undefined, 'not auto: untouched');
+  assert.equal(s[0]!.scope.mtu, 1500);
+  assert.equal(s[1]!.scope.mtu, undefined, 'not auto: untouched');
   assert.ok(calls.includes('resolvectl dns lab 10.9.0.1'), calls.join('\n'));
   assert.ok(calls.includes('resolvectl domain lab ~lab.internal'));
   assert.ok(!calls.some((c) => c.includes('quiet')), 'DNS off: never touched');

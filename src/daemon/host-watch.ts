@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import type { Scope } from '../dhcp/scope.js';
+import type { ScopeCell } from '../dhcp/scope-cell.js';
 import { execFileRunner, type Runner } from '../host/linux/interfaces.js';
 import { readLinuxUplink } from '../host/linux/uplink.js';
 import type { PsOutcome } from '../host/windows/outcome.js';
@@ -41,7 +41,7 @@ export interface HostWatchDeps {
 
 export interface HostWatchContext extends HostWatchDeps {
   config: Config;
-  scopes: readonly Scope[];
+  cells: readonly ScopeCell[];
   platform: NodeJS.Platform;
   log: Logger;
   clock: Clock;
@@ -68,10 +68,10 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
   let mtu: MtuWatch | undefined;
   let windows: { stop: () => Promise<void> } | undefined;
   if (win) {
-    const auto = c.scopes.some((s) => s.mtuAuto === true);
+    const auto = c.cells.some((s) => s.scope.mtuAuto === true);
     if (auto) {
       mtu = createMtuWatch({
-        scopes: c.scopes,
+        cells: c.cells,
         read: () => Promise.reject(new Error('read by the Windows watch')),
         exclude,
         log: c.log,
@@ -93,7 +93,7 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
     }
   } else {
     mtu = await startMtuWatch({
-      scopes: c.scopes,
+      cells: c.cells,
       read: c.readUplink ?? (() => readLinuxUplink(run)),
       exclude,
       log: c.log,
@@ -102,7 +102,7 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
     });
   }
   let dns: ForwardingKeeper | undefined;
-  const links = c.scopes.flatMap((s) => {
+  const links = c.cells.flatMap(({ scope: s }) => {
     const sw = c.config.switches.find((x) => x.name === s.switchName);
     return sw?.dns.enabled === true
       ? [{ iface: s.interfaceName, server: formatIpv4(s.host), domain: sw.dns.domain }]

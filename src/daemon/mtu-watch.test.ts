@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../config/load.js';
-import { LeaseDb } from '../dhcp/lease-db.js';
 import { resolveScope, type Scope } from '../dhcp/scope.js';
+import { ScopeCell } from '../dhcp/scope-cell.js';
 import { memoryLogger } from '../log.js';
 import { cidr, ipv4 } from '../net/ipv4.js';
 import type { UplinkLink, UplinkRoute } from '../net/uplink-mtu.js';
@@ -28,6 +28,8 @@ function scopeOf(text: string): Scope {
   if (!r.ok) throw new Error(r.reason);
   return r.scope;
 }
+
+const cellOf = (text: string): ScopeCell => new ScopeCell(scopeOf(text));
 
 const link = (name: string, mtu: number): UplinkLink => ({
   name,
@@ -67,30 +69,30 @@ describe('mtu: auto in the daemon', () => {
   });
 
   test('follows the uplink: VPN up lowers, VPN gone raises, no uplink drops option 26; each change logged once', async () => {
-    const scope = scopeOf(yaml('auto'));
-    const fixed = scopeOf(yaml('1400'));
+    const cell = cellOf(yaml('auto'));
+    const fixed = cellOf(yaml('1400'));
     const log = memoryLogger('info');
     let now = UPLINK;
     const watch = createMtuWatch({
-      scopes: [scope, fixed],
+      cells: [cell, fixed],
       read: () => Promise.resolve(now),
       exclude: ['lab'],
       log,
     });
     await watch.check();
-    assert.equal(scope.mtu, 1400);
+    assert.equal(cell.scope.mtu, 1400);
     await watch.check();
     now = VPN;
     await watch.check();
-    assert.equal(scope.mtu, 1300);
+    assert.equal(cell.scope.mtu, 1300);
     now = UPLINK;
     await watch.check();
-    assert.equal(scope.mtu, 1400);
+    assert.equal(cell.scope.mtu, 1400);
     now = NONE;
     await watch.check();
     await watch.check();
-    assert.equal(scope.mtu, undefined);
-    assert.equal(fixed.mtu, 1400, 'a fixed mtu is never touched');
+    assert.equal(cell.scope.mtu, undefined);
+    assert.equal(fixed.scope.mtu, 1400, 'a fixed mtu is never touched');
     assert.deepEqual(
       log.lines.map((l) => [l.level, l.msg]),
       [
@@ -103,11 +105,11 @@ describe('mtu: auto in the daemon', () => {
   });
 
   test('a failed read keeps the last value and is logged once per message', async () => {
-    const scope = scopeOf(yaml('auto'));
+    const cell = cellOf(yaml('auto'));
     const log = memoryLogger('info');
     let fail = false;
     const watch = createMtuWatch({
-      scopes: [scope],
+      cells: [cell],
       read: () => (fail ? Promise.reject(new Error('ip: netlink')) : Promise.resolve(VPN)),
       exclude: [],
       log,
@@ -116,18 +118,18 @@ describe('mtu: auto in the daemon', () => {
     fail = true;
     await watch.check();
     await watch.check();
-    assert.equal(scope.mtu, 1300);
+    assert.equal(cell.scope.mtu, 1300);
     assert.equal(log.lines.filter((l) => l.level === 'warn').length, 1);
   });
 
   test('start resolves before returning; then reads only when the adapters change, and every 5 minutes', async () => {
-    const scope = scopeOf(yaml('auto'));
+    const cell = cellOf(yaml('auto'));
     const timers = new FakeTimers();
     let table: InterfaceTable = { eth0: [v4('192.168.1.5/24')] };
     let reads = 0;
     const read = () => (reads++, Promise.resolve(VPN));
     const w = await startMtuWatch({
-      scopes: [scope],
+      cells: [cell],
       read,
       exclude: [],
       log: memoryLogger('warn'),
@@ -135,14 +137,14 @@ describe('mtu: auto in the daemon', () => {
       timers,
       networkInterfaces: () => table,
     });
-    assert.equal(scope.mtu, 1300);
+    assert.equal(cell.scope.mtu, 1300);
     assert.equal(reads, 1);
     await timers.advance(4 * 60_000);
     assert.equal(reads, 1, 'nothing changed: nothing read');
     table = { ...table, tun0: [v4('10.201.0.2/32')] };
     await timers.advance(CHANGE_POLL_MS);
     assert.equal(reads, 2, 'a VPN adapter appeared: read within one poll');
-    assert.equal(scope.mtu, 1300);
+    assert.equal(cell.scope.mtu, 1300);
     await timers.advance(MTU_CHECK_MS - 4 * 60_000);
     assert.equal(reads, 3, 'the safety net, 5 minutes after the start');
     await w.stop();
@@ -151,7 +153,7 @@ describe('mtu: auto in the daemon', () => {
     reads = 0;
     await (
       await startMtuWatch({
-        scopes: [scopeOf(yaml('1400'))],
+        cells: [cellOf(yaml('1400'))],
         read,
         exclude: [],
         log: memoryLogger('warn'),
@@ -163,11 +165,11 @@ describe('mtu: auto in the daemon', () => {
   });
 
   test('a reload does not call the watched MTU a settings change', () => {
-    const scope = scopeOf(yaml('auto'));
-    scope.mtu = 1300;
-    const r = applyReload(parseConfig(yaml('auto'), 't.yaml'), [scope], [new LeaseDb(scope)], 'linux');
+    const cell = cellOf(yaml('auto'));
+    cell.set({ ...cell.scope, mtu: 1300 });
+    const r = applyReload(parseConfig(yaml('auto'), 't.yaml'), [cell], 'linux');
     assert.deepEqual(r.restartNeeded, []);
-    const r2 = applyReload(parseConfig(yaml('1300'), 't.yaml'), [scope], [new LeaseDb(scope)], 'linux');
+    const r2 = applyReload(parseConfig(yaml('1300'), 't.yaml'), [cell], 'linux');
     assert.equal(r2.restartNeeded.length, 1, 'auto → fixed needs a restart');
   });
 });

@@ -5,11 +5,12 @@
  * ACK, and raises it again when the VPN goes. Every change is logged once; when no
  * uplink is found, option 26 is left out and the reason logged once. A failed read keeps the last value.
  *
- * The scopes are the live objects the policy chain reads (reply-options.ts reads `scope.mtu` per reply).
+ * A change is a new scope set on the switch's cell (src/dhcp/scope-cell.ts), which encodes option 26 once;
+ * the next reply carries it.
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';
-import type { Scope } from '../dhcp/scope.js';
+import type { ScopeCell } from '../dhcp/scope-cell.js';
 import type { Logger } from '../log.js';
 import { adapterFingerprint, startChangeWatch, type InterfaceTable, type Timers } from './change-watch.js';
 import { describeUplinkMtu, uplinkMtu, type UplinkLink, type UplinkRoute } from '../net/uplink-mtu.js';
@@ -31,7 +32,7 @@ export interface ChangeWatchDeps {
 export type UplinkReader = () => Promise<{ links: UplinkLink[]; routes: UplinkRoute[] }>;
 
 export interface MtuWatchOptions {
-  scopes: readonly Scope[];
+  cells: readonly ScopeCell[];
   read: UplinkReader;
   /** Interfaces that never count as uplinks: the switches' and WSL's. */
   exclude: readonly string[];
@@ -48,18 +49,18 @@ export interface MtuWatch {
 }
 
 export function createMtuWatch(opts: MtuWatchOptions): MtuWatch {
-  const auto = opts.scopes.filter((s) => s.mtuAuto === true);
+  const auto = opts.cells.filter((c) => c.scope.mtuAuto === true);
   let last: string | undefined;
   let lastError: string | undefined;
   const update = ({ links, routes }: { links: UplinkLink[]; routes: UplinkRoute[] }): void => {
     if (auto.length === 0) return;
     const found = uplinkMtu(links, routes, opts.exclude);
     lastError = undefined;
-    for (const s of auto) s.mtu = found.mtu;
+    for (const c of auto) if (c.scope.mtu !== found.mtu) c.set({ ...c.scope, mtu: found.mtu });
     const now = describeUplinkMtu(found);
     if (now === last) return;
     last = now;
-    const switches = auto.map((s) => s.switchName);
+    const switches = auto.map((c) => c.scope.switchName);
     if (found.mtu === undefined) {
       opts.log.warn({ switches, why: found.why }, 'mtu auto: no uplink found; option 26 not sent');
     } else {
@@ -93,7 +94,7 @@ export function createMtuWatch(opts: MtuWatchOptions): MtuWatch {
  */
 export async function startMtuWatch(opts: MtuWatchOptions & ChangeWatchDeps): Promise<MtuWatch> {
   const watch = createMtuWatch(opts);
-  if (!opts.scopes.some((s) => s.mtuAuto === true)) return watch;
+  if (!opts.cells.some((c) => c.scope.mtuAuto === true)) return watch;
   await watch.check();
   const list = opts.networkInterfaces ?? networkInterfaces;
   const changes = startChangeWatch({

@@ -4,8 +4,8 @@
  * loads changes nothing.
  */
 import type { Config } from '../config/schema.js';
-import type { LeaseDb } from '../dhcp/lease-db.js';
 import { resolveScope, type Reservation, type Scope } from '../dhcp/scope.js';
+import type { ScopeCell } from '../dhcp/scope-cell.js';
 import { formatIpv4 } from '../net/ipv4.js';
 
 export interface ReloadResult {
@@ -18,12 +18,15 @@ function key(r: Reservation): string {
   return `${r.name}|${r.mac}|${r.ip}|${options.join(',')}`;
 }
 
+/** Scope fields named otherwise in the config, by the config's name (the restart message names that). */
+const CONFIG_KEY: Readonly<Record<string, string>> = { leaseMs: 'leaseTime' };
+
 /** The scope settings other than reservations, each as text, for "which ones need a restart?" */
 function settings(s: Scope): Map<string, string> {
   // An `mtu: auto` scope's mtu is what the daemon's MTU watch found, not config.
   const view: Record<string, unknown> = { ...s, mtu: s.mtuAuto ? 'auto' : s.mtu };
   delete view.reservations;
-  return new Map(Object.entries(view).map(([k, v]) => [k, JSON.stringify(v)]));
+  return new Map(Object.entries(view).map(([k, v]) => [CONFIG_KEY[k] ?? k, JSON.stringify(v)]));
 }
 
 /** The keys whose values differ between two scopes (reservations aside). */
@@ -50,34 +53,34 @@ function changedElsewhere(prev: Config, next: Config): string[] {
   return out;
 }
 
+/** Applies what can change live by setting a new scope on each switch's cell (scope-cell.ts). */
 export function applyReload(
   next: Config,
-  scopes: Scope[],
-  dbs: LeaseDb[],
+  cells: readonly ScopeCell[],
   platform: NodeJS.Platform,
   /** The config the daemon runs with, to name the changes outside the scopes that need a restart. */
   prev?: Config,
 ): ReloadResult {
   const applied: string[] = [];
   const restartNeeded: string[] = [];
-  scopes.forEach((scope, i) => {
+  for (const cell of cells) {
+    const scope = cell.scope;
     const sw = next.switches.find((s) => s.name === scope.switchName);
     if (!sw || !sw.dhcp.enabled) {
       restartNeeded.push(`switch "${scope.switchName}" was removed or its DHCP disabled`);
-      return;
+      continue;
     }
     const r = resolveScope(sw, { address: scope.host, prefix: scope.subnet.prefix }, platform);
     if (!r.ok) {
       restartNeeded.push(r.reason);
-      return;
+      continue;
     }
     const before = new Set(scope.reservations.map(key));
     const after = new Set(r.scope.reservations.map(key));
     const added = r.scope.reservations.filter((x) => !before.has(key(x)));
     const removed = scope.reservations.filter((x) => !after.has(key(x)));
     if (added.length > 0 || removed.length > 0) {
-      dbs[i]!.setReservations(r.scope.reservations);
-      scope.reservations = r.scope.reservations;
+      cell.set({ ...scope, reservations: r.scope.reservations });
       const fmt = (x: Reservation): string => `${x.name} (${x.mac} → ${formatIpv4(x.ip)})`;
       applied.push(
         `switch "${scope.switchName}": reservations ${[...added.map((x) => `+${fmt(x)}`), ...removed.map((x) => `-${fmt(x)}`)].join(', ')}`,
@@ -85,9 +88,9 @@ export function applyReload(
     }
     const changed = changedSettings(r.scope, scope);
     if (changed.length > 0) restartNeeded.push(`switch "${scope.switchName}": ${changed.join(', ')} changed`);
-  });
+  }
   for (const sw of next.switches) {
-    if (sw.dhcp.enabled && !scopes.some((s) => s.switchName === sw.name)) {
+    if (sw.dhcp.enabled && !cells.some((c) => c.scope.switchName === sw.name)) {
       restartNeeded.push(`switch "${sw.name}" is new`);
     }
   }

@@ -104,7 +104,7 @@ describe('serve (in process, fake transport)', () => {
 
     const t2 = new FakeTransport();
     const d2 = await start(dir, t2);
-    assert.equal(formatIpv4(d2.dbs[0]!.leaseOf(A)!.ip), formatIpv4(ack.yiaddr));
+    assert.equal(formatIpv4(d2.dbs[0]!.byMac(A)!.ip), formatIpv4(ack.yiaddr));
     t2.deliver(packet(MessageType.REQUEST, A, { ciaddr: ack.yiaddr }));
     const sent = await t2.waitSent(1);
     const renewed = replyOf(sent[0]!.data);
@@ -170,7 +170,7 @@ describe('serve (in process, fake transport)', () => {
     assert.equal(d.dbs[0]!.reservationOf(mac('00:15:5d:00:00:07')), undefined);
     broken = true;
     await assert.rejects(d.reload(), /t\.yaml:3:5: bad/);
-    assert.equal(d.scopes[0]!.leaseTime, 43200, 'the running settings stay');
+    assert.equal(d.scopes[0]!.leaseMs, 43200 * 1000, 'the running settings stay');
     await d.stop();
   });
 

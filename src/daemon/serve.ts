@@ -7,13 +7,13 @@ import type { Config, SwitchConfig } from '../config/schema.js';
 import { EnvironmentError } from '../errors.js';
 import { STANDARD_PORTS, type Ports } from '../dhcp/destination.js';
 import { Journal } from '../dhcp/journal.js';
-import { LeaseDb } from '../dhcp/lease-db.js';
+import type { LeaseDb } from '../dhcp/lease-db.js';
 import type { StoredLease } from '../dhcp/lease-store.js';
 import { describeScope, resolveScope, type InterfaceAddress, type Scope } from '../dhcp/scope.js';
+import { ScopeCell } from '../dhcp/scope-cell.js';
 import { DhcpServer } from '../dhcp/server.js';
 import type { ConflictProbe } from '../dhcp/probe/conflict-probe.js';
 import { cachedProbe, createProbe } from '../dhcp/probe/probe.js';
-import { policyContext } from '../dhcp/handlers/exchange.js';
 import { openTransport } from '../dhcp/transport/transport.js';
 import type { DatagramTransport } from '../dhcp/transport/transport.js';
 import { checkServeInterface, inspectInterface, type InterfaceInfo } from '../host/linux/interfaces.js';
@@ -102,7 +102,9 @@ export interface ServeOptions {
 }
 
 export interface RunningDaemon {
-  scopes: Scope[];
+  /** Each switch's scope as served now (its cell's value). */
+  readonly scopes: readonly Scope[];
+  cells: ScopeCell[];
   servers: DhcpServer[];
   dbs: LeaseDb[];
   dns: RunningDns;
@@ -154,6 +156,8 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     scopes.push(r.scope);
   }
   if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
+  const cells = scopes.map((s) => new ScopeCell(s));
+  const dbs = cells.map((c) => c.db);
   // Nothing here waits for PowerShell: on Windows the watch's first check runs one poll (2 s) from now, so
   // DHCP and DNS answer first; on Linux the first `mtu: auto` read (two `ip` runs) is awaited.
   const wslPinned = opts.wslPinned;
@@ -162,7 +166,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       ? undefined
       : await startHostWatches({
           config,
-          scopes,
+          cells,
           platform,
           log,
           clock,
@@ -176,7 +180,6 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
           ...opts.hostWatch,
         });
 
-  const dbs = scopes.map((s) => new LeaseDb(s));
   const journal = new Journal(opts.stateDir, {
     onCompactionError: (err) => {
       log.error(
@@ -231,7 +234,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         probes.push(probe);
       }
       const server = new DhcpServer({
-        ctx: policyContext(scope, dbs[i]!),
+        ctx: cells[i]!,
         store: journal,
         transport,
         clock,
@@ -290,7 +293,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const reload = async (): Promise<ReloadResult> => {
     if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
     await rebind?.check(); // a reload (SIGHUP) also rebinds to a re-created interface at once
-    const result = applyReload(await opts.reloadConfig(), scopes, dbs, platform, config);
+    const result = applyReload(await opts.reloadConfig(), cells, platform, config);
     log.info({ ...result }, 'reloaded');
     if (result.restartNeeded.length > 0)
       log.warn(
@@ -308,7 +311,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
           status: () => ({
             pid: process.pid,
             startedAt,
-            switches: scopes.map((s, i) => ({
+            switches: cells.map(({ scope: s }, i) => ({
               name: s.switchName,
               interface: s.interfaceName,
               subnet: formatCidr(s.subnet),
@@ -371,7 +374,10 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   }
 
   return {
-    scopes,
+    get scopes() {
+      return cells.map((c) => c.scope);
+    },
+    cells,
     servers,
     dbs,
     dns,

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { FakeTimers } from '../../test/fakes/fake-timers.js';
 import { SimWindowsNet } from '../../test/fakes/sim-windows-net.js';
 import { parseConfig } from '../config/load.js';
-import { resolveScope, type Scope } from '../dhcp/scope.js';
+import { resolveScope } from '../dhcp/scope.js';
+import { ScopeCell } from '../dhcp/scope-cell.js';
 import { runPowerShell } from '../host/windows/spawn-runner.js';
 import { memoryLogger } from '../log.js';
 import { startHostWatches } from './host-watch.js';
@@ -24,11 +25,11 @@ wsl: { subnet: 10.0.250.0/24 }
   't.yaml',
 );
 
-function scopes(): Scope[] {
+function scopes(): ScopeCell[] {
   return CONFIG.switches.map((sw) => {
     const r = resolveScope(sw, undefined, 'win32');
     if (!r.ok) throw new Error(r.reason);
-    return r.scope;
+    return new ScopeCell(r.scope);
   });
 }
 
@@ -47,12 +48,12 @@ function laptop(timers: FakeTimers): SimWindowsNet {
   return net;
 }
 
-async function watch(net: SimWindowsNet, timers: FakeTimers, s: Scope[] = scopes()) {
+async function watch(net: SimWindowsNet, timers: FakeTimers, s: ScopeCell[] = scopes()) {
   const log = memoryLogger('info');
   const w = await startHostWatches({
     onObserved: wslDriftReporter('10.0.250.0/24', log),
     config: CONFIG,
-    scopes: s,
+    cells: s,
     platform: 'win32',
     log,
     clock: timers,
@@ -141,14 +142,14 @@ describe('Windows host watch (simulated network, fake clock)', () => {
     const s = scopes();
     const { w } = await watch(net, timers, s);
     await timers.advance(WINDOWS_POLL_MS + net.costMs);
-    assert.equal(s[0]!.mtu, 1500);
+    assert.equal(s[0]!.scope.mtu, 1500);
     const vpn = net.add('Ethernet 3', ['10.201.0.2/32'], { mtu: 1400 });
     net.routes.push({ dest: '10.200.0.0/16', alias: vpn.alias, nextHop: '0.0.0.0' });
     await timers.advance(WINDOWS_POLL_MS + net.costMs);
-    assert.equal(s[0]!.mtu, 1400);
+    assert.equal(s[0]!.scope.mtu, 1400);
     net.remove(vpn.alias);
     await timers.advance(WINDOWS_POLL_MS + net.costMs);
-    assert.equal(s[0]!.mtu, 1500, 'VPN gone: back up');
+    assert.equal(s[0]!.scope.mtu, 1500, 'VPN gone: back up');
     await w.stop();
   });
 
@@ -214,7 +215,7 @@ describe('Windows host watch (simulated network, fake clock)', () => {
     const fixed = parseConfig('switches:\n  - name: switchyard\n    subnet: 10.0.251.0/24\n', 't.yaml');
     const w = await startHostWatches({
       config: fixed,
-      scopes: [],
+      cells: [],
       platform: 'win32',
       log: memoryLogger('warn'),
       clock: timers,

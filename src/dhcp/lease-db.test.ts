@@ -120,16 +120,16 @@ function checkConsistent(db: LeaseDb, now: number): void {
   const all = db.all();
   const byMac = new Map<string, Lease>();
   for (const l of all) {
-    const own = db.leaseOf(l.mac);
+    const own = db.byMac(l.mac);
     if (own && key(own) === key(l)) byMac.set(l.mac, l);
   }
   // every MAC's record is one of the records, and every active record holds its address
   for (const x of MACS) {
-    const own = db.leaseOf(x);
+    const own = db.byMac(x);
     if (own) assert.equal(byMac.get(x) && key(byMac.get(x)!), key(own), `record of ${x} is in all()`);
   }
   for (const a of IPS) {
-    const h = db.holderOf(a, now);
+    const h = db.byIp(a, now);
     if (h) {
       assert.equal(h.ip, a);
       assert.ok(['offered', 'bound', 'declined'].includes(h.state) && h.expiresAt > now);
@@ -148,7 +148,7 @@ function checkConsistent(db: LeaseDb, now: number): void {
     if (!db.pool.has(a)) continue;
     const taken = !db.pool.isFree(a);
     const reserved = db.reservationAt(a) !== undefined;
-    assert.equal(taken, reserved || db.holderOf(a, now) !== undefined, `pool bit of ${a}`);
+    assert.equal(taken, reserved || db.byIp(a, now) !== undefined, `pool bit of ${a}`);
   }
 }
 
@@ -180,7 +180,7 @@ describe('LeaseDb', () => {
     const ids = ['0102000000000' + '1', '0102000000000' + '2', 'ff00000001000100012c', '01020000000001ff'];
     for (const [i, clientId] of ids.entries()) {
       db.bind(MACS[0]!, IPS[0]!, T0 + i, { clientId });
-      assert.equal(db.leaseOf(MACS[0]!)!.clientId, clientId);
+      assert.equal(db.byMac(MACS[0]!)!.clientId, clientId);
       assert.equal([...db.snapshot().records()][0]!.clientId, clientId);
     }
   });
@@ -206,15 +206,15 @@ describe('LeaseDb', () => {
     const db = new LeaseDb(scope(24));
     const [a, b] = [MACS[0]!, MACS[1]!];
     db.offer(a, IPS[0]!, T0, { hostname: 'a' });
-    const offered = db.leaseOf(a)!;
+    const offered = db.byMac(a)!;
     db.withdrawOffer(a); // frees its slot
     db.offer(b, IPS[1]!, T0, { hostname: 'b' }); // takes it again
-    assert.equal(db.leaseOf(a), undefined);
+    assert.equal(db.byMac(a), undefined);
     assert.deepEqual(
       { mac: offered.mac, ip: offered.ip, hostname: offered.hostname },
       { mac: a, ip: IPS[0] as Ipv4, hostname: 'a' },
     );
-    assert.equal(db.leaseOf(b)!.hostname, 'b');
-    assert.equal(db.holderOf(IPS[0]!, T0), undefined);
+    assert.equal(db.byMac(b)!.hostname, 'b');
+    assert.equal(db.byIp(IPS[0]!, T0), undefined);
   });
 });

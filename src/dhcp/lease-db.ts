@@ -7,6 +7,10 @@
  * client identifier, because cloned Vagrant images send identical client-ids from different MACs
  * (systemd #9609, chef/bento #1421 — research §2.2). The key comes from client-key.ts, which makes a
  * MAC-shaped key from the client-id for an all-zero chaddr and under dhcp.matchClientId.
+ *
+ * Its users speak leases: they find a record `byMac` or `byIp`, change it through the lease's own steps
+ * (offer, bind, release, decline, quarantine, restore, expire) and get Lease values back, which are copies.
+ * The records themselves are typed-array slots (lease-slots.ts) that nothing outside this file sees.
  */
 import { contains, type Ipv4 } from '../net/ipv4.js';
 import { macToNumber, type Mac } from '../net/mac.js';
@@ -36,12 +40,13 @@ export type Choice = { ip: Ipv4; fresh: boolean } | { refused: 'pool-exhausted' 
 export const PROBE_MAC = '00:00:00:00:00:00' as Mac;
 
 export class LeaseDb {
-  private readonly scope: Scope;
+  private scope: Scope;
   readonly pool: AddressPool;
   /** The records (lease-slots.ts), found by MAC (as a number, macToNumber) and by address. */
   private readonly slots: LeaseSlots;
-  private readonly byMac: KeyIndex;
-  private readonly byIp: AddressIndex;
+  private readonly macIndex: KeyIndex;
+  private readonly ipIndex: AddressIndex;
+  private reservations: readonly Reservation[] = [];
   private reservedByMac = new Map<Mac, Reservation>();
   private reservedByIp = new Map<Ipv4, Reservation>();
   private lastSweep = 0;
@@ -56,17 +61,36 @@ export class LeaseDb {
   constructor(scope: Scope) {
     this.scope = scope;
     this.pool = new AddressPool(scope.pool.start, scope.pool.end);
-    this.byIp = new AddressIndex(scope.subnet);
+    this.ipIndex = new AddressIndex(scope.subnet);
     // Sized for the dynamic leases the scope allows at once (its pool or dhcp.maxLeases, whichever is less).
     const expected = Math.min(this.pool.size, scope.maxLeases) + scope.reservations.length;
     this.slots = new LeaseSlots(expected);
-    this.byMac = new KeyIndex(expected);
+    this.macIndex = new KeyIndex(expected);
     this.setReservations(scope.reservations);
+  }
+
+  /**
+   * The scope served from now on (scope-cell.ts's `set`): its times and lease cap apply to what happens next,
+   * and its reservations replace these if they are another list. The table is built on the subnet and the
+   * pool, so those cannot change here.
+   */
+  setScope(next: Scope): void {
+    const was = this.scope;
+    if (
+      next.subnet.network !== was.subnet.network ||
+      next.subnet.prefix !== was.subnet.prefix ||
+      next.pool.start !== was.pool.start ||
+      next.pool.end !== was.pool.end
+    )
+      throw new RangeError(`switch "${next.switchName}": a lease table keeps its subnet and pool`);
+    this.scope = next;
+    if (next.reservations !== was.reservations) this.setReservations(next.reservations);
   }
 
   /** Replaces the reservations (start-up or a live change). Leases that now conflict stay until their holder's next request, which is NAKed. */
   setReservations(list: readonly Reservation[]): void {
     this.changes++;
+    this.reservations = list;
     for (const r of this.reservedByIp.values()) if (!this.isHeld(r.ip, 0)) this.pool.free(r.ip);
     this.reservedByMac = new Map(list.map((r) => [r.mac, r]));
     this.reservedByIp = new Map(list.map((r) => [r.ip, r]));
@@ -79,6 +103,11 @@ export class LeaseDb {
     return this.pool.size - this.pool.freeCount - this.reservedInPool - this.quarantined;
   }
 
+  /** The reservations as set last (for the DNS names). */
+  reserved(): readonly Reservation[] {
+    return this.reservations;
+  }
+
   reservationOf(mac: Mac): Reservation | undefined {
     return this.reservedByMac.get(mac);
   }
@@ -87,8 +116,9 @@ export class LeaseDb {
     return this.reservedByIp.get(ip);
   }
 
-  leaseOf(mac: Mac): Lease | undefined {
-    const s = this.byMac.get(this.keyOf(mac));
+  /** The client's own record (by its key, client-key.ts), whatever its state. */
+  byMac(mac: Mac): Lease | undefined {
+    const s = this.macIndex.get(this.keyOf(mac));
     return s === undefined ? undefined : this.slots.lease(s, mac);
   }
 
@@ -102,13 +132,13 @@ export class LeaseDb {
   }
 
   /** The lease that currently occupies ip (offered, bound or declined and not yet run out). */
-  holderOf(ip: Ipv4, now: number): Lease | undefined {
+  byIp(ip: Ipv4, now: number): Lease | undefined {
     const s = this.holderSlot(ip, now);
     return s === undefined ? undefined : this.slots.lease(s);
   }
 
   private holderSlot(ip: Ipv4, now: number): Slot | undefined {
-    const s = this.byIp.get(ip);
+    const s = this.ipIndex.get(ip);
     return s !== undefined && this.slots.isActive(s, now) ? s : undefined;
   }
 
@@ -143,7 +173,7 @@ export class LeaseDb {
     const key = this.keyOf(mac);
     const own = this.reservedByMac.get(mac);
     if (own && this.check(mac, own.ip, now) === undefined) return { ip: own.ip, fresh: false };
-    const prev = this.byMac.get(key);
+    const prev = this.macIndex.get(key);
     const sl = this.slots;
     const holds = prev !== undefined && sl.isActive(prev, now) && !sl.isDeclined(prev);
     if (
@@ -189,7 +219,7 @@ export class LeaseDb {
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): void {
     const key = this.keyOf(mac);
-    const prev = this.byMac.get(key);
+    const prev = this.macIndex.get(key);
     const sl = this.slots;
     if (prev !== undefined && sl.isBound(prev) && sl.ip(prev) === ip && sl.isActive(prev, now)) return; // already bound: keep it
     this.put(mac, ip, 'offered', now + this.scope.offerHoldMs, now, info);
@@ -197,7 +227,7 @@ export class LeaseDb {
 
   /** An OFFER was refused in favour of another server (REQUEST with a foreign server id). */
   withdrawOffer(mac: Mac): void {
-    const s = this.byMac.get(this.keyOf(mac));
+    const s = this.macIndex.get(this.keyOf(mac));
     if (s !== undefined && this.slots.isOffered(s)) this.drop(s);
   }
 
@@ -207,13 +237,13 @@ export class LeaseDb {
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
   ): Lease {
-    const s = this.put(mac, ip, 'bound', now + this.scope.leaseTime * 1000, now, info);
+    const s = this.put(mac, ip, 'bound', now + this.scope.leaseMs, now, info);
     return this.slots.lease(s, mac);
   }
 
   release(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
     const key = this.keyOf(mac);
-    const s = this.byMac.get(key);
+    const s = this.macIndex.get(key);
     const sl = this.slots;
     if (s === undefined || sl.ip(s) !== ip || !(sl.isBound(s) || sl.isOffered(s))) return undefined;
     // put keeps the record's client-id and hostname (the client's own record).
@@ -222,10 +252,10 @@ export class LeaseDb {
 
   decline(mac: Mac, ip: Ipv4, now: number): Lease | undefined {
     const key = this.keyOf(mac);
-    const s = this.byMac.get(key);
+    const s = this.macIndex.get(key);
     if (s === undefined || this.slots.ip(s) !== ip) return undefined;
     const l = this.slots.lease(s, mac);
-    this.slots.unlink(this.byMac, key, IN_MAC);
+    this.slots.unlink(this.macIndex, key, IN_MAC);
     // The quarantine record is keyed by the address, under the declining MAC (kept for the log).
     const q = this.put(mac, ip, 'declined', now + this.scope.declineProbationMs, now, l, false);
     return this.slots.lease(q, mac);
@@ -233,7 +263,7 @@ export class LeaseDb {
 
   /** Someone on the switch already uses `ip` (the conflict probe said so): keep it out of offers for the probation time. */
   quarantine(ip: Ipv4, now: number): void {
-    const offered = this.byIp.get(ip);
+    const offered = this.ipIndex.get(ip);
     if (offered !== undefined && this.slots.isOffered(offered)) this.drop(offered);
     this.put(PROBE_MAC, ip, 'declined', now + this.scope.declineProbationMs, now, {}, false);
   }
@@ -253,11 +283,11 @@ export class LeaseDb {
       const why = this.check(l.mac, l.ip, now);
       if (why) return describe(why);
     } else {
-      const other = this.byIp.get(l.ip);
+      const other = this.ipIndex.get(l.ip);
       const key = this.keyOf(l.mac);
       if (other !== undefined && this.slots.macKey(other) !== key) {
         // Someone else holds the address now: remember this client's history without the address.
-        this.slots.link(this.byMac, key, this.slots.add({ ...l, state }, key), IN_MAC);
+        this.slots.link(this.macIndex, key, this.slots.add({ ...l, state }, key), IN_MAC);
         return undefined;
       }
     }
@@ -270,7 +300,7 @@ export class LeaseDb {
     this.lastSweep = now;
     const expired: Lease[] = [];
     const sl = this.slots;
-    this.byIp.forEach((s, ip) => {
+    this.ipIndex.forEach((s, ip) => {
       if (sl.isActive(s, now)) return;
       if (sl.isBound(s)) {
         sl.markExpired(s);
@@ -328,32 +358,32 @@ export class LeaseDb {
     expiresAt: number,
     now: number,
     info: { clientId?: string | undefined; hostname?: string | undefined },
-    byMac = true,
+    keyed = true,
   ): Slot {
     this.changes++;
     const sl = this.slots;
     const key = this.keyOf(mac);
-    const prev = this.byMac.get(key);
+    const prev = this.macIndex.get(key);
     const prevIp = prev === undefined ? undefined : sl.ip(prev);
-    if (prev !== undefined && prevIp !== ip && this.byIp.get(prevIp!) === prev) {
-      sl.unlink(this.byIp, prevIp!, IN_IP);
+    if (prev !== undefined && prevIp !== ip && this.ipIndex.get(prevIp!) === prev) {
+      sl.unlink(this.ipIndex, prevIp!, IN_IP);
       if (!this.reservedByIp.has(prevIp!)) this.pool.free(prevIp!);
     }
-    const displaced = this.byIp.get(ip);
+    const displaced = this.ipIndex.get(ip);
     if (displaced !== undefined) {
       const dk = sl.macKey(displaced);
       // The address's previous (inactive) holder keeps its record for history, but no longer owns the address.
       if (
         dk !== key &&
-        this.byMac.get(dk) === displaced &&
+        this.macIndex.get(dk) === displaced &&
         (sl.isOffered(displaced) || sl.isDeclined(displaced))
       )
-        sl.unlink(this.byMac, dk, IN_MAC);
+        sl.unlink(this.macIndex, dk, IN_MAC);
       if (sl.isDeclined(displaced) && this.pool.has(ip)) this.quarantined--;
     }
     if (state === 'declined' && this.pool.has(ip)) this.quarantined++;
     let s: Slot;
-    if (byMac && prev !== undefined && prevIp === ip && displaced === prev) {
+    if (keyed && prev !== undefined && prevIp === ip && displaced === prev) {
       // The client's own record at the same address (OFFER → ACK, a renewal): changed in place.
       sl.update(prev, state, expiresAt, now, info.clientId, info.hostname);
       s = prev;
@@ -368,8 +398,8 @@ export class LeaseDb {
         updatedAt: now,
       };
       s = sl.add(fields, key);
-      if (byMac) sl.link(this.byMac, key, s, IN_MAC);
-      sl.link(this.byIp, ip, s, IN_IP);
+      if (keyed) sl.link(this.macIndex, key, s, IN_MAC);
+      sl.link(this.ipIndex, ip, s, IN_IP);
     }
     if (state === 'released' || state === 'expired') {
       if (!this.reservedByIp.has(ip)) this.pool.free(ip);
@@ -383,10 +413,10 @@ export class LeaseDb {
     const key = sl.macKey(s);
     const ip = sl.ip(s);
     const declined = sl.isDeclined(s);
-    if (this.byMac.get(key) === s) sl.unlink(this.byMac, key, IN_MAC);
-    if (this.byIp.get(ip) === s) {
+    if (this.macIndex.get(key) === s) sl.unlink(this.macIndex, key, IN_MAC);
+    if (this.ipIndex.get(ip) === s) {
       if (declined && this.pool.has(ip)) this.quarantined--;
-      sl.unlink(this.byIp, ip, IN_IP);
+      sl.unlink(this.ipIndex, ip, IN_IP);
       if (!this.reservedByIp.has(ip)) this.pool.free(ip);
     }
   }

@@ -20,50 +20,55 @@ import {
 import { mac, type Mac } from '../net/mac.js';
 
 export interface Reservation {
-  name: string;
-  mac: Mac;
-  ip: Ipv4;
+  readonly name: string;
+  readonly mac: Mac;
+  readonly ip: Ipv4;
   /** dhcp.options of this reservation: they replace the switch's for the same code. */
-  options?: ConfiguredOption[];
+  readonly options?: readonly ConfiguredOption[];
 }
 
 export interface StaticRoute {
-  dest: Cidr;
-  router: Ipv4;
+  readonly dest: Cidr;
+  readonly router: Ipv4;
 }
 
+/**
+ * A value: nothing changes a Scope in place (the fields are readonly). A running daemon applies a change as
+ * a new Scope given to the switch's cell (scope-cell.ts). Every duration is in milliseconds, the clock's
+ * unit, and says so in its name; the config's seconds are converted here, and the wire's in scope-bytes.ts.
+ */
 export interface Scope {
-  switchName: string;
-  interfaceName: string;
-  subnet: Cidr;
-  host: Ipv4;
-  netmask: Ipv4;
-  broadcast: Ipv4;
-  pool: PoolRange;
-  leaseTime: number; // seconds
-  offerHoldMs: number;
-  declineProbationMs: number;
-  authoritative: boolean;
-  maxLeases: number;
-  conflictProbe: boolean;
-  rateLimit: { packets: number; perMs: number };
-  router: Ipv4 | undefined;
-  dnsServers: Ipv4[];
-  domain: string;
-  /** Option 26 as sent now; with `mtuAuto` the daemon's MTU watch (src/daemon/mtu-watch.ts) updates it. */
-  mtu: number | undefined;
+  readonly switchName: string;
+  readonly interfaceName: string;
+  readonly subnet: Cidr;
+  readonly host: Ipv4;
+  readonly netmask: Ipv4;
+  readonly broadcast: Ipv4;
+  readonly pool: Readonly<PoolRange>;
+  readonly leaseMs: number;
+  readonly offerHoldMs: number;
+  readonly declineProbationMs: number;
+  readonly authoritative: boolean;
+  readonly maxLeases: number;
+  readonly conflictProbe: boolean;
+  readonly rateLimit: { readonly packets: number; readonly perMs: number };
+  readonly router: Ipv4 | undefined;
+  readonly dnsServers: readonly Ipv4[];
+  readonly domain: string;
+  /** Option 26 as sent now; with `mtuAuto` the daemon's MTU watch (src/daemon/mtu-watch.ts) sets a new one. */
+  readonly mtu: number | undefined;
   /** `mtu: auto` in the config. */
-  mtuAuto?: true;
-  staticRoutes: StaticRoute[];
-  relayAgents: Cidr[];
-  reservations: Reservation[];
+  readonly mtuAuto?: true;
+  readonly staticRoutes: readonly StaticRoute[];
+  readonly relayAgents: readonly Cidr[];
+  readonly reservations: readonly Reservation[];
   /** dhcp.options, sent when asked for (option 55). */
-  options: ConfiguredOption[];
+  readonly options: readonly ConfiguredOption[];
   /** dhcp.nextServer → siaddr; dhcp.bootFile → file (RFC 2131 §2). */
-  nextServer: Ipv4 | undefined;
-  bootFile: string | undefined;
+  readonly nextServer: Ipv4 | undefined;
+  readonly bootFile: string | undefined;
   /** dhcp.matchClientId: clients are identified by option 61 when they send it (client-key.ts). */
-  matchClientId: boolean;
+  readonly matchClientId: boolean;
 }
 
 /** The address actually found on the switch's interface (prefix included). */
@@ -130,7 +135,7 @@ export function resolveScope(
       netmask: asIpv4(maskOf(subnet.prefix)),
       broadcast: broadcastOf(subnet),
       pool,
-      leaseTime: d.leaseTime,
+      leaseMs: d.leaseTime * 1000,
       offerHoldMs: d.offerHold * 1000,
       declineProbationMs: d.declineProbation * 1000,
       authoritative: d.authoritative,

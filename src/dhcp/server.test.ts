@@ -96,7 +96,7 @@ test('conflict probe: a fresh offer whose address answers is quarantined and ano
   assert.equal(formatIpv4(offer.msg.yiaddr), '10.9.0.101');
   assert.deepEqual(probed, ['10.9.0.100', '10.9.0.101']);
   assert.equal(
-    db.holderOf(ipv4('10.9.0.100'), Date.UTC(2026, 10, 24))?.state,
+    db.byIp(ipv4('10.9.0.100'), Date.UTC(2026, 10, 24))?.state,
     'declined',
     'the taken address is quarantined',
   );

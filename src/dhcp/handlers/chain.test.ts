@@ -178,7 +178,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     const ex = run(req(MessageType.REQUEST, A, { serverId: ipv4('10.9.0.254'), requested: offered }));
     assert.equal(ex.reply, undefined);
     assert.match(ex.reason, /another server/);
-    assert.equal(ctx.db.holderOf(offered, now), undefined);
+    assert.equal(ctx.db.byIp(offered, now), undefined);
   });
 
   test('a NAK carries only 53, 54, 56 (+61), zero addresses, and is broadcast', () => {
@@ -239,7 +239,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
       assert.equal(ex.commit.length, 0);
       assert.match(ex.reason, /no record of this client/);
     }
-    assert.equal(ctx.db.leaseOf(A), undefined, 'nothing bound');
+    assert.equal(ctx.db.byMac(A), undefined, 'nothing bound');
   });
 
   test('INIT-REBOOT: a client with a record (an expired lease) is still answered', () => {
@@ -318,7 +318,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     const ex = run(req(MessageType.RELEASE, A, { ciaddr: ip, serverId: HOST }));
     assert.equal(ex.reply, undefined);
     assert.equal(ex.commit[0]!.state, 'released');
-    assert.equal(ctx.db.holderOf(ip, now), undefined);
+    assert.equal(ctx.db.byIp(ip, now), undefined);
     assert.equal(dora(A), ip);
   });
 
@@ -374,7 +374,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     const a = dora(A, { clientId: cid });
     const b = dora(B, { clientId: cid });
     assert.notEqual(a, b);
-    assert.equal(ctx.db.leaseOf(A)!.clientId, Buffer.from(cid).toString('hex'));
+    assert.equal(ctx.db.byMac(A)!.clientId, Buffer.from(cid).toString('hex'));
   });
 
   test('requested options come back in the client’s order (RFC 2132 §9.8), 53 and 54 first', () => {
@@ -427,7 +427,7 @@ describe('policy chain (RFC 2131 §4.3)', () => {
     }
     assert.equal(ctx.db.dynamicActive(), 3);
     [1, 2, 3].forEach((i, k) => {
-      assert.equal(ctx.db.leaseOf(mac(`02:00:00:00:04:0${i}`))!.ip, held[k]);
+      assert.equal(ctx.db.byMac(mac(`02:00:00:00:04:0${i}`))!.ip, held[k]);
     });
     // A holder renews fine at the cap, and the reserved machine is served.
     assert.equal(

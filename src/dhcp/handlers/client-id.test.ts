@@ -64,7 +64,7 @@ describe('client identifier (RFC 2131 §4.2)', () => {
     assert.equal(typeOf(ack), MessageType.ACK, ack.reason);
     return ip;
   };
-  const stateAt = (ip: string): string | undefined => ctx.db.holderOf(ipv4(ip), now)?.state;
+  const stateAt = (ip: string): string | undefined => ctx.db.byIp(ipv4(ip), now)?.state;
 
   beforeEach(() => {
     ctx = context();
@@ -109,9 +109,9 @@ describe('client identifier (RFC 2131 §4.2)', () => {
     const a = bind(ZERO, CID_A);
     const b = bind(ZERO, CID_B);
     assert.notEqual(a, b);
-    assert.equal(ctx.db.leaseOf(clientIdKey(CID_A))!.ip, ipv4(a));
-    assert.equal(ctx.db.leaseOf(clientIdKey(CID_B))!.ip, ipv4(b));
-    assert.equal(ctx.db.leaseOf(ZERO as Mac), undefined);
+    assert.equal(ctx.db.byMac(clientIdKey(CID_A))!.ip, ipv4(a));
+    assert.equal(ctx.db.byMac(clientIdKey(CID_B))!.ip, ipv4(b));
+    assert.equal(ctx.db.byMac(ZERO as Mac), undefined);
     // and each renews its own
     const renew = run(request({ mac: ZERO, state: 'renewing', ciaddr: a, clientId: CID_A }));
     assert.equal(typeOf(renew), MessageType.ACK);

@@ -8,8 +8,10 @@ import type { Mac } from '../../net/mac.js';
 import type { Lease } from '../lease.js';
 import type { LeaseDb } from '../lease-db.js';
 import type { DhcpMessage } from '../message.js';
-import { RateLimiter } from '../rate-limiter.js';
+import type { RateLimiter } from '../rate-limiter.js';
 import type { Scope } from '../scope.js';
+import type { ScopeBytes } from '../scope-bytes.js';
+import { ScopeCell } from '../scope-cell.js';
 
 /** One line at info level: what happened to a lease. */
 export interface LeaseEvent {
@@ -36,8 +38,11 @@ export interface Exchange {
   probe: Ipv4 | undefined;
 }
 
+/** What the handlers read: a switch's cell (scope-cell.ts) as it is at this request. */
 export interface PolicyContext {
   readonly scope: Scope;
+  /** The scope's option values, encoded when the scope was set. */
+  readonly bytes: ScopeBytes;
   readonly db: LeaseDb;
   readonly limiter: RateLimiter;
 }
@@ -45,7 +50,7 @@ export interface PolicyContext {
 export type Verdict = 'next' | 'stop';
 export type Handler = (ex: Exchange, ctx: PolicyContext) => Verdict;
 
-/** The policy context of a scope: its settings, its lease table and its rate limiter. */
-export function policyContext(scope: Scope, db: LeaseDb): PolicyContext {
-  return { scope, db, limiter: new RateLimiter(scope.rateLimit.packets, scope.rateLimit.perMs) };
+/** The policy context of a scope: a cell with its settings, its lease table and its rate limiter. */
+export function policyContext(scope: Scope, db: LeaseDb): ScopeCell {
+  return new ScopeCell(scope, db);
 }

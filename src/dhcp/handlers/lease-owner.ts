@@ -17,7 +17,7 @@ export type Owner = { mac: Mac; via: 'mac' | 'client-id' } | { refused: string }
 
 export function leaseOwner(ex: Exchange, db: LeaseDb, ip: Ipv4): Owner {
   const cid = clientInfo(ex.req).clientId;
-  const own = db.leaseOf(ex.mac);
+  const own = db.byMac(ex.mac);
   if (own !== undefined && own.ip === ip && own.state !== 'declined') {
     if (cid !== undefined && own.clientId !== undefined && own.clientId !== cid) {
       return {
@@ -26,7 +26,7 @@ export function leaseOwner(ex: Exchange, db: LeaseDb, ip: Ipv4): Owner {
     }
     return { mac: ex.mac, via: 'mac' };
   }
-  const holder = db.holderOf(ip, ex.now);
+  const holder = db.byIp(ip, ex.now);
   if (
     cid !== undefined &&
     holder !== undefined &&

@@ -90,12 +90,12 @@ describe('real client shapes get a full DORA', () => {
       assert.equal(ack!.yiaddr, offer.yiaddr);
       assert.equal(getU32(ack!.options, Opt.LEASE_TIME), 43200);
       for (const code of ALWAYS) assert.ok(ack!.options.has(code), `ACK has option ${code}`);
-      assert.equal(ctx.db.leaseOf(ex.mac)!.hostname, 'vm42');
+      assert.equal(ctx.db.byMac(ex.mac)!.hostname, 'vm42');
 
       const rel = p.release({ mac, ciaddr: ack!.yiaddr, serverId: '10.9.0.1' });
       const released = onWire(rel.bytes, ctx);
       assert.equal(released.reply, undefined);
-      assert.equal(ctx.db.leaseOf(ex.mac)!.state, 'released');
+      assert.equal(ctx.db.byMac(ex.mac)!.state, 'released');
     });
   }
 
@@ -117,7 +117,7 @@ describe('real client shapes get a full DORA', () => {
         requestedIp: offer.yiaddr,
       });
       const { ex } = onWire(r.bytes, ctx);
-      assert.equal(ctx.db.leaseOf(ex.mac)!.hostname, 'DESKTOP-7');
+      assert.equal(ctx.db.byMac(ex.mac)!.hostname, 'DESKTOP-7');
       // Windows 10 after a reboot: INIT-REBOOT for its old address is ACKed.
       const reboot = win.request({
         mac: '00:15:5d:12:34:56',

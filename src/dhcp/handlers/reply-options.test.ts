@@ -1,7 +1,7 @@
 /**
- * The scope's option bytes are encoded once and reused (reply-options.ts): a reply must still carry the
- * scope's values as they are now, after a change made in place (a reload), and the shared bytes must not
- * be changed by anything a reply does.
+ * The scope's option bytes are encoded once and reused (scope-bytes.ts): a reply must still carry the
+ * scope's values as they are now, after a new scope is set on the cell (a reload), and the shared bytes
+ * must not be changed by anything a reply does.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ import { policyContext } from './exchange.js';
 
 const T = Date.UTC(2026, 10, 24);
 
-test('replies follow in-place changes of the scope (lease time, DNS servers, domain)', () => {
+test('replies follow a new scope set on the cell (lease time, DNS servers, domain)', () => {
   const c = parseConfig(
     'switches:\n  - name: lab\n    subnet: 10.9.0.0/24\n    host: 10.9.0.1\n    dhcp: { leaseTime: 1h }\n    dns: { domain: one.test }\n',
     't.yaml',
@@ -37,9 +37,12 @@ test('replies follow in-place changes of the scope (lease time, DNS servers, dom
   assert.equal(getString(first.options, Opt.DOMAIN_NAME), 'one.test');
   const bytesBefore = encode(first);
 
-  scope.leaseTime = 7200;
-  scope.dnsServers.push(ipv4('10.9.0.53'));
-  scope.domain = 'two.test';
+  ctx.set({
+    ...scope,
+    leaseMs: 7200 * 1000,
+    dnsServers: [...scope.dnsServers, ipv4('10.9.0.53')],
+    domain: 'two.test',
+  });
   const second = offer(2).reply!;
   assert.equal(getU32(second.options, Opt.LEASE_TIME), 7200);
   assert.equal(getU32(second.options, Opt.RENEWAL_TIME), 3600);

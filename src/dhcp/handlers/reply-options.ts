@@ -7,125 +7,12 @@
 import { formatIpv4, ZERO_IP } from '../../net/ipv4.js';
 import { macFromBytes } from '../../net/mac.js';
 import { MessageType, Opt } from '../message.js';
-import {
-  classlessRoutesBytes,
-  domainSearchBytes,
-  getParameterRequestList,
-  ipBytes,
-  ipsBytes,
-  stringBytes,
-  u16,
-  u32Bytes,
-  withDefaultRoute,
-} from '../options.js';
-import type { Scope } from '../scope.js';
+import { getParameterRequestList, stringBytes } from '../options.js';
 import type { Handler } from './exchange.js';
 
 /** Windows sends NUL-terminated strings and expects them back (dnsmasq rfc2131.c, "Microsoft clients are broken"). */
 function wantsNul(raw: Uint8Array | undefined): boolean {
   return raw !== undefined && raw.length > 0 && raw[raw.length - 1] === 0;
-}
-
-/**
- * The option values that depend on the scope alone, encoded once per scope rather than once per reply (the
- * reply path's allocations showed up as a fifth of its CPU in garbage collection). The bytes are shared by
- * every reply and never written to: the encoder copies them. A scope field that changes (a reload) makes a
- * new entry, so the bytes always match the scope as it is now.
- */
-interface ScopeBytes {
-  /** The scope's values these bytes were made from (arrays copied: compared element by element). */
-  from: ScopeValues;
-  serverId: Uint8Array;
-  lease: [Uint8Array, Uint8Array, Uint8Array];
-  netmask: Uint8Array;
-  router: Uint8Array | undefined;
-  dns: Uint8Array | undefined;
-  domain: Uint8Array;
-  domainNul: Uint8Array;
-  mtu: Uint8Array | undefined;
-  broadcast: Uint8Array;
-  search: Uint8Array | RangeError;
-  routes: Uint8Array | undefined;
-}
-
-type ScopeValues = Pick<
-  Scope,
-  'host' | 'leaseTime' | 'netmask' | 'router' | 'domain' | 'mtu' | 'broadcast' | 'dnsServers' | 'staticRoutes'
->;
-
-const cache = new WeakMap<Scope, ScopeBytes>();
-
-function valuesOf(s: Scope): ScopeValues {
-  return {
-    host: s.host,
-    leaseTime: s.leaseTime,
-    netmask: s.netmask,
-    router: s.router,
-    domain: s.domain,
-    mtu: s.mtu,
-    broadcast: s.broadcast,
-    dnsServers: [...s.dnsServers],
-    staticRoutes: s.staticRoutes.map((r) => ({ ...r, dest: { ...r.dest } })),
-  };
-}
-
-function unchanged(v: ScopeValues, s: Scope): boolean {
-  if (
-    v.host !== s.host ||
-    v.leaseTime !== s.leaseTime ||
-    v.netmask !== s.netmask ||
-    v.router !== s.router ||
-    v.domain !== s.domain ||
-    v.mtu !== s.mtu ||
-    v.broadcast !== s.broadcast ||
-    v.dnsServers.length !== s.dnsServers.length ||
-    v.staticRoutes.length !== s.staticRoutes.length
-  )
-    return false;
-  for (let i = 0; i < v.dnsServers.length; i++) if (v.dnsServers[i] !== s.dnsServers[i]) return false;
-  for (let i = 0; i < v.staticRoutes.length; i++) {
-    const a = v.staticRoutes[i]!;
-    const b = s.staticRoutes[i]!;
-    if (a.router !== b.router || a.dest.network !== b.dest.network || a.dest.prefix !== b.dest.prefix)
-      return false;
-  }
-  return true;
-}
-
-function scopeBytes(scope: Scope): ScopeBytes {
-  const hit = cache.get(scope);
-  if (hit && unchanged(hit.from, scope)) return hit;
-  const t = scope.leaseTime;
-  let search: Uint8Array | RangeError;
-  try {
-    search = domainSearchBytes([scope.domain]);
-  } catch (e) {
-    // thrown again on use, as the per-reply code did: only a client that asks for 119 meets it
-    search = e instanceof RangeError ? e : new RangeError(String(e));
-  }
-  const b: ScopeBytes = {
-    from: valuesOf(scope),
-    serverId: ipBytes(scope.host),
-    lease: [u32Bytes(t), u32Bytes(Math.floor(t * 0.5)), u32Bytes(Math.floor(t * 0.875))],
-    netmask: ipBytes(scope.netmask),
-    router: scope.router !== undefined ? ipBytes(scope.router) : undefined,
-    dns: scope.dnsServers.length > 0 ? ipsBytes(scope.dnsServers) : undefined,
-    domain: stringBytes(scope.domain),
-    domainNul: stringBytes(scope.domain, { nulTerminate: true }),
-    mtu: scope.mtu !== undefined ? u16(scope.mtu) : undefined,
-    broadcast: ipBytes(scope.broadcast),
-    search,
-    routes:
-      scope.staticRoutes.length > 0
-        ? classlessRoutesBytes(
-            scope.router === undefined
-              ? scope.staticRoutes
-              : withDefaultRoute(scope.staticRoutes, scope.router),
-          )
-        : undefined,
-  };
-  cache.set(scope, b);
-  return b;
 }
 
 const NOTHING_ASKED = new Uint8Array(0);
@@ -143,10 +30,9 @@ function fileField(name: string): Uint8Array {
   return f;
 }
 
-export const leaseOptions: Handler = (ex, { scope, db }) => {
+export const leaseOptions: Handler = (ex, { scope, bytes: sb, db }) => {
   const r = ex.reply;
   if (!r) return 'next';
-  const sb = scopeBytes(scope);
   const type = r.options.get(Opt.MESSAGE_TYPE)![0]!;
   if (type === MessageType.NAK) {
     r.options.set(Opt.SERVER_ID, sb.serverId);

@@ -36,7 +36,7 @@ export const request: Handler = (ex, ctx) => {
     return commit(ex, ctx, ip, 'SELECTING');
   }
   if (requested !== undefined && ciaddr === ZERO_IP) {
-    if (ctx.db.leaseOf(ex.mac) === undefined && ctx.db.reservationOf(ex.mac) === undefined)
+    if (ctx.db.byMac(ex.mac) === undefined && ctx.db.reservationOf(ex.mac) === undefined)
       return drop(
         ex,
         `INIT-REBOOT for ${formatIpv4(requested)}: no record of this client (RFC 2131 §4.3.2: silent)`,
@@ -49,7 +49,7 @@ export const request: Handler = (ex, ctx) => {
 
 /** INIT-REBOOT, RENEWING, REBINDING: the client asserts an address it believes it has. */
 function confirm(ex: Exchange, ctx: PolicyContext, ip: Ipv4, state: string): 'next' | 'stop' {
-  const lease = ctx.db.leaseOf(ex.mac);
+  const lease = ctx.db.byMac(ex.mac);
   const known = lease !== undefined && lease.ip === ip && lease.state !== 'declined';
   if (!known && lease && lease.state === 'bound' && lease.expiresAt > ex.now) {
     return nak(ex, `${state}: ${formatIpv4(ip)} is not the client's lease (${formatIpv4(lease.ip)})`);

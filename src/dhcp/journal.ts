@@ -4,7 +4,7 @@
  * fdatasync() before any of its callers hear back (group commit: every ACK decided in the same turn of
  * the event loop, or while the previous batch was syncing, shares the next fsync; sync-mode.ts decides
  * whether that fsync runs inline or in the thread pool). Kea's memfile appends without fsync; dnsmasq
- * rewrites and fsyncs the whole file per lease (research §1.1, §1.2) — this is both durable and cheap.
+ * rewrites and fsyncs the whole file per lease (docs/dhcp.md#leases-on-disk) — this is both durable and cheap.
  *
  * Compaction rewrites the live records to a temporary file, fsyncs it, renames it over the journal and
  * fsyncs the directory, so a crash at any moment leaves either the old or the new journal whole.

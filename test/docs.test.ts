@@ -20,6 +20,15 @@ const TEXT = /\.(ts|mjs|js|c|ps1|sh|md|json)$/;
 const OUTSIDE =
   /\bresearch\b|\.\.\/shared\b|\/work\/shared|DESIGN\.md|\b(?:windows|dhcp)-anchors\b|\bwindows-fixtures\b/i;
 
+/**
+ * Benchmark history in a comment: throughput, CPU per packet, a profile or run it came from, a figure
+ * before and after. The decision stays in the comment; the numbers go to docs/benchmarks.md.
+ */
+const BENCH_FIGURE =
+  /DORA\/s|\d ?µs\b|quick runs|allocation profile|heap snapshot|\bstrace\b|trace-gc|\b(?:was|were) (?:about |~)?\d|instead of \d|% of (?:its|the server's) CPU|\bbench\/[a-z-]+\.(?:ts|sh)\b/i;
+/** A line of a comment in TypeScript, JavaScript or C. */
+const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*)/;
+
 /** `docs/NAME.md` with an optional `#section`. */
 const DOC_CITE = /\bdocs\/([A-Za-z0-9_-]+\.md)(#[a-z0-9_-]+)?/g;
 
@@ -73,6 +82,21 @@ describe('citations in the code', () => {
     assert.deepEqual(bad, []);
   });
 
+  test('no comment in src/, scripts/ or native/ quotes benchmark figures (docs/benchmarks.md has them)', () => {
+    const code = [
+      ...lines.filter((l) => /^(src|native)\//.test(l.file)),
+      ...files(join(ROOT, 'scripts')).flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .map((text, i) => ({ file: relative(ROOT, f), line: i + 1, text })),
+      ),
+    ].filter((l) => !l.file.endsWith('.test.ts') && /\.(ts|mjs|js|c)$/.test(l.file));
+    const bad = code
+      .filter((l) => COMMENT_LINE.test(l.text) && BENCH_FIGURE.test(l.text))
+      .map((l) => `${l.file}:${l.line}: ${l.text.trim()}`);
+    assert.deepEqual(bad, []);
+  });
+
   test('every docs/ page cited exists, and so does the section named after #', () => {
     const known = new Map<string, Set<string>>();
     const bad: string[] = [];
@@ -87,7 +111,8 @@ describe('citations in the code', () => {
         }
         if (hash === undefined) continue;
         if (!known.has(doc)) known.set(doc, anchors(doc));
-        if (!known.get(doc)!.has(hash.slice(1))) bad.push(`${l.file}:${l.line}: docs/${doc} has no section ${hash}`);
+        if (!known.get(doc)!.has(hash.slice(1)))
+          bad.push(`${l.file}:${l.line}: docs/${doc} has no section ${hash}`);
       }
     }
     assert.deepEqual(bad, []);
@@ -121,7 +146,10 @@ describe('citations in the code', () => {
 describe('slug', () => {
   test("is GitHub's heading anchor", () => {
     assert.equal(slug("The lease journal's sync"), 'the-lease-journals-sync');
-    assert.equal(slug('What has and has not run on real Windows'), 'what-has-and-has-not-run-on-real-windows');
+    assert.equal(
+      slug('What has and has not run on real Windows'),
+      'what-has-and-has-not-run-on-real-windows',
+    );
     assert.equal(slug('Node flags for `serve`'), 'node-flags-for-serve');
   });
 });

@@ -29,7 +29,7 @@ function wantsNul(raw: Uint8Array | undefined): boolean {
 
 /**
  * The option values that depend on the scope alone, encoded once per scope rather than once per reply (the
- * reply path's allocations showed up as a fifth of its CPU in garbage collection). The bytes are shared by
+ * reply path's allocations are paid for in garbage collection: docs/benchmarks.md#allocations-on-the-reply-path). The bytes are shared by
  * every reply and never written to: the encoder copies them. A scope field that changes (a reload) makes a
  * new entry, so the bytes always match the scope as it is now.
  */

@@ -26,8 +26,8 @@
 #   latency : perfdhcp -r $LAT_RATE for $WARMUP s on a fresh server (its p99s are reported as "cold"), then,
 #             on the same server, for $LAT_PERIOD s -> DISCOVER-OFFER and REQUEST-ACK delay avg and p99
 #             (p99 from perfdhcp -x t per-packet timestamps), server CPU %, VmHWM. The warm-up measures the
-#             steady state: a JIT-compiled server is slower in its first seconds (switchyard's ACKs over 1 ms
-#             cluster in its first 4 s at 500/s: 2.5 % of them, 0.5 % after), and every server gets it.
+#             steady state: a JIT-compiled server is slower in its first seconds (docs/benchmarks.md), and
+#             every server gets it.
 #   sweep   : perfdhcp -r R for $PERIOD s, R over $RATES up to the first failing R, then $BISECT bisection
 #             steps. A rate passes when perfdhcp reports 0 drops in both exchanges and sent >= 98 % of the
 #             DISCOVERs asked for (else the client, not the server, was the limit).

@@ -9,7 +9,7 @@
  * the descriptor. The caller hands it to `dgram.createSocket('udp4').bind({ fd })`, which takes ownership
  * (closing the dgram socket closes the fd).
  *
- * Why (research/dhcp-anchors.md §5.3): on Linux a socket bound to a unicast address never receives
+ * Why (docs/dhcp.md#where-it-answers): on Linux a socket bound to a unicast address never receives
  * 255.255.255.255, and one bound to 0.0.0.0 receives broadcasts from every interface and sends
  * 255.255.255.255 wherever the routing table says (ENETUNREACH without a default route). SO_BINDTODEVICE
  * fixes both: only datagrams that arrived on ifname are delivered, and replies leave through ifname.

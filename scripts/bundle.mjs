@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The CLI as one ES module (dist/src/cli/main.bundle.mjs), which bin/switchyard.js loads when present:
-// Node then reads one file instead of ~110 modules plus commander, yaml, zod and pino, which cut the CPU
-// time of `switchyard --version` by ~45% and of `plan` by ~40% on the lab machine (bench/startup.sh).
+// Node then reads one file instead of ~110 modules plus commander, yaml, zod and pino, which makes every
+// command start markedly faster (docs/benchmarks.md#start-up).
 // It sits beside main.js so that every relative URL in the source (package.json for the version, the
 // native helper, bin/switchyard.js for `install`) resolves exactly as in the unbundled tree.
 // esbuild is a devDependency: the published package carries the built bundle, installs never run this.
@@ -26,7 +26,7 @@ const result = await esbuild.build({
   },
   legalComments: 'none',
   // Whitespace only (names stay, so stack traces still name functions): V8 keeps the whole source in
-  // every process's heap for lazy compilation, 1.72 MB as written, 1.26 MB without the indentation.
+  // every process's heap for lazy compilation (docs/benchmarks.md#the-bundle).
   minifyWhitespace: true,
   logLevel: 'warning',
 });
@@ -35,8 +35,8 @@ if (result.errors.length > 0) {
   process.exit(1);
 }
 // ASCII only. esbuild escapes non-ASCII characters in code but keeps the comments it carries over as they
-// are, and a single "§" or "—" in one of them makes V8 hold the whole 1.7 MB source as a two-byte string:
-// 3.4 MB of every process's heap (a heap snapshot of an idle `serve`). Outside code the escape is inert.
+// are, and a single "§" or "—" in one of them makes V8 hold the whole source as a two-byte string, twice
+// its size in every process's heap (docs/benchmarks.md#the-bundle). Outside code the escape is inert.
 // esbuild leaves them in regular-expression literals too, so the escape is one \uXXXX per UTF-16 code unit:
 // the form strings and every regular expression read alike (`\u{…}` means "u repeated" in a regex without
 // the u flag, which turned [—–] into a class of digits).

@@ -3,7 +3,7 @@
  * Task, and the PowerShell that removes it again. Pure: paths come in as arguments; every value reaches the
  * scripts through psString.
  *
- * Scheduled Task, not a service (research/windows-anchors.md §4.3):
+ * Scheduled Task, not a service (docs/windows.md#boot-task):
  * - Node is not a service binary (it cannot answer the Service Control Manager), so a service needs a
  *   wrapper (WinSW, NSSM, node-windows) shipped and trusted alongside; a task needs nothing but Windows.
  * - The daemon's work is Windows-side network work (forwarding, HNS/NetNat, firewall, DHCP on the switch),

@@ -6,7 +6,7 @@
  * when it does not — and also when something could not be looked at (resource "unknown"): "could not look"
  * is never "nothing there". No elevation asked for: it looks through what a standard user may read (the
  * switch by its vEthernet adapter, since Get-VMSwitch needs Hyper-V Administrators and then reports a
- * missing permission as ObjectNotFound, research windows-fixtures §1.5). Windows PowerShell 5.1 syntax only.
+ * missing permission as ObjectNotFound, kubernetes/minikube#15621). Windows PowerShell 5.1 syntax only.
  */
 import type { Config } from '../config/schema.js';
 import { planAddresses } from '../model/address-plan.js';

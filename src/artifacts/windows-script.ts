@@ -30,7 +30,7 @@ export interface ScriptOptions {
   daemon?: string;
 }
 
-/** Where a fleet-provisioned host keeps the daemon's state and config (DESIGN.md's default). */
+/** Where a fleet-provisioned host keeps the daemon's state and config (the Windows default of state-dir.ts). */
 export function fleetStateDir(config: Config): string {
   return config.stateDir ?? 'C:\\ProgramData\\switchyard';
 }
@@ -156,7 +156,7 @@ export function windowsScript(config: Config, version: string, o: ScriptOptions 
       continue;
     }
     if (c.resource === 'forwarding' && c.key === 'WSL') {
-      // The WSL adapter's name depends on WSL's firewall setting: both names occur (research §0).
+      // The WSL adapter's name depends on WSL's firewall setting: both names occur (docs/windows.md#wsl-adapter).
       body.push(`  # ${c.action} forwarding on WSL's adapter, whichever name it has`);
       body.push(
         `  Get-NetAdapter -Name 'vEthernet (WSL*' -ErrorAction SilentlyContinue | ForEach-Object { Set-NetIPInterface -InterfaceAlias $_.Name -AddressFamily IPv4 -Forwarding Enabled }`,

@@ -5,7 +5,7 @@
  * firewall))") through powershell.exe. The Windows daemon's forwarding keeper does the same job from the
  * Windows side; this unit is for people who run no daemon on Windows.
  *
- * Interop quirks it is built around (research/windows-anchors.md §2.G, §4.5):
+ * Interop quirks it is built around (docs/windows.md#calling-windows-from-wsl):
  * - powershell.exe by ABSOLUTE path (appendWindowsPath may be off), under the drvfs mount root from
  *   /etc/wsl.conf `[automount] root` (default /mnt/): `powershellPath` decides.
  * - systemd-binfmt can register/wipe the WSLInterop binfmt entry late (microsoft/WSL#8843, #10389): the unit

@@ -28,7 +28,7 @@ describe('config loading', () => {
     assert.equal(c.wsl, undefined);
   });
 
-  test('the DESIGN.md example loads', () => {
+  test('the design example loads', () => {
     const c = parseConfig(
       `switches:
   - name: switchyard

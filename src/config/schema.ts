@@ -1,5 +1,5 @@
 /**
- * The config file's shape (DESIGN.md "Config file"). Every object is strict: an unknown key is an error,
+ * The config file's shape (switchyard.example.yaml). Every object is strict: an unknown key is an error,
  * because a typo such as `leasetime:` must never be silently ignored. Defaults are applied here, so the
  * parsed value is the complete, normalised config. Cross-field checks live in rules.ts.
  */

@@ -1,6 +1,6 @@
 /**
  * The boot-time WSL re-pin. WSL rewrites HKLM Lxss NatNetwork/NatGatewayIpAddress with the range it fell back
- * to when its pinned range clashed at start (research windows-anchors §0), and it reads them when it next
+ * to when its pinned range clashed at start (docs/windows.md#wsl-range), and it reads them when it next
  * creates its network. The boot task starts `switchyard serve` at startup as SYSTEM, before any user logs on
  * and so before WSL can start: serve calls this first, so the pinned range is back in place for WSL's first
  * start, and a fallback is reported (warn) with the fix. Only the HKLM values: HKCU NatIpAddress belongs to

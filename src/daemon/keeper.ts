@@ -123,7 +123,7 @@ export interface ProcFs {
 /**
  * Synchronous on purpose: a /proc/sys file is made by the kernel on read, never waits for a disk, and the
  * promise API would take four thread-pool round trips per read (open, fstat, read, close) — at two reads a
- * second that was most of the idle daemon's system calls (bench/idle-cpu.sh).
+ * second, most of an idle daemon's system calls (docs/benchmarks.md#the-idle-daemon).
  */
 export const procFs: ProcFs = {
   // a throw inside the executor rejects the promise (ENOENT: the interface is absent)

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** DESIGN.md: %ProgramData%\switchyard on Windows, /var/lib/switchyard elsewhere; --state-dir or stateDir: override. */
+/** %ProgramData%\switchyard on Windows, /var/lib/switchyard elsewhere; --state-dir or stateDir: override. */
 export function defaultStateDir(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') return join(process.env.ProgramData ?? 'C:\\ProgramData', 'switchyard');
   return '/var/lib/switchyard';

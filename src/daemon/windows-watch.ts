@@ -1,15 +1,15 @@
 /**
  * The daemon's host work on Windows: forwarding kept on for the switch and WSL adapters, `mtu: auto`
  * followed, WSL range drift reported — at almost no cost while nothing changes. Each PowerShell start
- * costs 0.6–1 s of CPU and one event-log entry (issue 20), so:
+ * costs up to a second of CPU and one event-log entry, so:
  * - the adapter list is compared in-process every 2 s (change-watch.ts); a change runs the targeted
  *   script (host/windows/keeper-script.ts: NetTCPIP only), which repairs forwarding in the same run;
  * - the full observation runs every 15 minutes as a safety net (forwarding turned off with no adapter
  *   change, a route or MTU changed on the same adapter, WSL's range drifting) — a repair it calls for
  *   runs the targeted script once more;
  * - one PowerShell process per check, not a long-lived one: with a handful of checks an hour, a resident
- *   PowerShell would save a few CPU-seconds an hour and keep ~70 MB and a stdin protocol alive for months
- *   (bench/idle-hour.ts measures both with the simulated runner).
+ *   PowerShell would save little CPU and keep a large process and a stdin protocol alive for months
+ *   (docs/benchmarks.md#the-idle-daemon).
  * Every script runs as the process the daemon is (runPowerShell: the boot task's SYSTEM), never through
  * the UAC wrapper; a repair that fails (a daemon that is not elevated) is reported once per adapter and
  * message and tried again at the next change or safety net, not every few seconds.

@@ -1,6 +1,6 @@
 /**
  * Drift of WSL's saved NAT range while the daemon runs (Windows). WSL rewrites HKLM Lxss NatNetwork with the
- * range it fell back to when the pinned one clashed at its start (research windows-anchors §0); the host
+ * range it fell back to when the pinned one clashed at its start (docs/windows.md#wsl-range); the host
  * watch's full observation (windows-watch.ts) passes through here, and a range other than the pinned one is
  * reported once per distinct value, with the fix. It is not re-pinned behind WSL's back while WSL runs: the
  * boot task does that at the next start (boot-pin.ts), or `switchyard apply` now.

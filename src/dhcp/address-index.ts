@@ -1,8 +1,8 @@
 /**
  * Address → record slot, for one scope. On a subnet of up to 65,536 addresses (a /16 or longer prefix) it
- * is a dense Int32Array indexed by the address's offset in the subnet: 256 KB at most, against a Map of
- * 50,000 entries that took about 2.5 MB and, while growing, left copies of its table behind in V8's
- * large-object space. Addresses outside it (a record kept from before the subnet changed) and wider
+ * is a dense Int32Array indexed by the address's offset in the subnet (256 KiB at most), not a Map, which
+ * while growing leaves copies of its table behind in V8's large-object space
+ * (docs/benchmarks.md#the-lease-table-in-typed-arrays). Addresses outside it (a record kept from before the subnet changed) and wider
  * subnets go to a Map.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';

@@ -5,7 +5,8 @@
  * option, the server MUST use the contents of the 'chaddr' field to identify the client."
  *
  * By default switchyard keys by MAC anyway (as Kea's `match-client-id: false` does), because cloned Vagrant
- * images send one client-id from different MACs and must still get different addresses (research §2.2).
+ * images send one client-id from different MACs and must still get different addresses
+ * (docs/dhcp.md#who-a-client-is-option-61).
  * Two cases use the client-id:
  *   - `chaddr` all zeros (nothing to key by; all such clients would share one lease): the client-id;
  *   - `dhcp.matchClientId: true`: the client-id whenever the client sends one — except for a client whose

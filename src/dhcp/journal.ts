@@ -4,7 +4,7 @@
  * fdatasync() before any of its callers hear back (group commit: every ACK decided in the same turn of
  * the event loop, or while the previous batch was syncing, shares the next fsync; sync-mode.ts decides
  * whether that fsync runs inline or in the thread pool). Kea's memfile appends without fsync; dnsmasq
- * rewrites and fsyncs the whole file per lease (research §1.1, §1.2) — this is both durable and cheap.
+ * rewrites and fsyncs the whole file per lease (docs/dhcp.md#leases-on-disk) — this is both durable and cheap.
  *
  * Compaction rewrites the live records to a temporary file, fsyncs it, renames it over the journal and
  * fsyncs the directory, so a crash at any moment leaves either the old or the new journal whole.
@@ -56,7 +56,7 @@ export function encodeRecord(r: Lease, switchName: string): string {
 /**
  * Date#toISOString, remembering the last time formatted in each of two slots ("at" and "expires"): under
  * load most records of a batch carry the same millisecond, and the Date plus its formatting were the
- * largest item of encodeRecord (itself 3 % of the server's CPU at 12,000 DORA/s).
+ * largest item of encodeRecord (docs/benchmarks.md#the-journals-encoding-loading-and-compaction).
  */
 const isoMs = [NaN, NaN];
 const isoText = ['', ''];
@@ -74,7 +74,8 @@ function ipText(ip: number): string {
 
 /**
  * The form encodeRecord writes, which parseMac would return unchanged: checked with one regular expression
- * rather than parsed (loading 100k leases spent 13 % of its CPU time in parseMac).
+ * rather than parsed (parsing dominated the load of a big journal:
+ * docs/benchmarks.md#the-journals-encoding-loading-and-compaction).
  */
 const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
@@ -387,9 +388,10 @@ export const ENCODE_CHUNK = 2_000;
 
 /**
  * Writes a snapshot ENCODE_CHUNK records at a time, each chunk written before the next is encoded: the
- * event loop runs between chunks (100k records take hundreds of ms to encode, which in one piece would
- * hold every reply back for as long), and at most one chunk's text is in memory. The whole file's text, its
- * parts and its Buffer were 25 MB at once at 50,000 leases, the daemon's peak memory under load.
+ * event loop runs between chunks (a big table encoded in one piece would hold every reply back for as long
+ * as that takes), and at most one chunk's text is in memory (the whole file's text, its parts and its
+ * Buffer at once were the daemon's peak memory under load:
+ * docs/benchmarks.md#the-journals-encoding-loading-and-compaction).
  */
 async function writeChunked(fh: FileHandle, live: readonly LiveLeases[]): Promise<void> {
   let text = '';

@@ -1,9 +1,9 @@
 /**
  * Integer key (a MAC as a 48-bit number, net/mac.ts; an IPv4 address) → slot: an open-addressing hash
- * table with linear probing in two typed arrays, kept at most half full. For the lease table's 50,000
- * clients it is 1.5 MB outside V8's heap; a Map<string, number> was about 1.8 MB of heap plus a 40-byte
- * MAC string per client, and each time it grew it left its old table behind in the large-object space
- * until the next full collection.
+ * table with linear probing in two typed arrays, kept at most half full, outside V8's heap. Not a
+ * Map<string, number>: that needs a MAC string per client, and each time it grows it leaves its old table
+ * behind in the large-object space until the next full collection
+ * (docs/benchmarks.md#the-lease-table-in-typed-arrays).
  *
  * Deletion shifts the entries after the hole back instead of leaving tombstones (Knuth, TAOCP vol. 3,
  * 6.4 Algorithm R), so lookups never slow down as clients come and go.

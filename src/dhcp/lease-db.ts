@@ -5,7 +5,8 @@
  *
  * Identity is the MAC address: reservations are by MAC, and clients are keyed by MAC even when they send a
  * client identifier, because cloned Vagrant images send identical client-ids from different MACs
- * (systemd #9609, chef/bento #1421 — research §2.2). The key comes from client-key.ts, which makes a
+ * (systemd #9609, chef/bento #1421; docs/dhcp.md#who-a-client-is-option-61). The key comes from
+ * client-key.ts, which makes a
  * MAC-shaped key from the client-id for an all-zero chaddr and under dhcp.matchClientId.
  *
  * Its users speak leases: they find a record `byMac` or `byIp`, change it through the lease's own steps

@@ -2,7 +2,7 @@
 import { formatIpv4 } from '../net/ipv4.js';
 import type { StoredLease } from './lease-store.js';
 
-/** DESIGN.md contract: `{ mac, ip, hostname, clientId, expiresAt, state }`. */
+/** `leases --json` rows (docs/dhcp.md#leases-on-disk): `{ mac, ip, hostname, clientId, expiresAt, state }`. */
 export interface LeaseRow {
   mac: string;
   ip: string;

@@ -3,10 +3,10 @@
  * typed arrays (MAC as a 48-bit number, address, state, the two times); client-ids and hostnames, which
  * most records of a big table lack, in two sparse Maps.
  *
- * Why not one object per record: as objects, a record cost about 300 bytes of V8 heap at 50,000 leases
- * (the object, its two times boxed as heap numbers, the MAC string, its entries in two Maps;
- * `node --expose-gc dist/bench/hotpath.js`), and that table is most of the daemon's heap under a flood.
- * Here it is 31 bytes outside the heap, plus the two indexes (key-index.ts, address-index.ts).
+ * Why not one object per record: as objects (the object, its two times boxed as heap numbers, the MAC
+ * string, its entries in two Maps) the table is most of the daemon's heap under a flood. Here a record is
+ * 31 bytes outside the heap, plus the two indexes (key-index.ts, address-index.ts); the figures are in
+ * docs/benchmarks.md#the-lease-table-in-typed-arrays.
  *
  * A slot is referenced from the by-MAC index, the by-address index or both (`IN_MAC`, `IN_IP`); it is
  * reused once neither refers to it. Lease objects are made on demand (`lease`) for callers outside the

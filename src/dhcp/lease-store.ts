@@ -5,7 +5,7 @@
  *
  * `append` takes the switch's name beside the records rather than a copy of each record with the name
  * added: that copy, made per ACK and held until the fsync, was the largest item of the
- * daemon's old-generation garbage (13 of 54 MB in an allocation profile at 12,000 DORA/s). The records
+ * daemon's old-generation garbage under load (docs/benchmarks.md#allocations-on-the-reply-path). The records
  * belong to the caller, so a store copies (or encodes) what it keeps during the call.
  */
 import type { Lease } from './lease.js';

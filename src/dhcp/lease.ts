@@ -16,7 +16,7 @@ export interface Lease {
   state: LeaseState;
   /** ms since the epoch */
   expiresAt: number;
-  /** option 61 as hex; not the key by default (cloned images share it; research §2.2, client-key.ts) */
+  /** option 61 as hex; not the key by default (cloned images share it; client-key.ts) */
   clientId: string | undefined;
   hostname: string | undefined;
   /** ms since the epoch of the last change */

@@ -80,7 +80,7 @@ export function getString(opts: OptionMap, code: number): string | undefined {
 
 /**
  * RFC 2132 §9.8: the codes in the client's order — the option's own bytes, not a copy (read twice per
- * reply; the Array.from copy was about 4 KB of garbage per DORA, bench/hotpath.ts allocation profile).
+ * reply; a copy is garbage on every reply: docs/benchmarks.md#allocations-on-the-reply-path).
  */
 export function getParameterRequestList(opts: OptionMap): Readonly<Uint8Array> | undefined {
   return opts.get(Opt.PARAMETER_REQUEST_LIST);

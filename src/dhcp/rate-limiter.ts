@@ -6,9 +6,9 @@
  * one goes untracked (and unlimited) until some window ends.
  *
  * The windows live in typed arrays, a ring in the order clients were first seen, found through a
- * KeyIndex. As a Map of window objects keyed by each packet's MAC string, a flood of new clients left
- * about 100 bytes of old-generation garbage per client (the window, its boxed start time, the string,
- * the entry), and peak RSS under a 24,000 DORA/s flood was 3-5 MB higher than with no limiter at all.
+ * KeyIndex, not a Map of window objects keyed by each packet's MAC string: under a flood of new clients
+ * that leaves old-generation garbage per client (the window, its boxed start time, the string, the entry)
+ * and raises peak memory (docs/benchmarks.md#the-lease-table-in-typed-arrays).
  */
 import { KeyIndex } from './key-index.js';
 

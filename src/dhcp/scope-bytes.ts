@@ -1,6 +1,7 @@
 /**
  * The option values that depend on the scope alone, encoded once per scope value rather than once per
- * reply (the reply path's allocations showed up as a fifth of its CPU in garbage collection). The bytes
+ * reply (the reply path's allocations are paid for in garbage collection:
+ * docs/benchmarks.md#allocations-on-the-reply-path). The bytes
  * are shared by every reply and never written to: the encoder copies them. A scope is a value (scope.ts)
  * and its cell (scope-cell.ts) encodes a new one when it is set, so the bytes always match the scope served.
  */

@@ -42,13 +42,11 @@ export const MAX_INFLIGHT = 4096;
 /**
  * Pacing of the replies a group commit releases (a token bucket): up to RELEASE_BURST leave at once, then
  * RELEASE_PER_MS per millisecond. A disk that stalls for tens of ms while clients keep asking releases
- * hundreds of ACKs in one batch (seen: batches of 128-511 at 3,000 DORA/s while other processes wrote to
- * the disk); sent back to back they can overflow the receive buffer of a relay that serves many clients
- * from one socket (perfdhcp's: about 160 datagrams with Linux's default 208 KiB), and each one lost is a
- * client that must retry. 48 per ms is about three times the most ACKs the server answers per ms (13-16k
- * DORA/s on the 2-vCPU bench machine), so steady traffic never waits; only the tail of a burst does, by a
- * few ms. (It was 16 per ms, which had become the ceiling itself: at 16,000 DORA/s the ACKs queued here and
- * their average latency rose from 9 to 235 ms.)
+ * hundreds of ACKs in one batch; sent back to back they can overflow the receive buffer of a relay that
+ * serves many clients from one socket, and each one lost is a client that must retry. The rate must stay
+ * well above the most ACKs the server answers per ms (about three times it), so steady traffic never
+ * waits and only the tail of a burst does, by a few ms; a rate near it becomes the ceiling itself
+ * (docs/benchmarks.md#reply-pacing-after-a-group-commit).
  */
 const RELEASE_BURST = 64;
 const RELEASE_PER_MS = 48;

@@ -3,11 +3,9 @@
  * is told durations, and never sees the clock or the file.
  *
  * Why not always the pool: each trip there and back costs a futex wake, an eventfd write and read and two
- * context switches, on the same core when the daemon is pinned to one. With a fast disk (this VM's: p50
- * 0.18-0.21 ms), at 4,000 DORA/s that was one trip per ACK (strace, 2 s: 6,329 fdatasync, 29,653 futex), and
- * doing every fdatasync inline cut the server's CPU per DORA by about a quarter at 12,000 DORA/s
- * (77 → 58 µs; 163 → 139 µs at 4,000/s; bench/dhcp.sh quick runs, 2026-11-24; with the probing below:
- * 61-65 and 141-144 µs).
+ * context switches, on the same core when the daemon is pinned to one. With a fast disk and a steady load
+ * that is about one trip per ACK, and running the sync inline instead saves a large share of the server's
+ * CPU per DORA (docs/benchmarks.md#the-lease-journals-sync).
  * Why not always inline: while it runs nothing else does (OFFERs, DNS, the control socket), and a disk
  * that takes milliseconds to sync (a busy laptop disk; Windows' FlushFileBuffers is often 1-10 ms) would
  * stall them all that long, every time.
@@ -17,8 +15,7 @@
  * in a row (under FAST_MS) every sync runs inline. An inline sync slower than SLOW_MS sends them back to
  * the pool and doubles the probe interval (up to MAX_PROBE_EVERY), so a disk that is often slow stalls
  * the loop rarely, and for no longer than one of its syncs; every CALM_RUN inline syncs without a slow one
- * halve it again, so that the odd outlier of a fast disk (this VM's: 1 in 3,000 over 2 ms, p50 0.18 ms)
- * does not keep its syncs in the pool for long.
+ * halve it again, so that the odd slow sync of a fast disk does not keep its syncs in the pool for long.
  */
 export type SyncMode = 'inline' | 'pool';
 

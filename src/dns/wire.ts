@@ -37,8 +37,8 @@ const DO_BIT = 0x8000;
 
 /**
  * Internal: unwinds a decode to decodeMessage, which turns it into a result; never escapes this module. Not an
- * Error on purpose: capturing a stack made a malformed packet cost 15 µs instead of about 1 µs, and malformed
- * packets are what a flood sends.
+ * Error on purpose: capturing a stack makes a malformed packet many times dearer to reject
+ * (docs/benchmarks.md#dns-decoding), and malformed packets are what a flood sends.
  */
 class WireFail {
   readonly reason: string;

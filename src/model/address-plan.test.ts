@@ -140,7 +140,7 @@ describe('address plan: choices', () => {
     assert.equal(formatCidr(p.switches[0]!.subnet), '192.168.2.0/24');
   });
 
-  test('the DESIGN.md example: the reservation pins the auto subnet to 10.0.251.0/24, which avoid forbids', () => {
+  test('the design example: the reservation pins the auto subnet to 10.0.251.0/24, which avoid forbids', () => {
     const design = `switches:
   - name: switchyard            # Hyper-V internal switch (Linux: the bridge/interface of this name)
     subnet: auto                # or a CIDR such as 10.0.251.0/24

@@ -42,19 +42,19 @@ import type { PinnedRanges } from './pinned.js';
 
 /**
  * WSL's own NAT network is a /20 in 172.16.0.0/12 (host vNIC samples 172.22.16.1/20, 172.29.192.0/20,
- * 172.24.176.0/20: research/windows-fixtures.md §2.5, §6.2, HNS dumps).
+ * 172.24.176.0/20 in public ipconfig, route and HNS dumps: docs/windows.md#address-ranges).
  */
 export const WSL_PREFIX = 20;
-/** A /24 per switch, as in the DESIGN.md example (10.0.251.0/24). */
+/** A /24 per switch, as in switchyard.example.yaml (10.0.251.0/24). */
 export const SWITCH_PREFIX = 24;
 
 /**
  * Where `auto` ranges are searched, in this order, each in address order. 192.168.0.0/16 comes first:
- * WSL's own pick lands in 172.16.0.0/12 (research/windows-fixtures.md §2.5) and that is the range the
- * VPN reports break (research/windows-anchors.md §2.A-1, §2.E-23); corporate networks commonly use
- * 10.0.0.0/8 (the DESIGN.md example puts it in `avoid`). The order is a judgement, not a measurement:
+ * WSL's own pick lands in 172.16.0.0/12 and that is the range the VPN reports break (microsoft/WSL#4277;
+ * docs/windows.md#address-ranges); corporate networks commonly use 10.0.0.0/8 (the example config
+ * puts 10.10.0.0/16 in `avoid`). The order is a judgement, not a measurement:
  * every candidate is still checked against the routes seen now. Ascending first-fit also packs switches
- * next to each other, so one NetNat prefix can cover them (one WinNAT per host: windows-anchors.md §2.B-11).
+ * next to each other, so one NetNat prefix can cover them (one WinNAT per host: docs/windows.md#nat).
  */
 export const SEARCH_ORDER: readonly Cidr[] = [
   cidr('192.168.0.0/16'),
@@ -64,14 +64,14 @@ export const SEARCH_ORDER: readonly Cidr[] = [
 
 /**
  * Never chosen for `auto`: 192.168.0.x and 192.168.1.x, home LANs a laptop meets on other networks, where
- * a pinned range would clash later (real Wi-Fi LANs in research/windows-fixtures.md: §6.2 192.168.1.0/24,
- * §6.3 default gateway 192.168.0.1).
+ * a pinned range would clash later (real Wi-Fi LANs in public route dumps: 192.168.1.0/24, a default
+ * gateway 192.168.0.1; docs/windows.md#address-ranges).
  */
 export const HOME_ROUTER_RANGES: readonly Cidr[] = [cidr('192.168.0.0/23')];
 
 /**
- * Routes shorter than this (the default route — a full-tunnel AnyConnect adds one, windows-fixtures.md
- * §6.3 —, OpenVPN's 0.0.0.0/1 + 128.0.0.0/1) cover every candidate, and the switch's own more specific
+ * Routes shorter than this (the default route — a full-tunnel AnyConnect adds one, docs/windows.md#address-ranges
+ * —, OpenVPN's 0.0.0.0/1 + 128.0.0.0/1) cover every candidate, and the switch's own more specific
  * on-link route wins over them, so they do not count as clashes.
  */
 export const MIN_ROUTE_PREFIX = 8;

@@ -61,8 +61,8 @@ export interface FirewallRule {
 /**
  * The Hyper-V firewall's settings for WSL's VM creator, as applied (`Get-NetFirewallHyperVVMSetting
  * -PolicyStore ActiveStore -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'`). That firewall exists on Windows 11
- * 22H2+ with WSL 2.0.9+ and filters traffic INTO WSL; its inbound default is Block (research windows-anchors
- * §2.D, windows-fixtures §7.3).
+ * 22H2+ with WSL 2.0.9+ and filters traffic INTO WSL; its inbound default is Block (microsoft/WSL#11693;
+ * docs/windows.md#hyper-v-firewall).
  */
 export interface ObservedHyperVFirewall {
   /** DefaultInboundAction, by its value name; 'unknown' for a value the observation could not map. */
@@ -75,7 +75,7 @@ export interface ObservedHyperVFirewall {
 }
 
 export interface ObservedWsl {
-  /** HKLM Lxss NatNetwork / NatGatewayIpAddress — WSL's saved NAT state (research §0). */
+  /** HKLM Lxss NatNetwork / NatGatewayIpAddress — WSL's saved NAT state (docs/windows.md#wsl-range). */
   natNetwork: string | undefined;
   natGateway: string | undefined;
   /** HKCU Lxss NatIpAddress — the distro's saved address. */
@@ -107,7 +107,7 @@ export interface ObservedNrpt {
   rules: ObservedNrptRule[];
   /**
    * Group Policy's DnsPolicyConfig key exists: Windows then ignores every local NRPT rule, switchyard's
-   * included (gravitational/teleport#56060, tailscale/tailscale#11684; research windows-fixtures §8.2).
+   * included (gravitational/teleport#56060, tailscale/tailscale#11684; docs/windows.md#nrpt-and-dns).
    */
   groupPolicy: boolean;
 }

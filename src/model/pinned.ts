@@ -1,6 +1,7 @@
 /**
  * The ranges `auto` resolved to, pinned in `<stateDir>/pinned.json` so that a VPN that comes up later
- * cannot move them (DESIGN.md "Config file"). Parsing is pure and never throws; reading and writing are
+ * cannot move them (docs/architecture.md#the-network-it-builds). Parsing is pure and never throws;
+ * reading and writing are
  * the only effects here.
  */
 import { readFile } from 'node:fs/promises';

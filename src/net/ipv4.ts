@@ -94,7 +94,7 @@ export type CidrParse = { ok: true; cidr: Cidr } | { ok: false; reason: string }
 
 /**
  * Parses "a.b.c.d/n". The address must be the network address: "192.168.235.0/20" is refused
- * because it is not a /20 network (WSL accepts such a NatNetwork and then misbehaves — see research).
+ * because it is not a /20 network (WSL accepts such a NatNetwork and then misbehaves: microsoft/WSL#11148).
  */
 export function parseCidr(text: string): CidrParse {
   const slash = text.indexOf('/');

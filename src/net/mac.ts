@@ -31,8 +31,8 @@ const MAC_CODES: number[] = Array.from({ length: 17 }, () => 0x3a);
 /**
  * Formats the first six bytes of a DHCP chaddr; a fast path used per packet. Made with one
  * String.fromCharCode, which gives a flat string: built up with `+=`, V8 makes every step past 13
- * characters a ConsString node, and the lease table keeps the MAC of every client (about 100 bytes each
- * instead of 32 in a heap snapshot).
+ * characters a ConsString node, several times the size of a flat string, and the lease table keeps the MAC
+ * of every client (docs/benchmarks.md#the-lease-table-in-typed-arrays).
  */
 export function macFromBytes(buf: Uint8Array, offset: number): Mac {
   for (let i = 0; i < 6; i++) putByte(i, buf[offset + i]!);

@@ -1,8 +1,8 @@
 /**
  * `mtu: auto`: the MTU the switch's clients should use is the smallest MTU on the way out of the host. A VPN
  * lowers it (its tunnel link has a smaller MTU), and a VM that keeps 1500 behind NAT then stalls on large
- * TLS records (research windows-anchors item 25: WSL itself syncs its guest MTU to the minimum connected
- * interface MTU, microsoft/WSL#4698; Hyper-V VMs get no such help).
+ * TLS records (docs/windows.md#mtu: WSL itself syncs its guest MTU to the minimum connected interface MTU,
+ * microsoft/WSL#4698; Hyper-V VMs get no such help).
  *
  * Uplink MTU = the minimum MTU over the links that carry a route leaving the host, where a route leaves the
  * host when it is a default route, goes via a gateway, sits on a point-to-point link (tun, WireGuard, PPP),

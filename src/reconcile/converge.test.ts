@@ -37,7 +37,7 @@ function bareHost(): SimWindowsHost {
   h.addAdapter(WSL, [{ address: ipv4('172.27.16.1'), prefix: 20, dynamic: false }]);
   h.wslAdapter = WSL;
   h.addAdapter('Wi-Fi', [{ address: ipv4('192.168.1.23'), prefix: 24, dynamic: true }], false);
-  // Windows 11 22H2+: the Hyper-V firewall blocks inbound to WSL by default (windows-fixtures §7.3).
+  // Windows 11 22H2+: the Hyper-V firewall blocks inbound to WSL by default (docs/windows.md#hyper-v-firewall).
   h.hyperVFirewall = { defaultInboundAction: 'block' };
   return h;
 }

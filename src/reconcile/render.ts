@@ -61,7 +61,8 @@ function rangeJson(c: Choice): RangeJson {
 }
 
 /**
- * DESIGN.md's `{ changes: [{ resource, action, detail }] }`, with the action as a word (create, update,
+ * The documented `{ changes: [{ resource, action, detail }] }` (docs/architecture.md#the-plan-and-the-executor),
+ * with the action as a word (create, update,
  * delete, blocked) and the symbol beside it, each change's note, the counts of the summary line, and the
  * ranges with why each is what it is — everything the text plan shows.
  */

@@ -100,7 +100,7 @@ describe('DHCP conformance with dhclient (issue 23)', { skip: skip ?? false }, (
     assert.ok(d2.ok, r.stdout + r.stderr);
     const m = d2.msg;
     assert.equal(m.options.get(Opt.MESSAGE_TYPE)?.[0], MessageType.OFFER);
-    // no 60 configured: EDK2 takes this as a DHCP-only offer with a boot file (README, "More options and PXE")
+    // no 60 configured: EDK2 takes this as a DHCP-only offer with a boot file (docs/dhcp.md#pxe)
     assert.equal(m.options.has(Opt.VENDOR_CLASS_ID), false);
     assert.equal(getString(m.options, 66), 'tftp.lab.internal');
     assert.equal(getString(m.options, 67), 'efi/boot/bootx64.efi');

@@ -47,7 +47,7 @@ interface Dnsmasq {
   leaseFile: string;
 }
 
-/** dnsmasq DHCP-only in the foreground on the bridge (like /work/shared/lab/servers/dnsmasq.sh). */
+/** dnsmasq DHCP-only in the foreground on the bridge (like bench/servers/dnsmasq.sh). */
 async function startDnsmasq(lab: Lab, sw: LabSwitch): Promise<Dnsmasq> {
   const dir = join(lab.workDir, 'dnsmasq');
   mkdirSync(dir, { recursive: true });

@@ -14,7 +14,7 @@ import { SERVE_NODE_FLAGS } from '../../src/artifacts/serve-flags.js';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SWITCHYARD_BIN = join(REPO_ROOT, 'bin', 'switchyard.js');
 
-/** A row of `switchyard leases --json` (the DESIGN.md contract). */
+/** A row of `switchyard leases --json` (the contract of docs/dhcp.md#leases-on-disk). */
 export type LeaseJson = LeaseRow;
 
 export interface Daemon {

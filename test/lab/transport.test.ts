@@ -176,7 +176,7 @@ describe('DHCP transport on Linux (network namespaces)', { skip: skip ?? false }
           [n1, if1, a1],
           [n2, if2, a2],
         ] as const) {
-          // tx checksum offload off, as /work/shared/lab/netns.sh does (best-effort; ethtool may be absent)
+          // tx checksum offload off, as the lab's namespace scripts do (best-effort; ethtool may be absent)
           run(['ip', 'netns', 'exec', n, 'ethtool', '-K', ifn, 'tx', 'off']);
           must(['ip', '-n', n, 'addr', 'add', addr, 'dev', ifn]);
           must(['ip', '-n', n, 'link', 'set', ifn, 'up']);

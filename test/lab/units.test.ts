@@ -1,6 +1,6 @@
 /**
  * Lab test (root): the generated systemd units pass `systemd-analyze verify` in a throw-away root — the
- * approach of /work/shared/validators/systemd-check.sh: a temp root with a copy of the host's unit library,
+ * approach of the project's shared systemd-check.sh validator: a temp root with a copy of the host's unit library,
  * the units in its /etc/systemd/system, an executable stub for each absolute Exec* path under /mnt/<drive>/
  * (WSL interop) or that exists on this host, and verify run in a private mount namespace with a tmpfs on
  * /run/systemd (verify otherwise touches /run/systemd/systemd-units-load on the host). Any diagnostic fails

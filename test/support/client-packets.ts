@@ -242,7 +242,7 @@ const WINDOWS_PRL = [1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252];
  * Windows 10/11 built-in client. RECONSTRUCTED, no capture of ours: option order from PRADS
  * etc/dhcp.fp (Windows 7 DISCOVER 53,61,12,60,55; XP REQUEST 53,61,50,54,12,81,60,55), the 55 list
  * from published fingerprint lists (the same for 10 and 11); 61 = type 1 + MAC; 12 NUL-terminated
- * (dnsmasq rfc2131.c); 81 in the deprecated ASCII form, flags 0; broadcast bit clear (research §2.2).
+ * (dnsmasq rfc2131.c); 81 in the deprecated ASCII form, flags 0; broadcast bit clear (KB161429).
  */
 function windows(name: string): ClientProfile {
   const common = (o: ProfileDiscover) => ({

@@ -3,7 +3,7 @@
  * grammar's wasm build: no native code, no Windows). One parser, initialised on first use.
  *
  * What it proves and what it does not: the grammar is a re-implementation, not PowerShell's own parser.
- * ERROR and MISSING nodes are reported as errors. Known gaps (from /work/shared/validators):
+ * ERROR and MISSING nodes are reported as errors. Known gaps (found by the project's shared validators):
  * - false positive: a bare `--` argument (write `'--'`);
  * - the grammar knows only ASCII ' as a single quote; PowerShell also treats U+2018–U+201B as single
  *   quotes (CharTraits.cs). `decodeVerbatimString` below follows PowerShell's rule, so tests check both.

@@ -176,7 +176,7 @@ export class SimWindowsHost implements Host {
     return name;
   }
 
-  /** WSL started while its pinned range clashed with a route: it picks another and saves it (windows-anchors §0). */
+  /** WSL started while its pinned range clashed with a route: it picks another and saves it (docs/windows.md). */
   wslFallsBack(subnet: string, gateway: string): void {
     this.lxss = { natNetwork: subnet, natGateway: gateway };
   }

@@ -144,7 +144,7 @@ export interface SimState {
   next: { ifIndex: number; guid: number };
 }
 
-/** WSL's VM creator id: the Hyper-V firewall settings object for WSL (windows-fixtures §7.3). */
+/** WSL's VM creator id: the Hyper-V firewall settings object for WSL (microsoft/WSL#11693). */
 export const WSL_VM_CREATOR = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
 
 export interface HostShape {

@@ -3,7 +3,8 @@
  * the client MUST use the same 'client identifier' in all subsequent messages, and the server MUST use that
  * identifier to identify the client. If the client does not provide a 'client identifier' option, the
  * server MUST use the contents of the 'chaddr' field to identify the client."
- * Leases stay keyed by MAC by default (cloned images, research §2.2); dhcp.matchClientId makes it strict.
+ * Leases stay keyed by MAC by default (cloned images, docs/dhcp.md#who-a-client-is-option-61);
+ * dhcp.matchClientId makes it strict.
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';

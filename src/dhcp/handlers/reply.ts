@@ -8,8 +8,8 @@ const EMPTY_SNAME = new Uint8Array(64);
 const EMPTY_FILE = new Uint8Array(128);
 /**
  * Option 53's value for each message type, made once: shared by every reply and never written to (the
- * encoder copies option values), like the per-scope bytes of scope-bytes.ts. One Uint8Array.of per reply was
- * 15 MB of the 490 MB allocated by 20,000 DORAs (bench/hotpath.ts).
+ * encoder copies option values), like the per-scope bytes of scope-bytes.ts: no allocation per reply
+ * (docs/benchmarks.md#allocations-on-the-reply-path).
  */
 const TYPE_BYTES = Array.from({ length: 256 }, (_, t) => u8(t));
 

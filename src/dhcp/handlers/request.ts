@@ -9,7 +9,7 @@
  * lease, no reservation) gets nothing, as RFC 2131 §4.3.2 requires: "If the DHCP server has no record of
  * this client, then it MUST remain silent, and MAY output a warning to the network administrator." The
  * client then falls back to DISCOVER (§4.4.2). A reservation always wins, even over an address the
- * client held before (dnsmasq's "static lease available"; research §4.2).
+ * client held before (dnsmasq's "static lease available"; docs/dhcp.md#dhcprequest-and-being-authoritative).
  */
 import { formatIpv4, ZERO_IP, type Ipv4 } from '../../net/ipv4.js';
 import { describe } from '../lease-db.js';

@@ -1,5 +1,5 @@
 /**
- * The address-conflict probe (research/dhcp-anchors.md item 11): before the server OFFERs a fresh dynamic
+ * The address-conflict probe (docs/dhcp.md#conflict-probe): before the server OFFERs a fresh dynamic
  * address it may ask "does anybody on the switch already use this address?" — a VM with a hand-set static
  * address, a box that kept its address across a wiped lease file. A port, so the DHCP policy stays pure and
  * tests swap in a fake:

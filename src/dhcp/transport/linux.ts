@@ -1,6 +1,6 @@
 /**
- * Linux: 0.0.0.0:port bound to one device with SO_BINDTODEVICE (research/dhcp-anchors.md §5.3 and
- * "Verified on this machine class"). A socket bound to the interface's unicast address would never see
+ * Linux: 0.0.0.0:port bound to one device with SO_BINDTODEVICE (docs/dhcp.md#where-it-answers;
+ * insomniacslk/dhcp#326). A socket bound to the interface's unicast address would never see
  * 255.255.255.255; a plain 0.0.0.0 socket would see every interface's broadcasts and send
  * 255.255.255.255 wherever the routing table says (ENETUNREACH without a default route). Node's dgram
  * cannot set SO_BINDTODEVICE (nodejs/node #35769), so the small N-API helper native/bindtodevice.c makes

@@ -1,6 +1,6 @@
 /**
  * The DHCP server's UDP transport: the only place it touches sockets. The server sees datagrams in and
- * datagrams out; which interface they use is fixed here, per platform (research/dhcp-anchors.md §5.3):
+ * datagrams out; which interface they use is fixed here, per platform (docs/dhcp.md#where-it-answers):
  *
  * - Linux (linux.ts): 0.0.0.0:port with SO_BINDTODEVICE=<interface>, made by the native helper and handed
  *   to dgram by fd. It receives 255.255.255.255 only from that interface, and replies to

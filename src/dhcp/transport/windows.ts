@@ -1,5 +1,5 @@
 /**
- * Windows: bind the switch adapter's own unicast address, never 0.0.0.0 (research/dhcp-anchors.md §5.3).
+ * Windows: bind the switch adapter's own unicast address, never 0.0.0.0 (docs/windows.md#dhcp-and-dns-sockets).
  * Not run on real Windows yet (we have no Windows machine); every line below rests on the cited evidence.
  *
  * - On Windows a socket bound to an interface's unicast address also receives the broadcasts of that

@@ -1,6 +1,6 @@
 /**
  * Windows: forwarding through the DNS Client service, so NRPT rules (how VPN clients do split DNS), the hosts
- * file and the VPN's interface servers all apply (research windows-anchors §24: NRPT is applied only to callers
+ * file and the VPN's interface servers all apply (docs/windows.md#nrpt-and-dns: NRPT is applied only to callers
  * of the Windows DNS API; nslookup-style direct queries bypass it).
  *
  * Which API for which record types, and the limits (also in the README):

@@ -3,7 +3,7 @@
  * on. One effectful function (`inspectInterface`, one or two `ip -j` calls through an injected runner);
  * the rest is pure.
  *
- * Safety rule (research/dhcp-anchors.md §5.1): never become a rogue DHCP server on a real LAN. An address
+ * Safety rule (docs/dhcp.md#where-it-answers): never become a rogue DHCP server on a real LAN. An address
  * that came from DHCP means another DHCP server already serves that network, so we refuse (as Technitium
  * does: "static IP required"). iproute2 marks such addresses "dynamic" (no IFA_F_PERMANENT: they were
  * added with a finite valid_lft, as dhclient-script, dhcpcd, systemd-networkd and NetworkManager do).

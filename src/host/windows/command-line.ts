@@ -1,5 +1,5 @@
 /**
- * The command line that runs a script in PowerShell (research/windows-anchors.md §4.1, §4.5):
+ * The command line that runs a script in PowerShell (docs/windows.md#powershell-from-node):
  * - `-NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass`, as Vagrant does.
  * - The script goes in `-EncodedCommand` (base64 of UTF-16LE): one argument of [A-Za-z0-9+/=] that needs
  *   no quoting through Node, cmd.exe, CreateProcess or WSL interop. Limit: a Windows command line holds at

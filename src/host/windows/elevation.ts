@@ -1,5 +1,5 @@
 /**
- * Elevation (research §4.2, §4.4): most writes (switch, IP, NAT, forwarding, firewall, HKLM) need an
+ * Elevation (docs/windows.md#elevation): most writes (switch, IP, NAT, forwarding, firewall, HKLM) need an
  * elevated Administrator token. `elevatedScript` wraps a whole apply script for ONE elevated run, so one
  * apply shows one UAC prompt: the non-elevated PowerShell starts a second, elevated one with
  * `Start-Process -Verb RunAs -PassThru` and a wait (Vagrant's powerup_command pattern); an elevated process

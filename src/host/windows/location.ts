@@ -1,6 +1,7 @@
 /**
  * Where Windows PowerShell 5.1 is, for this process — on Windows itself or from inside WSL
- * (research/windows-anchors.md §4.1, §4.5): by absolute path (`%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe`;
+ * (docs/windows.md#calling-windows-from-wsl): by absolute path
+ * (`%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe`;
  * from WSL `/mnt/c/Windows/System32/…`, because WSL's `appendWindowsPath` may be off, so PATH may not
  * reach Windows). Pure except for `systemProbe`; tests pass their own HostProbe.
  */

@@ -1,5 +1,5 @@
 /**
- * How a script's result is told apart from everything else it prints (research/windows-anchors.md §4.5):
+ * How a script's result is told apart from everything else it prints (docs/windows.md#powershell-from-node):
  * results come back as one line of JSON between marker lines (`<<<SWITCHYARD-JSON` … `SWITCHYARD-JSON>>>`),
  * errors as JSON between `<<<SWITCHYARD-ERROR` … `SWITCHYARD-ERROR>>>` (Vagrant's VagrantMessages.psm1
  * does the same), so banners, warnings and profile noise around them cannot corrupt parsing. The JSON is

@@ -2,7 +2,7 @@
  * A pure parser that turns the observation script's JSON into the typed, validated model
  * (`ObservedWindows`).
  *
- * The parser accepts what 5.1 and 7 actually print (research/windows-fixtures.md §0):
+ * The parser accepts what 5.1 and 7 actually print (docs/windows.md#powershell-from-node; PowerShell/PowerShell#11126):
  * - enums as numbers (5.1, and 7 without -EnumsAsStrings) or as names (the script asks 7 for names) or
  *   as numeric strings; the number ↔ name tables are the CIM classes' value maps (cited per table);
  * - a one-element array collapsed to the element, and 5.1's `{"value":[…],"Count":n}` array wrapper
@@ -134,7 +134,7 @@ function enumOf<T extends string>(
 // (netioapi; .NET PrefixOrigin/SuffixOrigin), MSFT_NetIPInterface Forwarding Disabled=0/Enabled=1 and
 // ConnectionState Disconnected=0/Connected=1. NetSecurity (MSFT_NetFirewallRule docs): Enabled True=1,
 // False=2; Direction Inbound=1, Outbound=2; Action NotConfigured=0, Allow=2, AllowBypass=3, Block=4
-// (also seen in WQL "((Direction = 2)) AND ((Action = 4))", research §13.1).
+// (also seen in WQL "((Direction = 2)) AND ((Action = 4))" in a recorded CmdletizationQuery_NotFound error).
 const SWITCH_TYPES: Record<number, SwitchType> = { 0: 'private', 1: 'internal', 2: 'external' };
 const PREFIX_ORIGINS: Record<number, PrefixOrigin> = {
   0: 'other',

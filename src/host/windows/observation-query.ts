@@ -8,7 +8,7 @@ import type {
 
 /**
  * WSL's host vNIC: `vEthernet (WSL)`, or `vEthernet (WSL (Hyper-V firewall))` when WSL's Hyper-V firewall
- * is on (the default on Windows 11: a different HNS network and alias, research §0), possibly with a
+ * is on (the default on Windows 11: a different HNS network and alias, microsoft/WSL#10682), possibly with a
  * number appended when an old adapter holds the name (`vEthernet (WSL) 5`, microsoft/WSL#5821).
  */
 export const WSL_ADAPTER_NAME = /^vEthernet \(WSL(?: \(Hyper-V firewall\))?\)(?: \d+)?$/;

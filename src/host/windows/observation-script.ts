@@ -5,7 +5,7 @@
  * (no Hyper-V module, Windows 10 without Get-NetFirewallHyperVVMSetting) or that fails (Hyper-V cmdlets
  * refuse users who are neither elevated nor in Hyper-V Administrators) yields `null` for that part and a
  * note — never a failed observation. A CDXML query that matches nothing (FullyQualifiedErrorId
- * `CmdletizationQuery_NotFound…`, research/windows-fixtures.md §13) is an empty list, not an error.
+ * `CmdletizationQuery_NotFound…`, docs/windows.md#errors-powershell-prints) is an empty list, not an error.
  * Parts are collected with `@(…)` into a hashtable and serialised with `ConvertTo-Json -InputObject`
  * (never the pipeline), so a one-element list stays a list on 5.1 (PowerShell/PowerShell#11857).
  */

@@ -21,8 +21,8 @@ export const MANAGED_SWITCH_NOTE = 'switchyard';
 /** WSL's VM creator id for the Hyper-V firewall (microsoft/WSL WslCoreNetworkingSupport.h). */
 export const WSL_VM_CREATOR_ID = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
 /**
- * Group Policy's NRPT key: when it exists (even empty) Windows ignores the local rules (research
- * windows-fixtures §8.2; gravitational/teleport#56060, tailscale/tailscale#11684).
+ * Group Policy's NRPT key: when it exists (even empty) Windows ignores the local rules
+ * (docs/windows.md#nrpt-and-dns; gravitational/teleport#56060, tailscale/tailscale#11684).
  */
 export const NRPT_GPO_KEY = 'SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig';
 /** switchyard's NRPT rules carry a Comment starting with this (model/resources/dns-rule.ts NRPT_MARK). */

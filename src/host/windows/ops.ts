@@ -53,7 +53,7 @@ export function renderOpPs(op: Op): string {
       return `Get-NetIPAddress -InterfaceAlias ${psString(op.iface)} -IPAddress ${psString(formatIpv4(op.address))} -ErrorAction SilentlyContinue | Remove-NetIPAddress -Confirm:$false`;
     case 'createNat': {
       const n = psString(op.name);
-      // Windows allows one NetNat (research §2.B): never create a second, never remove a foreign one.
+      // Windows allows one NetNat (docs/windows.md#nat): never create a second, never remove a foreign one.
       return [
         `$foreign = @(Get-NetNat -ErrorAction SilentlyContinue | Where-Object { -not $_.Name.StartsWith(${psString(NAT_PREFIX)}) })`,
         `if ($foreign.Count -gt 0) { throw ('Windows allows one NetNat and ' + $foreign[0].Name + ' exists, not switchyard''s: remove it if nothing needs it, or set nat: false') }`,
@@ -63,7 +63,7 @@ export function renderOpPs(op: Op): string {
     case 'deleteNat':
       return `Get-NetNat -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { $_.Name.StartsWith(${psString(NAT_PREFIX)}) } | Remove-NetNat -Confirm:$false`;
     case 'setForwarding':
-      // By alias, never by index: WSL's adapter is recreated with a new index at each start (research §2.C).
+      // By alias, never by index: WSL's adapter is recreated with a new index at each start (microsoft/WSL#4288).
       return `Set-NetIPInterface -InterfaceAlias ${psString(op.iface)} -AddressFamily IPv4 -Forwarding ${op.on ? 'Enabled' : 'Disabled'}`;
     case 'setFirewall': {
       const g = psString(FIREWALL_GROUP);
@@ -96,7 +96,7 @@ export function renderOpPs(op: Op): string {
       return `[IO.File]::WriteAllText((Join-Path $env:USERPROFILE '.wslconfig'), ${psString(op.text)}, ${encoding})`;
     }
     case 'setHyperVFirewallInbound': {
-      // Windows 11 22H2+ only; on Windows 10 the cmdlet does not exist (research windows-fixtures §7.3): skip.
+      // Windows 11 22H2+ only; on Windows 10 the cmdlet does not exist (microsoft/WSL#11377): skip.
       const cmd = 'Set-NetFirewallHyperVVMSetting';
       return `if (Get-Command -Name ${psString(cmd)} -ErrorAction SilentlyContinue) { ${cmd} -Name ${psString(WSL_VM_CREATOR_ID)} -DefaultInboundAction Allow }`;
     }

@@ -1,4 +1,4 @@
-/** Forwarding between WSL and the switches: on, on both sides (research windows-anchors §2.C-17). */
+/** Forwarding between WSL and the switches: on, on both sides (microsoft/WSL#4288; docs/windows.md#forwarding). */
 import { switchInterface } from '../desired.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';

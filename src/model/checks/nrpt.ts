@@ -2,7 +2,7 @@
  * Windows-only: the NRPT rule that sends each switch's domain to its DNS server (resources/dns-rule.ts),
  * and whether Windows uses local NRPT rules at all — when Group Policy sets NRPT (the key
  * HKLM\SOFTWARE\Policies\Microsoft\Windows NT\DNSClient\DnsPolicyConfig exists, even empty) every local
- * rule is ignored, switchyard's included (research windows-fixtures §8.2; gravitational/teleport#56060).
+ * rule is ignored, switchyard's included (docs/windows.md#nrpt-and-dns; gravitational/teleport#56060).
  * Group Policy rewrites that key, so switchyard does not write there: the rule has to come from IT.
  */
 import { formatIpv4 } from '../../net/ipv4.js';

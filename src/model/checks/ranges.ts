@@ -1,7 +1,8 @@
 /**
  * The ranges switchyard uses (pinned, written in the config, or chosen) against the routes seen now on other
- * adapters: a VPN that came up after the range was pinned may route it elsewhere (research windows-anchors
- * §2.E-23). Pinning keeps the range (the planner warns); doctor says which route clashes and what to do.
+ * adapters: a VPN that came up after the range was pinned may route it elsewhere
+ * (docs/windows.md#address-ranges). Pinning keeps the range (the planner warns); doctor says which route
+ * clashes and what to do.
  */
 import { MIN_ROUTE_PREFIX, type Choice } from '../address-plan.js';
 import { switchInterface } from '../desired.js';

@@ -1,7 +1,7 @@
 /**
  * Windows-only: switchyard's firewall rules, WSL's pinned NAT range (which WSL itself rewrites after a failed
- * start — research windows-anchors §0, §2.A-1), `.wslconfig` in NAT mode (§2.A-8) and the Hyper-V firewall in
- * front of WSL (§2.D-21).
+ * start — docs/windows.md#wsl-range), `.wslconfig` in NAT mode (docs/windows.md#wsl-networking-mode)
+ * and the Hyper-V firewall in front of WSL (docs/windows.md#hyper-v-firewall).
  */
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../../net/ipv4.js';
 import { desiredHost, firewallKey } from '../desired.js';

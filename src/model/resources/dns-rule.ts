@@ -1,13 +1,14 @@
 /**
  * Windows: one NRPT rule per DNS domain served (see desiredNrptRules), sending `.<domain>` to the switch's host address, so the
- * host — and WSL, which resolves through the host (DNS tunneling honours NRPT, research windows-anchors
- * §24) — finds `<name>.<domain>`. Only programs that use the Windows DNS API follow NRPT (nslookup does not,
- * MicrosoftDocs/windows-itpro-docs#9680).
+ * host — and WSL, which resolves through the host (DNS tunneling honours NRPT,
+ * docs/windows.md#nrpt-and-dns) — finds `<name>.<domain>`. Only programs that use the Windows DNS API follow
+ * NRPT (nslookup does not, MicrosoftDocs/windows-itpro-docs#9680).
  *
  * Ownership: switchyard's rules carry the Comment `switchyard:<switch>` (Windows names a rule by a GUID it
- * picks, so the name cannot carry the mark; Get-DnsClientNrptRule returns Comment, research
- * windows-fixtures §8.2). A rule of ours that is wrong (other namespace or servers, e.g. after the domain
- * changed) is removed and added again rather than edited with Set-DnsClientNrptRule: the same two
+ * picks, so the name cannot carry the mark; Get-DnsClientNrptRule returns Comment,
+ * MicrosoftDocs/windows-powershell-docs Add-DnsClientNrptRule.md). A rule of ours that is wrong (other
+ * namespace or servers, e.g. after the domain changed) is removed and added again rather than edited with
+ * Set-DnsClientNrptRule: the same two
  * operations that create and delete serve every case, a changed domain is a different rule anyway, and the
  * GUID is referenced by nothing. Rules without the mark are never touched: one that already claims the
  * namespace with the same server is used as it is; with another server it blocks the plan (two rules for

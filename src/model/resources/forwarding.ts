@@ -1,6 +1,6 @@
 /**
  * Forwarding between WSL and the switches, on both sides, selected by interface name — never by index, which
- * Windows reassigns when WSL recreates its adapter (research §2.C). The WSL adapter is named either
+ * Windows reassigns when WSL recreates its adapter (microsoft/WSL#4288). The WSL adapter is named either
  * "vEthernet (WSL)" or "vEthernet (WSL (Hyper-V firewall))"; the observation says which exists.
  */
 import type { Change } from '../change.js';

@@ -27,7 +27,7 @@ function observed(hyperVFirewall: ObservedHyperVFirewall | undefined): ObservedH
 }
 
 describe('diffHyperVFirewall', () => {
-  test('Block (the default, windows-fixtures §7.3) → set inbound Allow', () => {
+  test('Block (the default, microsoft/WSL#11693) → set inbound Allow', () => {
     const changes = diffHyperVFirewall(DESIRED, observed({ defaultInboundAction: 'block' }));
     assert.deepEqual(changes, [
       {

@@ -1,6 +1,6 @@
 /**
  * The Hyper-V firewall in front of WSL (Windows 11 22H2+ with WSL 2.0.9+, on by default) filters traffic INTO
- * WSL per VM creator, and its inbound default is Block (research windows-anchors §2.D, windows-fixtures §7.3):
+ * WSL per VM creator, and its inbound default is Block (microsoft/WSL#11693, docs/windows.md#hyper-v-firewall):
  * so VMs on the switch cannot open connections to WSL, even with forwarding on. WSL's documentation allows
  * inbound with `Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'
  * -DefaultInboundAction Allow` (MicrosoftDocs/WSL WSL/networking.md); that is what this resource asserts.

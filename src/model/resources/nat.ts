@@ -1,5 +1,5 @@
 /**
- * NAT for each switch subnet. Windows allows a single NetNat (research §2.B: New-NetNat fails while another
+ * NAT for each switch subnet. Windows allows a single NetNat (docs/windows.md#nat: New-NetNat fails while another
  * exists): an existing one is reused only if it is ours and covers the subnet; a foreign one blocks the plan
  * with guidance — switchyard never deletes what it did not create. On Linux each NAT is a masquerade rule in
  * switchyard's own nftables table, so there are no foreign ones to meet.

@@ -1,6 +1,6 @@
 /**
  * The WSL NAT range (Windows only). HKLM Lxss NatNetwork/NatGatewayIpAddress are WSL's saved state, which WSL
- * itself rewrites after a failed start (research §0): they are re-asserted here, and an HKCU NatIpAddress
+ * itself rewrites after a failed start (docs/windows.md#wsl-range): they are re-asserted here, and an HKCU NatIpAddress
  * outside the range is cleared. The new range takes effect when WSL's network is recreated.
  */
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../../net/ipv4.js';
@@ -9,7 +9,7 @@ import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
 
 const TAKES_EFFECT =
-  'takes effect when WSL recreates its network: run `wsl --shutdown` (or reboot); WSL keeps its old range while its network exists (research §0)';
+  'takes effect when WSL recreates its network: run `wsl --shutdown` (or reboot); WSL keeps its old range while its network exists';
 
 export function diffWsl(d: DesiredHost, o: ObservedHost): Change[] {
   if (!d.wsl || o.platform !== 'windows') return [];

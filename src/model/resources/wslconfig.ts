@@ -1,6 +1,7 @@
 /**
  * `.wslconfig` `networkingMode=nat` (Windows, only when the config has `wsl:`). Mirrored mode cannot reach
- * other Hyper-V VMs (research windows-anchors §2.A.8), and the pinned NAT range is only read in NAT mode (§0),
+ * other Hyper-V VMs (microsoft/WSL#11494), and the pinned NAT range is only read in NAT mode
+ * (docs/windows.md#wsl-range),
  * so the user's file is made to say `nat` — edited in place, never rewritten: every other byte (comments,
  * order, blank lines, CRLF, `\\` in paths, a leading BOM) stays as the user wrote it. ini-api holds the lines
  * and their sections and writes them back byte-identically; which line WSL reads is decided here the way
@@ -45,7 +46,7 @@ const BOM = '\ufeff';
 
 const TAKES_EFFECT =
   'WSL reads .wslconfig only when its VM starts, and the VM keeps running for a while after the last shell ' +
-  'closes (the docs\' "8-second rule"): run `wsl --shutdown` for WSL to pick up networkingMode=nat (research windows-anchors §2.A.10)';
+  'closes (the docs\' "8-second rule"): run `wsl --shutdown` for WSL to pick up networkingMode=nat';
 
 /** What WSL makes of one line (configfile.cpp's line grammar). */
 type WslLine =

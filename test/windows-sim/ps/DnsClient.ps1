@@ -1,4 +1,4 @@
-# DnsClient NRPT cmdlets of the simulated Windows. Sources: research windows-fixtures §8.2,
+# DnsClient NRPT cmdlets of the simulated Windows. Sources: docs/windows.md#nrpt-and-dns,
 # learn.microsoft.com/powershell/module/dnsclient/add-dnsclientnrptrule: Add assigns the rule a new GUID as
 # its Name and keeps Namespace, NameServers and Comment as given; nothing refuses two rules for one namespace.
 

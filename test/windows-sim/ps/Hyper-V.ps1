@@ -1,4 +1,4 @@
-# Hyper-V cmdlets of the simulated Windows. Sources: research windows-fixtures §1 (recorded output and errors),
+# Hyper-V cmdlets of the simulated Windows. Sources: docs/windows.md#hyper-v (recorded output and errors),
 # learn.microsoft.com/powershell/module/hyper-v/{get,new,remove}-vmswitch, get-vmnetworkadapter.
 
 function ConvertTo-SimSwitch($s) {
@@ -35,7 +35,7 @@ function SimImpl_Get-VMSwitch($Sim, $Set, $B) {
 
 # New-VMSwitch -SwitchType Internal: a switch plus its host vNIC "vEthernet (NAME)", which appears a while
 # after the cmdlet returns (NetworkingDsc waits up to 30 s for it): here after `adapterDelay` Get-NetAdapter
-# calls. Hyper-V does not refuse a duplicate name (windows-fixtures §1.6); the second vNIC gets " 2".
+# calls. Hyper-V does not refuse a duplicate name (VirtualEngine/Lability#326); the second vNIC gets " 2".
 function SimImpl_New-VMSwitch($Sim, $Set, $B) {
   if (-not (Assert-SimHyperVAccess $Sim)) { return }
   if ($Set -ne 'SwitchType') {

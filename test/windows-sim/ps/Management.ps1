@@ -5,7 +5,7 @@
 # process started with an administrator's credentials ("over the shoulder") sees that administrator's
 # HKCU and profile, not the user's (learn.microsoft.com/windows/security/application-security/
 # application-control/user-account-control/how-it-works). Writing under HKLM unelevated fails with
-# "Requested registry access is not allowed." (research windows-fixtures §13, ChrisTitusTech/winutil#386).
+# "Requested registry access is not allowed." (ChrisTitusTech/winutil#386).
 
 function Split-SimRegistryPath([string]$Path) {
   if ($Path -match '^(?:Microsoft\.PowerShell\.Core\\)?Registry::HKEY_(LOCAL_MACHINE|CURRENT_USER)\\?(.*)$') {

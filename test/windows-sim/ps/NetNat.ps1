@@ -1,5 +1,5 @@
-# NetNat cmdlets of the simulated Windows. Sources: research windows-anchors §2.B (WinNAT supports one NAT
-# network per host), windows-fixtures §5 (recorded errors), learn.microsoft.com/powershell/module/netnat.
+# NetNat cmdlets of the simulated Windows. Sources: docs/windows.md#nat (WinNAT supports one NAT
+# network per host), docs/windows.md#errors-powershell-prints, learn.microsoft.com/powershell/module/netnat.
 
 function ConvertTo-SimNat($n) {
   New-SimObject 'root/StandardCimv2/MSFT_NetNat' @{ Name = $n.Name; InternalIPInterfaceAddressPrefix = $n.InternalIPInterfaceAddressPrefix; Active = $true }

@@ -1,5 +1,6 @@
-# NetSecurity cmdlets of the simulated Windows: firewall rules and the Hyper-V firewall. Sources: research
-# windows-fixtures §7 (recorded output), learn.microsoft.com/powershell/module/netsecurity/*.
+# NetSecurity cmdlets of the simulated Windows: firewall rules and the Hyper-V firewall. Sources:
+# microsoft/WSL#11693 and danosito/JetBrainsActivator#3 (recorded output),
+# learn.microsoft.com/powershell/module/netsecurity/*.
 #
 # Policy stores: rules and settings written by our cmdlets go to the local store (PersistentStore). What is
 # enforced is the ActiveStore, which Group Policy and MDM also feed. `firewallPolicy.allowLocalPolicyMerge`

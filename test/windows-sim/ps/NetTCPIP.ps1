@@ -1,6 +1,6 @@
-# NetAdapter and NetTCPIP cmdlets of the simulated Windows. Sources: research windows-fixtures §2–4, §6,
+# NetAdapter and NetTCPIP cmdlets of the simulated Windows. Sources: docs/windows.md (adapters, forwarding, errors),
 # §13 (recorded output and exact error texts); learn.microsoft.com/powershell/module/nettcpip/*.
-# Reading needs no elevation; every Set-/New-/Remove- does ("Access is denied.", windows-fixtures §7.4).
+# Reading needs no elevation; every Set-/New-/Remove- does ("Access is denied.", danosito/JetBrainsActivator#3).
 
 # A host vNIC: the adapter, its IPv4 interface (forwarding off, as every new interface) and no address.
 function Add-SimAdapter($State, [string]$Alias, [int]$HiddenFor) {
@@ -56,7 +56,7 @@ function SimImpl_Get-NetIPAddress($Sim, $Set, $B) {
 }
 
 # New-NetIPAddress: "Instance MSFT_NetIPAddress already exists" (Windows System Error 87) when present;
-# "Element not found." (1168) when the interface is not there (windows-fixtures §3.3).
+# "Element not found." (1168) when the interface is not there (Siemens-Healthineers/K2s#1131).
 function SimImpl_New-NetIPAddress($Sim, $Set, $B) {
   if (-not (Assert-SimElevated $Sim)) { return }
   $state = $Sim.State

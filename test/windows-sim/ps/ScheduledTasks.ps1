@@ -3,7 +3,7 @@
 # a task registered by an administrator to run as SYSTEM is stored with an ACL that lets only Administrators
 # and SYSTEM read it, so an unelevated session does not list it (learn.microsoft.com/windows/win32/taskschd/
 # security-contexts-for-running-tasks; reported as "Get-ScheduledTask shows nothing unless elevated").
-# Access denied for writes uses the HRESULT form (research windows-fixtures §7.4, PersistentWindows#470).
+# Access denied for writes uses the HRESULT form (kangyu-california/PersistentWindows#470).
 
 function Test-SimTaskVisible($Sim, $t) {
   if ($Sim.Identity.Elevated -or $Sim.Identity.System) { return $true }

@@ -131,8 +131,8 @@ function Stop-Sim($Sim, [string]$Message, [string]$ErrorId, [string]$Category = 
   $Sim.Cmdlet.ThrowTerminatingError((New-SimError $Message $ErrorId $Category $Target $Exception))
 }
 
-# "Access is denied." from a CDXML cmdlet run unelevated (research windows-fixtures §7.4:
-# danosito/JetBrainsActivator#3): Windows System Error 5, PermissionDenied.
+# "Access is denied." from a CDXML cmdlet run unelevated
+# (danosito/JetBrainsActivator#3): Windows System Error 5, PermissionDenied.
 function Assert-SimElevated($Sim) {
   if ($Sim.Identity.Elevated -or $Sim.Identity.System) { return $true }
   Write-SimError $Sim 'Access is denied.' 'Windows System Error 5' 'PermissionDenied'
@@ -141,7 +141,7 @@ function Assert-SimElevated($Sim) {
 
 # Hyper-V refuses a caller who is neither elevated nor in Hyper-V Administrators: "You do not have the
 # required permission to complete this task. Contact the administrator of the authorization policy for the
-# computer '<NAME>'." (pawelgnatowski/WSL2-Network-Fix#4; research windows-fixtures §1.5).
+# computer '<NAME>'." (pawelgnatowski/WSL2-Network-Fix#4).
 function Assert-SimHyperVAccess($Sim) {
   if ($Sim.Identity.Elevated -or $Sim.Identity.System -or $Sim.Identity.HyperVAdmin) { return $true }
   Write-SimError $Sim ("You do not have the required permission to complete this task. Contact the administrator of the authorization policy for the computer '" + $Sim.State.computerName + "'.") 'InvalidOperation' 'PermissionDenied'
@@ -149,7 +149,7 @@ function Assert-SimHyperVAccess($Sim) {
 }
 
 # A CDXML Get- whose key filter matched nothing: "No MSFT_X objects found with property 'P' equal to 'V'.
-# Verify the value of the property and retry." (research windows-fixtures §13, CmdletizationQuery_NotFound_P).
+# Verify the value of the property and retry." (pluralsight/PS-AutoLab-Env#256, CmdletizationQuery_NotFound_P).
 function Write-SimNotFound($Sim, [string]$Class, [string]$Property, $Value) {
   Write-SimError $Sim ("No $Class objects found with property '$Property' equal to '$Value'.  Verify the value of the property and retry.") "CmdletizationQuery_NotFound_$Property" 'ObjectNotFound' $Value
 }

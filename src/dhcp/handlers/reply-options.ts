@@ -1,6 +1,6 @@
 /**
- * Options every OFFER and ACK carries (RFC 2131 Table 3; research §2.1): 54 server id, 51 lease time with
- * 58/59 at 0.5 and 0.875 of it (RFC 2131 §4.4.5), 1, 3, 6, 15, and 26 when configured — sent whether or
+ * Options every OFFER and ACK carries (RFC 2131 Table 3; docs/dhcp.md#what-a-reply-carries): 54 server
+ * id, 51 lease time with 58/59 at 0.5 and 0.875 of it (RFC 2131 §4.4.5), 1, 3, 6, 15, and 26 when configured — sent whether or
  * not the client asked, because networkd, dhcpcd and dhclient ignore offers that lack 51 or 54. Others (12,
  * 28, 119, 121/249) only when asked for.
  */

@@ -16,11 +16,10 @@ import { renderOpPs } from '../host/windows/ops.js';
 import { psArray, psString } from '../ps-quote.js';
 import { registerTaskStatements } from '../host/windows/task.js';
 import { stringify } from 'yaml';
+import { LXSS_HKLM } from '../model/marks.js';
 import type { BootTaskSpec } from '../model/ops.js';
 import { bootTaskSpec } from './scheduled-task.js';
 import type { AddressPlan } from '../model/address-plan.js';
-
-const LXSS_HKLM = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
 
 export interface ScriptOptions {
   /**

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cidr, formatCidr, formatIpv4, ipv4, overlaps } from '../../net/ipv4.js';
 import { isObservationError, parseObservation, type ObservationResult } from './observation-parse.js';
 import { addressesOf, findInterface, findWslAdapter, WSL_ADAPTER_NAME } from './observation-query.js';
-import { MANAGED_SWITCH_NOTE, type ObservedWindows } from './observation-types.js';
+import { SWITCH_NOTE } from '../../model/marks.js';
+import type { ObservedWindows } from './observation-types.js';
 import { interpretRun } from './outcome.js';
 
 const FIXTURES = new URL('../../../../test/fixtures/windows/', import.meta.url);
@@ -227,7 +228,7 @@ test('fixture ps51-single-switch: one of everything; collapsed single values bec
     name: 'switchyard',
     id: 'ffb8e8dc-e335-4b2e-a38e-7cb8689c3279',
     type: 'internal',
-    notes: MANAGED_SWITCH_NOTE,
+    notes: SWITCH_NOTE,
     managed: true,
   });
   assert.equal(findInterface(obs, 'vEthernet (switchyard)')?.forwarding, true);

@@ -17,9 +17,8 @@ import { formatIpv4, type Ipv4 } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost, ObservedNrptRule } from '../observed.js';
+import { NRPT_MARK } from '../marks.js';
 import { psString } from '../../ps-quote.js';
-
-export const NRPT_MARK = 'switchyard:';
 
 /** The Comment that marks switchyard's rule for this switch. */
 export function nrptComment(switchName: string): string {

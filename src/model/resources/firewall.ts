@@ -1,6 +1,7 @@
 /** Inbound DHCP/DNS from the switch subnets, scoped by address; switchyard's rules are rewritten as a set. */
 import type { Change } from '../change.js';
 import { firewallKey, type DesiredHost } from '../desired.js';
+import { FIREWALL_GROUP } from '../marks.js';
 import type { ObservedHost } from '../observed.js';
 
 export function diffFirewall(d: DesiredHost, o: ObservedHost): Change[] {
@@ -13,7 +14,7 @@ export function diffFirewall(d: DesiredHost, o: ObservedHost): Change[] {
   return [
     {
       resource: 'firewall',
-      key: 'switchyard',
+      key: FIREWALL_GROUP,
       action: d.firewall.length === 0 ? '-' : o.firewall.length === 0 ? '+' : '~',
       detail: `rules ${parts.join(', ')}`,
       ops: [{ op: 'setFirewall', rules: d.firewall }],

@@ -15,9 +15,8 @@ import { contains, coveringCidr, formatCidr, overlaps } from '../../net/ipv4.js'
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
+import { NAT_PREFIX } from '../marks.js';
 import { psString } from '../../ps-quote.js';
-
-export const NAT_PREFIX = 'switchyard-';
 
 /** Our NAT for a switch: NetNat "switchyard-<switch>" on Windows; on Linux named after the bridge it serves. */
 export function natName(switchName: string): string {

@@ -1,14 +1,11 @@
 /** The switch itself, the host's address on it, and NAT for its subnet. */
 import { contains, formatCidr, formatIpv4 } from '../../net/ipv4.js';
 import { switchInterface } from '../desired.js';
-import { natName } from '../resources/nat.js';
+import { natName, removeNetNatCommand as removeNat } from '../resources/nat.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
 
 const removeSwitch = (name: string): string => `Remove-VMSwitch -Name ${psString(name)} -Force`;
-// By exact name: -Name takes wildcards, and a name Windows reports may hold [ ] * ? or a backtick.
-const removeNat = (name: string): string =>
-  `Get-NetNat | Where-Object { $_.Name -eq ${psString(name)} } | Remove-NetNat -Confirm:$false`;
 
 export function switchChecks(i: CheckInputs): Check[] {
   const out: Check[] = [];

@@ -53,6 +53,14 @@ export function desiredNrptRules(d: DesiredHost): DesiredNrptRule[] {
   return out;
 }
 
+/**
+ * The PowerShell command that removes the NRPT rule named `name`, for users to paste. Windows names a rule
+ * with a GUID it picks ({…}: no wildcard character), so -Name finds exactly that rule.
+ */
+export function removeNrptRuleCommand(name: string): string {
+  return `Remove-DnsClientNrptRule -Name ${psString(name)} -Force`;
+}
+
 /** NRPT namespaces, like Windows DNS names, compare without regard to case. */
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
@@ -89,7 +97,7 @@ export function diffDnsRules(d: DesiredHost, o: ObservedHost): Change[] {
         resource: 'dns-rule',
         key: want.switchName,
         action: '!',
-        detail: `NRPT rule ${r.name} (${show(r)}) is not switchyard's and already claims ${want.namespace}: remove it (Remove-DnsClientNrptRule -Name ${psString(r.name)} -Force) if nothing needs it, or set dns.domain to another domain`,
+        detail: `NRPT rule ${r.name} (${show(r)}) is not switchyard's and already claims ${want.namespace}: remove it (${removeNrptRuleCommand(r.name)}) if nothing needs it, or set dns.domain to another domain`,
         ops: [],
       });
       continue;

@@ -98,11 +98,11 @@ $env:SWITCHYARD_ELEVATED_HASH = ${psString(hash)}
 $code = 1
 try {
   $exe = (Get-Process -Id $PID).Path
-  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', '${encodeCommand(GRANDCHILD)}') -WindowStyle Hidden -PassThru -Wait -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
+  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', ${psString(encodeCommand(GRANDCHILD))}) -WindowStyle Hidden -PassThru -Wait -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
   $code = $p.ExitCode
 } catch {
   $e = ConvertTo-Json -Compress -InputObject ([ordered]@{ message = "$($_.Exception.Message)"; errorId = "$($_.FullyQualifiedErrorId)"; category = "$($_.CategoryInfo.Category)"; line = $_.InvocationInfo.ScriptLineNumber })
-  [IO.File]::AppendAllText($out, [Environment]::NewLine + '${ERROR_START}' + [Environment]::NewLine + $e + [Environment]::NewLine + '${ERROR_END}' + [Environment]::NewLine)
+  [IO.File]::AppendAllText($out, [Environment]::NewLine + ${psString(ERROR_START)} + [Environment]::NewLine + $e + [Environment]::NewLine + ${psString(ERROR_END)} + [Environment]::NewLine)
 }
 exit $code
 `;
@@ -132,7 +132,7 @@ export function elevatedScript(inner: string): string {
     exit 0
   }
   if (-not [Environment]::UserInteractive) {
-    Out-Marked 'ERROR' ([ordered]@{ message = 'administrator rights are needed and this Windows session is not interactive, so no UAC prompt can be shown'; errorId = '${NOT_INTERACTIVE}'; category = 'PermissionDenied'; line = $null })
+    Out-Marked 'ERROR' ([ordered]@{ message = 'administrator rights are needed and this Windows session is not interactive, so no UAC prompt can be shown'; errorId = ${psString(NOT_INTERACTIVE)}; category = 'PermissionDenied'; line = $null })
     exit 3
   }
   # A verbatim literal of $s, at run time: each of the five single-quote characters doubled (ps-quote.ts).
@@ -153,7 +153,7 @@ export function elevatedScript(inner: string): string {
     $info = Get-ErrInfo $_
     $x = $_.Exception
     while ($x) {
-      if ($x.NativeErrorCode -eq 1223) { $info.errorId = '${ELEVATION_CANCELLED}'; $info.message = 'the UAC prompt was declined: ' + $info.message }
+      if ($x.NativeErrorCode -eq 1223) { $info.errorId = ${psString(ELEVATION_CANCELLED)}; $info.message = 'the UAC prompt was declined: ' + $info.message }
       $x = $x.InnerException
     }
     Out-Marked 'ERROR' $info

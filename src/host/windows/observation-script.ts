@@ -32,7 +32,7 @@ export function observationScript(options: ObservationOptions = {}): string {
   const group = options.firewallGroup ?? FIREWALL_GROUP;
   const namespaces = (options.nrptNamespaces ?? []).map((n) => n.replace(/^\.+/, ''));
   const sel = (...props: string[]): string => psArray(props);
-  const hv = (prop: string): string => `@{ n = '${prop}'; e = { "$($_.${prop})" } }`;
+  const hv = (prop: string): string => `@{ n = ${psString(prop)}; e = { "$($_.${prop})" } }`;
   return wrapScript(`  $fwGroup = ${psString(group)}
   $nrptNames = ${psArray(namespaces)}
   $r = [ordered]@{ schema = ${OBSERVATION_SCHEMA}; psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = "$($PSVersionTable.PSEdition)"; collectedAt = [DateTime]::UtcNow; elevated = $false; hypervAdmin = $false }

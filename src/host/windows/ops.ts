@@ -132,8 +132,8 @@ export function renderOpPs(op: Op): string {
       const key = psString(LXSS_HKLM);
       const put = (name: string, value: string | null): string =>
         value === null
-          ? `Remove-ItemProperty -Path ${key} -Name '${name}' -ErrorAction SilentlyContinue`
-          : `Set-ItemProperty -Path ${key} -Name '${name}' -Value ${psString(value)}`;
+          ? `Remove-ItemProperty -Path ${key} -Name ${psString(name)} -ErrorAction SilentlyContinue`
+          : `Set-ItemProperty -Path ${key} -Name ${psString(name)} -Value ${psString(value)}`;
       return [
         `if (-not (Test-Path ${key})) { New-Item -Path ${key} -Force | Out-Null }`,
         put('NatNetwork', op.natNetwork),

@@ -3,6 +3,7 @@
  * (Out-Marked, Get-ErrInfo), wrapScript around a body, and the elevation checks (expressions, a script
  * that prints them, and the parser of what it prints).
  */
+import { psString } from '../../ps-quote.js';
 import { ERROR_END, ERROR_START } from './markers.js';
 
 /**
@@ -14,9 +15,9 @@ import { ERROR_END, ERROR_START } from './markers.js';
  */
 export const CONSTRAINED_LANGUAGE = 'ConstrainedLanguage';
 export const PS_LANGUAGE_GUARD = `if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
-  Write-Output '${ERROR_START}'
-  Write-Output (ConvertTo-Json -Compress -InputObject @{ message = ('PowerShell runs in ' + $ExecutionContext.SessionState.LanguageMode + ' mode on this machine (an AppLocker or WDAC policy), which blocks the .NET calls switchyard makes; ask IT to allow switchyard, or run it where PowerShell runs in FullLanguage mode'); errorId = '${CONSTRAINED_LANGUAGE}'; category = 'SecurityError'; line = $null })
-  Write-Output '${ERROR_END}'
+  Write-Output ${psString(ERROR_START)}
+  Write-Output (ConvertTo-Json -Compress -InputObject @{ message = ('PowerShell runs in ' + $ExecutionContext.SessionState.LanguageMode + ' mode on this machine (an AppLocker or WDAC policy), which blocks the .NET calls switchyard makes; ask IT to allow switchyard, or run it where PowerShell runs in FullLanguage mode'); errorId = ${psString(CONSTRAINED_LANGUAGE)}; category = 'SecurityError'; line = $null })
+  Write-Output ${psString(ERROR_END)}
   exit 5
 }`;
 

@@ -7,9 +7,8 @@ import {
   nodesOfType,
   parsePowerShell,
 } from '../test/support/ps-parse.js';
-import { spawnSync } from 'node:child_process';
-import { pwshMissing, pwshPath } from '../test/windows-sim/runner.js';
-import { encodeCommand } from './host/windows/command-line.js';
+import { pwshParse } from '../test/support/pwsh.js';
+import { pwshMissing } from '../test/windows-sim/runner.js';
 import { InternalError } from './errors.js';
 import {
   psArray,
@@ -186,28 +185,13 @@ test(
   { skip: pwshMissing() },
   () => {
     const values = ['a\rWrite-Output x', 'a\nRemove-Item C:\\', 'a\r\nexit 9', "a\u2019\n'$(x)'\r\r\n;b"];
-    // PowerShell reads the script from base64, so nothing here needs quoting for the command line.
-    const scripts = values.map((v) =>
-      Buffer.from(`${psComment(v)}\nWrite-Output 'after'\n`).toString('base64'),
-    );
-    const probe = `foreach ($b in ${psArray(scripts)}) {
-  $src = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b)); $t = $null; $e = $null
-  $ast = [Management.Automation.Language.Parser]::ParseInput($src, [ref]$t, [ref]$e)
-  $c = @($t | Where-Object { $_.Kind -eq 'Comment' })
-  [Console]::Out.WriteLine(('{0} {1} {2}' -f $e.Count, $ast.EndBlock.Statements.Count, [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($c[0].Text))))
-}`;
-    const argv = ['-NoProfile', '-NonInteractive', '-EncodedCommand', encodeCommand(probe)];
-    const r = spawnSync(pwshPath()!, argv, {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trim().split(/\r?\n/);
-    assert.equal(lines.length, values.length, r.stdout);
+    const parsed = pwshParse(values.map((v) => `${psComment(v)}\nWrite-Output 'after'\n`));
     values.forEach((v, i) => {
-      const [errors, statements, comment] = lines[i]!.split(' ');
-      assert.equal(`${errors} ${statements}`, '0 1', JSON.stringify(v));
-      assert.equal(Buffer.from(comment!, 'base64').toString('utf8'), psComment(v));
+      assert.deepEqual(
+        parsed[i],
+        { errors: 0, statements: 1, comments: [psComment(v)], words: ['Write-Output', 'after'] },
+        JSON.stringify(v),
+      );
     });
     assert.equal(psComment('+ nat lab: NAT 10.0.0.0/24\r\nx\ny'), '# + nat lab: NAT 10.0.0.0/24 x y');
   },

@@ -330,13 +330,6 @@ export function describeOp(op: LinuxOp): string {
   }
 }
 
-/** An argv as a POSIX shell command line (single quotes where needed), for display and copy-paste. */
-export function formatCommand(argv: readonly string[]): string {
-  return argv
-    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ');
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // executor
 

@@ -4,6 +4,7 @@ import { switchInterface } from '../desired.js';
 import { natName, removeNetNatCommand as removeNat } from '../resources/nat.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
+import { shWord } from '../../sh-quote.js';
 
 const removeSwitch = (name: string): string => `Remove-VMSwitch -Name ${psString(name)} -Force`;
 
@@ -52,7 +53,7 @@ export function switchChecks(i: CheckInputs): Check[] {
     const has = ifaceSeen?.addresses.find((a) => a.address === choice.host);
     const manual = win
       ? `New-NetIPAddress -InterfaceAlias ${psString(iface)} -IPAddress ${formatIpv4(choice.host)} -PrefixLength ${choice.subnet.prefix}`
-      : `ip addr add ${want} dev ${iface}`;
+      : `ip addr add ${want} dev ${shWord(iface)}`;
     const aTitle = `host address ${want} on ${iface}`;
     if (has && has.prefix === choice.subnet.prefix && !has.dynamic) {
       out.push(pass(`address:${sw.name}`, aTitle, 'present'));

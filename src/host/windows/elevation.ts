@@ -23,9 +23,9 @@ import { PS_IS_ELEVATED, PS_LANGUAGE_GUARD, wrapScript } from './prelude.js';
 import { makeSpawnRunner, runPowerShell, type RunOptions } from './spawn-runner.js';
 
 /** errorId when the user declined the UAC prompt. */
-export const ELEVATION_CANCELLED = 'ElevationCancelled';
+const ELEVATION_CANCELLED = 'ElevationCancelled';
 /** errorId when the session cannot show a UAC prompt. */
-export const NOT_INTERACTIVE = 'NotInteractive';
+const NOT_INTERACTIVE = 'NotInteractive';
 
 export interface InteractivityProbe {
   stdinIsTTY: boolean;
@@ -33,7 +33,7 @@ export interface InteractivityProbe {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export function systemInteractivity(): InteractivityProbe {
+function systemInteractivity(): InteractivityProbe {
   return {
     // isTTY is undefined, not false, on a pipe (the types say boolean).
     stdinIsTTY: (process.stdin as { isTTY?: boolean }).isTTY === true,

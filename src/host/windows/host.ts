@@ -40,7 +40,7 @@ export function parseRemoteAddress(text: string): Cidr | undefined {
 }
 
 /** The observation's sections that came back null (could not be read), as the model's unobserved parts. */
-export function unobservedParts(w: ObservedWindows): UnobservedPart[] {
+function unobservedParts(w: ObservedWindows): UnobservedPart[] {
   const sections: [keyof ObservedWindows, UnobservedPart['part'], string][] = [
     ['switches', 'switches', 'Hyper-V (Get-VMSwitch)'],
     ['vmAdapters', 'vmAdapters', 'Hyper-V (Get-VMNetworkAdapter)'],

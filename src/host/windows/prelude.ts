@@ -77,16 +77,3 @@ export function isElevatedScript(): string {
     `  Out-Marked 'JSON' ([ordered]@{ elevated = ${PS_IS_ELEVATED}; hypervAdmin = ${PS_IS_HYPERV_ADMIN} })`,
   );
 }
-
-export interface Elevation {
-  elevated: boolean;
-  hypervAdmin: boolean;
-}
-
-/** The value printed by isElevatedScript, or undefined if it is not that shape. */
-export function parseElevation(value: unknown): Elevation | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { elevated, hypervAdmin } = value as Record<string, unknown>;
-  if (typeof elevated !== 'boolean') return undefined;
-  return { elevated, hypervAdmin: hypervAdmin === true };
-}

@@ -7,8 +7,18 @@ import {
   nodesOfType,
   parsePowerShell,
 } from '../test/support/ps-parse.js';
+import { pwshParse } from '../test/support/pwsh.js';
+import { pwshMissing } from '../test/windows-sim/runner.js';
 import { InternalError } from './errors.js';
-import { psArray, psHashtable, psString, psStringProblem, psValue, SINGLE_QUOTES } from './ps-quote.js';
+import {
+  psArray,
+  psComment,
+  psHashtable,
+  psString,
+  psStringProblem,
+  psValue,
+  SINGLE_QUOTES,
+} from './ps-quote.js';
 
 /** Values a config file could carry that would break out of a badly quoted literal. */
 const HOSTILE: readonly string[] = [
@@ -169,3 +179,20 @@ test('psValue: numbers as PowerShell literals; non-finite numbers refused', asyn
   assert.throws(() => psValue(Number.NaN), InternalError);
   assert.throws(() => psValue(Number.POSITIVE_INFINITY), InternalError);
 });
+
+test(
+  'psComment: a value with line breaks stays one comment, by PowerShell own parser',
+  { skip: pwshMissing() },
+  () => {
+    const values = ['a\rWrite-Output x', 'a\nRemove-Item C:\\', 'a\r\nexit 9', "a\u2019\n'$(x)'\r\r\n;b"];
+    const parsed = pwshParse(values.map((v) => `${psComment(v)}\nWrite-Output 'after'\n`));
+    values.forEach((v, i) => {
+      assert.deepEqual(
+        parsed[i],
+        { errors: 0, statements: 1, comments: [psComment(v)], words: ['Write-Output', 'after'] },
+        JSON.stringify(v),
+      );
+    });
+    assert.equal(psComment('+ nat lab: NAT 10.0.0.0/24\r\nx\ny'), '# + nat lab: NAT 10.0.0.0/24 x y');
+  },
+);

@@ -45,6 +45,15 @@ export function psString(s: string): string {
   return `'${s.replace(QUOTE_RE, (q) => q + q)}'`;
 }
 
+/**
+ * `text` as a PowerShell line comment: `# text`, with each line break replaced by a space. A line comment
+ * runs to the next CR or LF and to nothing else (PowerShell's parser, checked for VT, FF, NEL, U+2028 and
+ * U+2029 too), so a value that held one could otherwise start a statement of its own.
+ */
+export function psComment(text: string): string {
+  return `# ${text.replace(/\r\n|\r|\n/g, ' ')}`;
+}
+
 /** A value that can be written as a PowerShell data literal. */
 export type PsValue =
   string | number | boolean | null | readonly PsValue[] | { readonly [key: string]: PsValue };

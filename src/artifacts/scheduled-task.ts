@@ -33,7 +33,8 @@
 import { UsageError } from '../errors.js';
 import type { BootTaskSpec } from '../model/ops.js';
 import { psString } from '../ps-quote.js';
-import { registerTaskStatements, TASK_NAME, TASK_PATH } from '../host/windows/task.js';
+import { registerTaskStatements } from '../host/windows/task.js';
+import { TASK_NAME, TASK_PATH } from '../model/marks.js';
 import { SERVE_NODE_FLAGS } from './serve-flags.js';
 
 export interface TaskOptions {

@@ -17,10 +17,8 @@ import { formatCidr, formatIpv4 } from '../net/ipv4.js';
 import { WSL_VM_CREATOR_ID } from '../host/windows/observation-types.js';
 import { psArray, psString } from '../ps-quote.js';
 import { PS_PRELUDE } from '../host/windows/prelude.js';
-import { TASK_NAME, TASK_PATH } from '../host/windows/task.js';
+import { LXSS_HKLM, TASK_NAME, TASK_PATH } from '../model/marks.js';
 import type { BootTaskSpec } from '../model/ops.js';
-
-const LXSS_HKLM = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
 
 /**
  * The helpers: `Add-Drift` records one difference and prints it; `Invoke-Look` runs one read and returns its

@@ -13,14 +13,13 @@ import { makePlan } from '../reconcile/plan.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
 import { PS_IS_ELEVATED, wrapScript } from '../host/windows/prelude.js';
 import { renderOpPs } from '../host/windows/ops.js';
-import { psArray, psString } from '../ps-quote.js';
+import { psArray, psComment, psString } from '../ps-quote.js';
 import { registerTaskStatements } from '../host/windows/task.js';
 import { stringify } from 'yaml';
+import { LXSS_HKLM, TASK_NAME, TASK_PATH } from '../model/marks.js';
 import type { BootTaskSpec } from '../model/ops.js';
 import { bootTaskSpec } from './scheduled-task.js';
 import type { AddressPlan } from '../model/address-plan.js';
-
-const LXSS_HKLM = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
 
 export interface ScriptOptions {
   /**
@@ -163,7 +162,7 @@ export function windowsScript(config: Config, version: string, o: ScriptOptions 
       );
       continue;
     }
-    body.push(`  # ${c.action} ${c.resource} ${c.key}: ${c.detail.replace(/\r?\n/g, ' ')}`);
+    body.push(`  ${psComment(`${c.action} ${c.resource} ${c.key}: ${c.detail}`)}`);
     // Not indented: a line break inside a string literal (.wslconfig's text) is part of the value.
     for (const op of c.ops) body.push(renderOpPs(op));
   }
@@ -178,7 +177,7 @@ export function windowsScript(config: Config, version: string, o: ScriptOptions 
   if (o.daemon !== undefined) {
     const dir = fleetStateDir(config);
     const task = fleetBootTask(config, o.daemon);
-    say(`boot-task \\switchyard\\switchyard: ${task.execute} ${task.arguments}`);
+    say(`boot-task ${TASK_PATH}${TASK_NAME}: ${task.execute} ${task.arguments}`);
     body.push(
       `  $dir = ${psString(dir)}`,
       '  New-Item -ItemType Directory -Force -Path $dir | Out-Null',

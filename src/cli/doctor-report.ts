@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { packageVersion } from './version.js';
 import { parseMac } from '../net/mac.js';
+import { psString } from '../ps-quote.js';
 import { EnvironmentError } from '../errors.js';
 import { isObservationError, parseObservation } from '../host/windows/observation-parse.js';
 import { observationScript } from '../host/windows/observation-script.js';
@@ -107,11 +108,11 @@ export function timedObservationScript(script: string): { script: string; sectio
     .slice(head.length)
     .replace(/^([ \t]*)Get-Section '([A-Za-z0-9]+)'/gm, (m, indent: string, name: string) => {
       sections += 1;
-      return `${indent}Set-SectionTime '${name}'\n${m}`;
+      return `${indent}Set-SectionTime ${psString(name)}\n${m}`;
     });
   if (!script.startsWith(head) || sections === 0) return { script, sections: 0 };
   const timer = `  $syWatch = [Diagnostics.Stopwatch]::StartNew()
-  function Set-SectionTime([string]$Name) { [Console]::Out.WriteLine('${TIME_MARK} ' + $Name + ' ' + $syWatch.ElapsedMilliseconds) }
+  function Set-SectionTime([string]$Name) { [Console]::Out.WriteLine(${psString(`${TIME_MARK} `)} + $Name + ' ' + $syWatch.ElapsedMilliseconds) }
   $syOutMarked = \${function:Out-Marked}
   function Out-Marked([string]$Kind, $Value) { Set-SectionTime 'end'; & $syOutMarked $Kind $Value }
   Set-SectionTime 'start'

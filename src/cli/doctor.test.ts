@@ -269,7 +269,8 @@ describe('doctor on the simulated Windows host', PWSH, () => {
     assert.ok(suggested.length > 0, JSON.stringify(fixes));
     for (const f of suggested) {
       for (const m of f.matchAll(/\bswitchyard (apply|serve|install)\b([^;`)]*)/g))
-        assert.match(m[2]!, /^ --config 'C:\\lab\\my lab\.yaml' --state-dir D:\\sy/, f);
+        // Quoted for the shell this runs in (POSIX here: a bare backslash would be an escape; user-flags.test.ts).
+        assert.match(m[2]!, /^ --config 'C:\\lab\\my lab\.yaml' --state-dir 'D:\\sy'/, f);
     }
   });
 

@@ -22,7 +22,7 @@ import { EnvironmentError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readOnly } from '../host/host.js';
 import { bootTaskSpec, registerTaskScript, type TaskOptions } from '../artifacts/scheduled-task.js';
-import { TASK_NAME, TASK_PATH } from '../host/windows/task.js';
+import { TASK_NAME, TASK_PATH } from '../model/marks.js';
 import { serveUnit, UNIT_DIR, UNIT_NAME } from '../artifacts/systemd-unit.js';
 import type { Plan } from '../model/change.js';
 import type { BootTaskSpec } from '../model/ops.js';

@@ -7,6 +7,7 @@ import { WindowsHost } from '../host/windows/host.js';
 import { systemProbe, wslState, type HostProbe } from '../host/windows/location.js';
 import type { AddressPlan } from '../model/address-plan.js';
 import { formatCidr } from '../net/ipv4.js';
+import { shWord } from '../sh-quote.js';
 
 /**
  * Windows, and WSL (which converges its Windows host through powershell.exe), get the Windows backend;
@@ -31,11 +32,7 @@ export function requireRoot(
   uid: number | undefined = process.getuid?.(),
 ): void {
   if (host instanceof LinuxHost && uid !== undefined && uid !== 0)
-    throw new EnvironmentError(`needs root: sudo switchyard ${argv.map(shellWord).join(' ')}`);
-}
-
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+    throw new EnvironmentError(`needs root: sudo switchyard ${argv.map(shWord).join(' ')}`);
 }
 
 /** Why each range is what it is (the planner's reasons), for `plan`'s output. */

@@ -8,6 +8,9 @@ import { wslDriftReporter } from '../daemon/wsl-drift.js';
 import { memoryLogger } from '../log.js';
 import { emptyHost, type ObservedHost } from '../model/observed.js';
 import { reserveCommand } from './reserve.js';
+import { spawnSync } from 'node:child_process';
+import { pwshParse } from '../../test/support/pwsh.js';
+import { pwshMissing } from '../../test/windows-sim/runner.js';
 import { userCommand, withUserFlags } from './user-flags.js';
 
 const F = { config: '/srv/lab/my config.yaml', stateDir: '/srv/lab/state' };
@@ -57,3 +60,21 @@ test("the daemon's WSL drift fix carries the user's flags (serve passes them as 
     /^run `switchyard apply --config '\/srv\/lab\/my config\.yaml' --state-dir \/srv\/lab\/state` \(re-pins it\)/,
   );
 });
+
+test(
+  'flags with every quote character, $(…) and ; paste intact: PowerShell on Windows, sh elsewhere',
+  { skip: pwshMissing() },
+  () => {
+    const hostile = {
+      config: "C:\\Users\\o'brien‘s ’lab‚ ‛x $(Remove-Item C:\\); exit 9 #\\a,b@c.yaml",
+      stateDir: "/srv/it's $(id); `x` \\ y",
+    };
+    const want = ['apply', '--config', hostile.config, '--state-dir', hostile.stateDir];
+    const [win] = pwshParse([withUserFlags('fix: switchyard apply', hostile, 'win32').slice('fix: '.length)]);
+    assert.deepEqual(win, { errors: 0, statements: 1, comments: [], words: ['switchyard', ...want] });
+    const posix = userCommand('apply', hostile, 'linux').slice('switchyard '.length);
+    const sh = spawnSync('sh', ['-c', `set -- ${posix}; printf '%s\\0' "$@"`], { encoding: 'utf8' });
+    assert.equal(sh.status, 0, sh.stderr);
+    assert.deepEqual(sh.stdout.split('\0').slice(0, -1), want);
+  },
+);

@@ -6,7 +6,7 @@ import { ipv4 } from '../net/ipv4.js';
 import type { DnsMessage, Flags, Question, RData, ResourceRecord } from './message.js';
 import { NO_FLAGS, RrClass, RrType } from './message.js';
 import { formatName, wireLength } from './name.js';
-import { agedCopy, decodeMessage, ednsOf, encodeMessage, minTtl, optRecord } from './wire.js';
+import { decodeMessage, ednsOf, encodeMessage, optRecord } from './wire.js';
 
 // ---- helpers ----
 
@@ -410,34 +410,6 @@ describe('EDNS (RFC 6891 §6.1.2/§6.1.3)', () => {
     const wire = roundTrip(msg({ additional: [optRecord(1232, { extendedRcode: 0xff, version: 1 })] }));
     assert.deepEqual([...wire.subarray(-11)], [0, 0, 41, 4, 0xd0, 0xff, 1, 0, 0, 0, 0]);
     assert.deepEqual(optRecord(512), { name: '', type: 41, class: 512, ttl: 0, data: raw() });
-  });
-});
-
-describe('minTtl and agedCopy', () => {
-  const m = msg({
-    answers: [a('x.test', '10.0.0.1', 300), a('x.test', '10.0.0.2', 120)],
-    authority: [rr('test', RrType.NS, { kind: 'name', name: 'ns.test' }, 3600)],
-    additional: [a('ns.test', '10.0.0.53', 5), optRecord(1232, { dnssecOk: true })],
-  });
-  test('minTtl covers answers and authority, not additional or OPT; SOA counts with its MINIMUM', () => {
-    assert.equal(minTtl(m), 120);
-    assert.equal(minTtl(msg()), undefined);
-    assert.equal(minTtl(msg({ authority: [rr('switchyard.internal', RrType.SOA, soa, 900)] })), 60);
-    assert.equal(minTtl(msg({ authority: [rr('switchyard.internal', RrType.SOA, soa, 30)] })), 30);
-    assert.equal(minTtl(msg({ answers: [{ ...optRecord(512), ttl: 1 }] })), undefined);
-  });
-  test('agedCopy lowers every TTL but OPT, floors at 0, and leaves the original alone', () => {
-    const aged = agedCopy(m, 200);
-    assert.deepEqual(
-      aged.answers.map((r) => r.ttl),
-      [100, 0],
-    );
-    assert.equal(aged.authority[0]!.ttl, 3400);
-    assert.equal(aged.additional[0]!.ttl, 0);
-    assert.equal(aged.additional[1]!.ttl, 0x8000, 'OPT TTL (DO bit) untouched');
-    assert.equal(m.answers[0]!.ttl, 300);
-    assert.deepEqual(agedCopy(m, 0), m);
-    assert.notEqual(agedCopy(m, 0).answers, m.answers);
   });
 });
 

@@ -490,32 +490,3 @@ export function optRecord(
     (extra.dnssecOk === true ? DO_BIT : 0);
   return { name: '', type: RrType.OPT, class: udpSize, ttl, data: { kind: 'raw', bytes: new Uint8Array(0) } };
 }
-
-/**
- * The shortest TTL over answers and authority, OPT excluded: how long a cached copy stays valid. An SOA in
- * the authority section counts with min(TTL, MINIMUM), the negative-caching TTL of RFC 2308 §5.
- * Undefined when there is no record to go by.
- */
-export function minTtl(m: DnsMessage): number | undefined {
-  let min: number | undefined;
-  for (const rr of [...m.answers, ...m.authority]) {
-    if (rr.type === RrType.OPT) continue;
-    const t = rr.data.kind === 'soa' ? Math.min(rr.ttl, rr.data.minimum) : rr.ttl;
-    min = min === undefined ? t : Math.min(min, t);
-  }
-  return min;
-}
-
-/** A copy with every TTL except OPT's lowered by `elapsedSeconds`, floored at 0. RData objects are shared. */
-export function agedCopy(m: DnsMessage, elapsedSeconds: number): DnsMessage {
-  const age = (rr: ResourceRecord): ResourceRecord =>
-    rr.type === RrType.OPT ? { ...rr } : { ...rr, ttl: Math.max(0, rr.ttl - elapsedSeconds) };
-  return {
-    id: m.id,
-    flags: { ...m.flags },
-    questions: m.questions.map((q) => ({ ...q })),
-    answers: m.answers.map(age),
-    authority: m.authority.map(age),
-    additional: m.additional.map(age),
-  };
-}

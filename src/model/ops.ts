@@ -77,5 +77,3 @@ export type Op =
   | { op: 'setLinkDns'; iface: string; server: Ipv4; domain: string }
   /** systemd-resolved (Linux): drop the per-link settings of `iface` (`resolvectl revert`). */
   | { op: 'revertLinkDns'; iface: string };
-
-export type OpKind = Op['op'];

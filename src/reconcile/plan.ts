@@ -15,7 +15,3 @@ export function makePlan(
   const deletes = per.reverse().flatMap((cs) => cs.filter((c) => c.action === '-'));
   return { changes: blockUnobserved([...creates, ...deletes], observed) };
 }
-
-export function isConverged(plan: Plan): boolean {
-  return plan.changes.length === 0;
-}

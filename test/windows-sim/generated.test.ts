@@ -14,6 +14,9 @@ import { encodeCommand, POWERSHELL_FLAGS } from '../../src/host/windows/command-
 import { elevatedScript, runElevated } from '../../src/host/windows/elevation.js';
 import { wrapScript } from '../../src/host/windows/prelude.js';
 import { runPowerShell } from '../../src/host/windows/spawn-runner.js';
+import type { DesiredHost, DesiredSwitch } from '../../src/model/desired.js';
+import { diffDnsRules, removeNrptRuleCommand } from '../../src/model/resources/dns-rule.js';
+import { diffNat, removeNetNatCommand } from '../../src/model/resources/nat.js';
 import { cidr, ipv4 } from '../../src/net/ipv4.js';
 import { keeperScript, parseKeeperResult } from '../../src/host/windows/keeper-script.js';
 import { NETSH_REFUSED_EXIT, wslForwardingScript, wslForwardingUnit } from '../../src/artifacts/wsl-unit.js';
@@ -159,6 +162,59 @@ describe('generated scripts run in pwsh against the simulated Windows', PWSH, ()
         fix,
       );
     }
+  });
+
+  test("the plan's fixes for a foreign NetNat and NRPT rule, with hostile names, remove exactly that object", async () => {
+    // Names as a hostile host could report them: all five single quotes, $(…), `;`, and for the NetNat a
+    // backtick too (a wildcard escape if the name reached Remove-NetNat -Name).
+    const h = new SimWindowsHost();
+    h.nats = [
+      { name: HOSTILE, prefix: cidr('10.20.0.0/16'), ours: false },
+      { name: `${HOSTILE}*`, prefix: cidr('192.168.50.0/24'), ours: false },
+    ];
+    h.nrpt = [
+      {
+        name: HOSTILE_NAME,
+        namespaces: ['.lab.internal'],
+        nameServers: ['192.168.1.53'],
+        comment: undefined,
+      },
+      {
+        name: `${HOSTILE_NAME} 2`,
+        namespaces: ['.other'],
+        nameServers: ['192.168.1.53'],
+        comment: undefined,
+      },
+    ];
+    const lab: DesiredSwitch = {
+      name: 'lab',
+      iface: 'vEthernet (lab)',
+      subnet: cidr('10.20.0.0/24'),
+      host: ipv4('10.20.0.1'),
+      nat: true,
+      dhcp: true,
+      dnsDomain: 'lab.internal',
+    };
+    const desired: DesiredHost = { switches: [lab], wsl: undefined, forwarding: true, firewall: [] };
+    const observed = await h.observe();
+    const nat = diffNat(desired, observed).find((c) => c.action === '!');
+    const rule = diffDnsRules(desired, observed).find((c) => c.action === '!');
+    const commands = [removeNetNatCommand(HOSTILE), removeNrptRuleCommand(HOSTILE_NAME)];
+    assert.ok(nat?.detail.includes(`(${commands[0]})`), nat?.detail);
+    assert.ok(rule?.detail.includes(`(${commands[1]})`), rule?.detail);
+    for (const command of commands) {
+      const r = await run(h, wrapScript(`${command}\nOut-Marked 'JSON' 1`));
+      assert.equal(r.ok, true, r.ok ? '' : r.failure.message);
+    }
+    assert.deepEqual(
+      h.nats.map((n) => n.name),
+      [`${HOSTILE}*`],
+    );
+    assert.deepEqual(
+      h.nrpt.map((n) => n.name),
+      [`${HOSTILE_NAME} 2`],
+    );
+    assert.ok(!h.calls().some((c) => c.startsWith('Remove-Item')), 'no injected command ran');
   });
 
   test('the observation in Windows PowerShell 5.1 (enums as numbers) and in pwsh (names) reads the same', async () => {

@@ -19,6 +19,14 @@ import type {
   ObservedNrptRule,
   ObservedSwitch,
 } from '../../src/model/observed.js';
+import {
+  FIREWALL_GROUP,
+  LXSS_KEY,
+  NAT_PREFIX,
+  SWITCH_NOTE,
+  TASK_NAME,
+  TASK_PATH,
+} from '../../src/model/marks.js';
 import type { Op, WslConfigEncoding } from '../../src/model/ops.js';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../src/net/ipv4.js';
 import { makeSimRunner, type RunStats, type SimSession } from './runner.js';
@@ -32,10 +40,8 @@ export interface SimAdapter {
   hiddenFor: number;
 }
 
-const FIREWALL_GROUP = 'switchyard';
-const LXSS = 'software\\microsoft\\windows\\currentversion\\lxss';
+const LXSS = LXSS_KEY.toLowerCase();
 const NRPT_GPO = 'software\\policies\\microsoft\\windows nt\\dnsclient\\dnspolicyconfig';
-const TASK_PATH = '\\switchyard\\';
 const SWITCH_TYPES: Record<string, number> = { Private: 0, Internal: 1, External: 2 };
 const POWERSHELL_EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
 
@@ -206,7 +212,7 @@ export class SimWindowsHost implements Host {
         byName.get(sw.name.toLowerCase())?.Id ??
         `00000000-0000-4000-8000-${String(s.next.guid++).padStart(12, '0')}`,
       SwitchType: SWITCH_TYPES[sw.kind] ?? 1,
-      Notes: sw.ours ? 'switchyard' : '',
+      Notes: sw.ours ? SWITCH_NOTE : '',
     }));
     const known = new Map(s.adapters.map((a) => [a.Name, a]));
     s.adapters = [];
@@ -330,14 +336,14 @@ export class SimWindowsHost implements Host {
       Name: 'Network Adapter',
       MacAddress: adapterOf.get(v.name)?.MacAddress ?? '00155D010203',
     }));
-    const ours = s.tasks.find((t) => t.TaskPath === TASK_PATH && t.TaskName === 'switchyard');
+    const ours = s.tasks.find((t) => t.TaskPath === TASK_PATH && t.TaskName === TASK_NAME);
     s.tasks = [
       ...(this.bootTask
         ? [
             {
               ...(ours ?? {
                 TaskPath: TASK_PATH,
-                TaskName: 'switchyard',
+                TaskName: TASK_NAME,
                 State: 'Running',
                 Description: '',
                 Principal: { UserId: 'SYSTEM', LogonType: 'ServiceAccount', RunLevel: 'Highest' },
@@ -384,7 +390,7 @@ export class SimWindowsHost implements Host {
     this.adapterDelay = s.adapterDelay;
     this.switches = s.switches.map((x) => ({
       name: x.Name,
-      ours: x.Notes.trim().toLowerCase() === 'switchyard',
+      ours: x.Notes.trim().toLowerCase() === SWITCH_NOTE,
       kind: ['Private', 'Internal', 'External'][x.SwitchType] ?? 'unknown',
     }));
     this.adapters = s.adapters.map((a) => ({
@@ -402,7 +408,7 @@ export class SimWindowsHost implements Host {
     this.nats = s.nats.map((n) => ({
       name: n.Name,
       prefix: cidrOf(n.InternalIPInterfaceAddressPrefix),
-      ours: n.Name.startsWith('switchyard'),
+      ours: n.Name.startsWith(NAT_PREFIX),
     }));
     this.routes = s.routes.map((r) => ({ dest: cidrOf(r.DestinationPrefix), iface: r.InterfaceAlias }));
     // What Get-NetFirewallInterfaceFilter reports (ps/NetSecurity.ps1): the bound interfaces' aliases now.
@@ -454,12 +460,12 @@ export class SimWindowsHost implements Host {
     this.vms = s.vmAdapters
       .filter((v) => v.SwitchName !== null)
       .map((v) => ({ name: v.VMName, switchName: v.SwitchName! }));
-    const ours = s.tasks.find((t) => t.TaskPath === TASK_PATH && t.TaskName === 'switchyard');
+    const ours = s.tasks.find((t) => t.TaskPath === TASK_PATH && t.TaskName === TASK_NAME);
     this.bootTask = ours?.Actions[0]
       ? { execute: ours.Actions[0].Execute, arguments: ours.Actions[0].Arguments }
       : undefined;
     this.foreignTasks = s.tasks
-      .filter((t) => !(t.TaskPath === TASK_PATH && t.TaskName === 'switchyard'))
+      .filter((t) => !(t.TaskPath === TASK_PATH && t.TaskName === TASK_NAME))
       .map((t) => `${t.TaskPath}${t.TaskName}`);
   }
 }

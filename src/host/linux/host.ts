@@ -14,7 +14,7 @@
  * - The WSL range is Windows-only.
  */
 import type { ExecuteResult, Host } from '../host.js';
-import { NAT_PREFIX } from '../../model/resources/nat.js';
+import { NAT_PREFIX } from '../../model/marks.js';
 import type { ObservedHost } from '../../model/observed.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4 } from '../../net/ipv4.js';

@@ -22,15 +22,8 @@ import { readFile } from 'node:fs/promises';
 import { EnvironmentError } from '../../errors.js';
 import { formatCidr, maskOf, parseIpv4, type Ipv4 } from '../../net/ipv4.js';
 import { FOREVER_LIFETIME, type Runner } from './interfaces.js';
+import { NFT_FAMILY, NFT_TABLE, OWNED_LABEL_SUFFIX, OWNER_ALIAS_PREFIX } from '../../model/marks.js';
 import { observeResolved, sameNamespace, type ResolvedState } from './resolved.js';
-
-/** Every link switchyard creates has an alias starting with this; the rest names its purpose. */
-export const OWNER_ALIAS_PREFIX = 'switchyard:';
-/** Label suffix that marks an IPv4 address as ours on a link we do not own: `<dev>:sy`. */
-export const OWNED_LABEL_SUFFIX = ':sy';
-/** The one nftables table switchyard owns. */
-export const NFT_FAMILY = 'inet';
-export const NFT_TABLE = 'switchyard';
 
 export interface ObservedAddress {
   /** Dotted quad. */

@@ -8,7 +8,6 @@ import {
   addressLabel,
   bridgeMac,
   describeOp,
-  formatCommand,
   isSafeLinkName,
   nftTableConverged,
   renderNftRule,
@@ -185,18 +184,6 @@ test('nftTableConverged: the recorded table matches its rules (in any order); dr
   assert.ok(recorded);
   const wrongPolicy = { ...recorded, chains: recorded.chains.map((c) => ({ ...c, policy: 'drop' })) };
   assert.equal(nftTableConverged(wrongPolicy, RULES), false);
-});
-
-test('formatCommand: shell-quotes only where needed', () => {
-  assert.equal(
-    formatCommand(['sysctl', '-q', '-w', 'net/ipv4/conf/sy-br/forwarding=1']),
-    'sysctl -q -w net/ipv4/conf/sy-br/forwarding=1',
-  );
-  assert.equal(formatCommand(['nft', "a b 'c'\nd"]), `nft 'a b '\\''c'\\''\nd'`);
-  assert.equal(
-    formatCommand(['ip', 'address', 'add', '10.0.0.1/24', 'broadcast', '+']),
-    'ip address add 10.0.0.1/24 broadcast +',
-  );
 });
 
 // ---------------------------------------------------------------------------------------------------------

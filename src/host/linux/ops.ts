@@ -26,13 +26,13 @@ import { InternalError } from '../../errors.js';
 import { parseCidr, parseIpv4 } from '../../net/ipv4.js';
 import { isValidInterfaceName, type RunResult, type Runner } from './interfaces.js';
 import {
+  BRIDGE_ALIAS,
   NFT_FAMILY,
   NFT_TABLE,
+  NFT_TABLE_COMMENT,
   OWNED_LABEL_SUFFIX,
-  OWNER_ALIAS_PREFIX,
-  type NftRuleSpec,
-  type ObservedNftTable,
-} from './observe.js';
+} from '../../model/marks.js';
+import type { NftRuleSpec, ObservedNftTable } from './observe.js';
 import { resolvectlSetArgv } from './resolved.js';
 
 export type { NftRuleSpec } from './observe.js';
@@ -54,12 +54,6 @@ export type LinuxOp =
   /** systemd-resolved: `dev` gets exactly DNS server `server` and routing-only domain `~domain` (resolved.ts). */
   | { op: 'resolvedSetLink'; dev: string; server: string; domain: string }
   | { op: 'resolvedRevertLink'; dev: string };
-
-/** The alias every bridge we create carries. */
-export const BRIDGE_ALIAS = `${OWNER_ALIAS_PREFIX}switch`;
-
-/** Kept in the table's comment (`nft list ruleset` shows it; nft 1.0.6's JSON does not). */
-export const NFT_TABLE_COMMENT = 'owned by switchyard: rewritten whole on every apply, do not edit';
 
 /** A name that is a valid Linux interface name and safe inside an nft double-quoted string. */
 export function isSafeLinkName(name: string): boolean {
@@ -334,13 +328,6 @@ export function describeOp(op: LinuxOp): string {
     case 'resolvedRevertLink':
       return `resolved: revert the DNS settings of ${op.dev}`;
   }
-}
-
-/** An argv as a POSIX shell command line (single quotes where needed), for display and copy-paste. */
-export function formatCommand(argv: readonly string[]): string {
-  return argv
-    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ');
 }
 
 // ---------------------------------------------------------------------------------------------------------

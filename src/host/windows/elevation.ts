@@ -23,9 +23,9 @@ import { PS_IS_ELEVATED, PS_LANGUAGE_GUARD, wrapScript } from './prelude.js';
 import { makeSpawnRunner, runPowerShell, type RunOptions } from './spawn-runner.js';
 
 /** errorId when the user declined the UAC prompt. */
-export const ELEVATION_CANCELLED = 'ElevationCancelled';
+const ELEVATION_CANCELLED = 'ElevationCancelled';
 /** errorId when the session cannot show a UAC prompt. */
-export const NOT_INTERACTIVE = 'NotInteractive';
+const NOT_INTERACTIVE = 'NotInteractive';
 
 export interface InteractivityProbe {
   stdinIsTTY: boolean;
@@ -33,7 +33,7 @@ export interface InteractivityProbe {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export function systemInteractivity(): InteractivityProbe {
+function systemInteractivity(): InteractivityProbe {
   return {
     // isTTY is undefined, not false, on a pipe (the types say boolean).
     stdinIsTTY: (process.stdin as { isTTY?: boolean }).isTTY === true,
@@ -107,13 +107,13 @@ $env:SWITCHYARD_ELEVATED_HASH = ${psString(hash)}
 $code = 1
 try {
   $exe = (Get-Process -Id $PID).Path
-  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', '${encodeCommand(GRANDCHILD)}') -WindowStyle Hidden -PassThru -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
+  $p = Start-Process -FilePath $exe -ArgumentList @(${POWERSHELL_FLAGS.map(psString).join(', ')}, '-EncodedCommand', ${psString(encodeCommand(GRANDCHILD))}) -WindowStyle Hidden -PassThru -RedirectStandardOutput $out -RedirectStandardError ($out + '.err')
   ${WAIT_FOR_EXIT_CODE}
   $code = $p.ExitCode
   if ($null -eq $code) { $code = 1; throw 'the elevated script ended but Windows did not report its exit code' }
 } catch {
   $e = ConvertTo-Json -Compress -InputObject ([ordered]@{ message = "$($_.Exception.Message)"; errorId = "$($_.FullyQualifiedErrorId)"; category = "$($_.CategoryInfo.Category)"; line = $_.InvocationInfo.ScriptLineNumber })
-  [IO.File]::AppendAllText($out, [Environment]::NewLine + '${ERROR_START}' + [Environment]::NewLine + $e + [Environment]::NewLine + '${ERROR_END}' + [Environment]::NewLine)
+  [IO.File]::AppendAllText($out, [Environment]::NewLine + ${psString(ERROR_START)} + [Environment]::NewLine + $e + [Environment]::NewLine + ${psString(ERROR_END)} + [Environment]::NewLine)
 }
 exit $code
 `;
@@ -143,7 +143,7 @@ export function elevatedScript(inner: string): string {
     exit 0
   }
   if (-not [Environment]::UserInteractive) {
-    Out-Marked 'ERROR' ([ordered]@{ message = 'administrator rights are needed and this Windows session is not interactive, so no UAC prompt can be shown'; errorId = '${NOT_INTERACTIVE}'; category = 'PermissionDenied'; line = $null })
+    Out-Marked 'ERROR' ([ordered]@{ message = 'administrator rights are needed and this Windows session is not interactive, so no UAC prompt can be shown'; errorId = ${psString(NOT_INTERACTIVE)}; category = 'PermissionDenied'; line = $null })
     exit 3
   }
   # A verbatim literal of $s, at run time: each of the five single-quote characters doubled (ps-quote.ts).
@@ -165,7 +165,7 @@ export function elevatedScript(inner: string): string {
     $info = Get-ErrInfo $_
     $x = $_.Exception
     while ($x) {
-      if ($x.NativeErrorCode -eq 1223) { $info.errorId = '${ELEVATION_CANCELLED}'; $info.message = 'the UAC prompt was declined: ' + $info.message }
+      if ($x.NativeErrorCode -eq 1223) { $info.errorId = ${psString(ELEVATION_CANCELLED)}; $info.message = 'the UAC prompt was declined: ' + $info.message }
       $x = $x.InnerException
     }
     Out-Marked 'ERROR' $info

@@ -8,7 +8,7 @@
  */
 import { EnvironmentError } from '../../errors.js';
 import type { ExecuteResult, Host } from '../host.js';
-import { NAT_PREFIX } from '../../model/resources/nat.js';
+import { FIREWALL_GROUP, NAT_PREFIX } from '../../model/marks.js';
 import type { FirewallRule, ObservedHost, UnobservedPart } from '../../model/observed.js';
 import type { Op } from '../../model/ops.js';
 import { asIpv4, maskOf, parseCidr, parseIpv4, type Cidr } from '../../net/ipv4.js';
@@ -16,7 +16,7 @@ import { isObservationError, parseObservation } from './observation-parse.js';
 import { findWslAdapter } from './observation-query.js';
 import { observationScript } from './observation-script.js';
 import { type ObservedWindows } from './observation-types.js';
-import { FIREWALL_GROUP, isPerUserOp, renderOpsPs } from './ops.js';
+import { isPerUserOp, renderOpsPs } from './ops.js';
 import { runElevated, type ElevatedRunOptions } from './elevation.js';
 import { type PsOutcome } from './outcome.js';
 import { wrapScript } from './prelude.js';
@@ -46,7 +46,7 @@ function ruleInterface(aliases: string[] | undefined): { iface?: string } {
 }
 
 /** The observation's sections that came back null (could not be read), as the model's unobserved parts. */
-export function unobservedParts(w: ObservedWindows): UnobservedPart[] {
+function unobservedParts(w: ObservedWindows): UnobservedPart[] {
   const sections: [keyof ObservedWindows, UnobservedPart['part'], string][] = [
     ['switches', 'switches', 'Hyper-V (Get-VMSwitch)'],
     ['vmAdapters', 'vmAdapters', 'Hyper-V (Get-VMNetworkAdapter)'],

@@ -30,7 +30,7 @@ export function systemProbe(): HostProbe {
 }
 
 /** The binfmt_misc entries WSL registers for Windows executables (older builds: WSLInterop only). */
-export const WSL_INTEROP_FILES = [
+const WSL_INTEROP_FILES = [
   '/proc/sys/fs/binfmt_misc/WSLInterop',
   '/proc/sys/fs/binfmt_misc/WSLInterop-late',
 ] as const;

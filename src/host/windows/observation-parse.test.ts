@@ -3,8 +3,21 @@ import { test } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cidr, formatCidr, formatIpv4, ipv4, overlaps } from '../../net/ipv4.js';
 import { isObservationError, parseObservation, type ObservationResult } from './observation-parse.js';
-import { addressesOf, findInterface, findWslAdapter, WSL_ADAPTER_NAME } from './observation-query.js';
-import { MANAGED_SWITCH_NOTE, type ObservedWindows } from './observation-types.js';
+import { findWslAdapter, WSL_ADAPTER_NAME } from './observation-query.js';
+import { SWITCH_NOTE } from '../../model/marks.js';
+import type { ObservedAddress, ObservedInterface, ObservedWindows } from './observation-types.js';
+
+/** The IPv4 interface with this alias (aliases are compared case-insensitively, as Windows does). */
+function findInterface(obs: ObservedWindows, alias: string): ObservedInterface | undefined {
+  const lower = alias.toLowerCase();
+  return (obs.interfaces ?? []).find((i) => i.alias.toLowerCase() === lower);
+}
+
+/** IPv4 addresses on the interface with this alias. */
+function addressesOf(obs: ObservedWindows, alias: string): ObservedAddress[] {
+  const lower = alias.toLowerCase();
+  return (obs.addresses ?? []).filter((a) => a.interfaceAlias.toLowerCase() === lower);
+}
 import { interpretRun } from './outcome.js';
 
 const FIXTURES = new URL('../../../../test/fixtures/windows/', import.meta.url);
@@ -227,7 +240,7 @@ test('fixture ps51-single-switch: one of everything; collapsed single values bec
     name: 'switchyard',
     id: 'ffb8e8dc-e335-4b2e-a38e-7cb8689c3279',
     type: 'internal',
-    notes: MANAGED_SWITCH_NOTE,
+    notes: SWITCH_NOTE,
     managed: true,
   });
   assert.equal(findInterface(obs, 'vEthernet (switchyard)')?.forwarding, true);

@@ -15,8 +15,8 @@
  */
 import { formatIpv4, maskOf, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../net/ipv4.js';
 import { parseMac } from '../../net/mac.js';
+import { SWITCH_NOTE } from '../../model/marks.js';
 import {
-  MANAGED_SWITCH_NOTE,
   OBSERVATION_SCHEMA,
   type AddressState,
   type FirewallAction,
@@ -220,7 +220,7 @@ function parseSwitch(e: Rec): ObservedSwitch | string {
     id: id === null || id === '' ? null : id.replace(/[{}]/g, '').toLowerCase(),
     type: enumOf(field(e, 'SwitchType'), SWITCH_TYPES) ?? 'unknown',
     notes,
-    managed: notes.trim().toLowerCase() === MANAGED_SWITCH_NOTE,
+    managed: notes.trim().toLowerCase() === SWITCH_NOTE,
   };
 }
 

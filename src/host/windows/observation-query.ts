@@ -1,10 +1,5 @@
 /** Questions the planner asks of an observation (`ObservedWindows`). */
-import type {
-  ObservedAdapter,
-  ObservedAddress,
-  ObservedInterface,
-  ObservedWindows,
-} from './observation-types.js';
+import type { ObservedAdapter, ObservedWindows } from './observation-types.js';
 
 /**
  * WSL's host vNIC: `vEthernet (WSL)`, or `vEthernet (WSL (Hyper-V firewall))` when WSL's Hyper-V firewall
@@ -17,16 +12,4 @@ export const WSL_ADAPTER_NAME = /^vEthernet \(WSL(?: \(Hyper-V firewall\))?\)(?:
 export function findWslAdapter(obs: ObservedWindows): ObservedAdapter | undefined {
   const candidates = (obs.adapters ?? []).filter((a) => WSL_ADAPTER_NAME.test(a.name));
   return candidates.find((a) => a.up) ?? candidates[0];
-}
-
-/** The IPv4 interface with this alias (aliases are compared case-insensitively, as Windows does). */
-export function findInterface(obs: ObservedWindows, alias: string): ObservedInterface | undefined {
-  const lower = alias.toLowerCase();
-  return (obs.interfaces ?? []).find((i) => i.alias.toLowerCase() === lower);
-}
-
-/** IPv4 addresses on the interface with this alias. */
-export function addressesOf(obs: ObservedWindows, alias: string): ObservedAddress[] {
-  const lower = alias.toLowerCase();
-  return (obs.addresses ?? []).filter((a) => a.interfaceAlias.toLowerCase() === lower);
 }

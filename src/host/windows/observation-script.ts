@@ -10,19 +10,12 @@
  * (never the pipeline), so a one-element list stays a list on 5.1 (PowerShell/PowerShell#11857).
  */
 import { psArray, psString } from '../../ps-quote.js';
-import {
-  DEFAULT_FIREWALL_GROUP,
-  LXSS_KEY,
-  NRPT_COMMENT_PREFIX,
-  NRPT_GPO_KEY,
-  OBSERVATION_SCHEMA,
-  WSL_VM_CREATOR_ID,
-} from './observation-types.js';
+import { FIREWALL_GROUP, LXSS_HKLM, LXSS_KEY, NRPT_MARK, TASK_NAME, TASK_PATH } from '../../model/marks.js';
+import { NRPT_GPO_KEY, OBSERVATION_SCHEMA, WSL_VM_CREATOR_ID } from './observation-types.js';
 import { PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN, wrapScript } from './prelude.js';
-import { TASK_NAME, TASK_PATH } from './task.js';
 
 export interface ObservationOptions {
-  /** Our firewall rule group; default DEFAULT_FIREWALL_GROUP. */
+  /** Our firewall rule group; default FIREWALL_GROUP (model/marks.ts). */
   firewallGroup?: string;
   /**
    * DNS namespaces whose NRPT rules to report besides switchyard's own, e.g. ["switchyard.internal"]
@@ -36,10 +29,10 @@ export interface ObservationOptions {
  * (firewall group, namespaces) enter only as quoted literals.
  */
 export function observationScript(options: ObservationOptions = {}): string {
-  const group = options.firewallGroup ?? DEFAULT_FIREWALL_GROUP;
+  const group = options.firewallGroup ?? FIREWALL_GROUP;
   const namespaces = (options.nrptNamespaces ?? []).map((n) => n.replace(/^\.+/, ''));
   const sel = (...props: string[]): string => psArray(props);
-  const hv = (prop: string): string => `@{ n = '${prop}'; e = { "$($_.${prop})" } }`;
+  const hv = (prop: string): string => `@{ n = ${psString(prop)}; e = { "$($_.${prop})" } }`;
   return wrapScript(`  $fwGroup = ${psString(group)}
   $nrptNames = ${psArray(namespaces)}
   $r = [ordered]@{ schema = ${OBSERVATION_SCHEMA}; psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = "$($PSVersionTable.PSEdition)"; collectedAt = [DateTime]::UtcNow; elevated = $false; hypervAdmin = $false }
@@ -106,7 +99,7 @@ export function observationScript(options: ObservationOptions = {}): string {
     NetSecurity\\Get-NetFirewallHyperVVMSetting -Name ${psString(WSL_VM_CREATOR_ID)} | Select-Object -Property @('Name', ${hv('Enabled')}, ${hv('DefaultInboundAction')}, ${hv('DefaultOutboundAction')}, ${hv('LoopbackEnabled')})
   }
   Get-Section 'nrptRules' 'DnsClient' 'Get-DnsClientNrptRule' {
-    DnsClient\\Get-DnsClientNrptRule | Where-Object { $nrptNames.Count -eq 0 -or "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} -or @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}
+    DnsClient\\Get-DnsClientNrptRule | Where-Object { $nrptNames.Count -eq 0 -or "$($_.Comment)" -like ${psString(`${NRPT_MARK}*`)} -or @($_.Namespace | Where-Object { $nrptNames -contains "$_".TrimStart('.') }).Count -gt 0 } | Select-Object -Property ${sel('Name', 'Namespace', 'NameServers', 'DisplayName', 'Comment')}
   }
   Get-Section 'nrptPolicy' $null $null {
     [ordered]@{ groupPolicy = [bool](Test-Path -LiteralPath ${psString(`HKLM:\\${NRPT_GPO_KEY}`)}) }
@@ -118,7 +111,7 @@ export function observationScript(options: ObservationOptions = {}): string {
     ScheduledTasks\\Get-ScheduledTask -TaskPath ${psString(TASK_PATH)} -TaskName ${psString(TASK_NAME)} | ForEach-Object { $a = @($_.Actions)[0]; [pscustomobject]@{ Execute = $a.Execute; Arguments = $a.Arguments } }
   }
   Get-Section 'wsl' $null $null {
-    $m = Get-ItemProperty -LiteralPath ${psString(`HKLM:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
+    $m = Get-ItemProperty -LiteralPath ${psString(LXSS_HKLM)} -ErrorAction SilentlyContinue
     $u = Get-ItemProperty -LiteralPath ${psString(`HKCU:\\${LXSS_KEY}`)} -ErrorAction SilentlyContinue
     $cfg = Join-Path $env:USERPROFILE '.wslconfig'
     $text = $null

@@ -11,13 +11,6 @@ import type { WslConfigEncoding } from '../../model/ops.js';
 
 /** Version of the observation document; bump when the script's output changes incompatibly. */
 export const OBSERVATION_SCHEMA = 1;
-/** Firewall rules switchyard creates carry this group (New-NetFirewallRule -Group). */
-export const DEFAULT_FIREWALL_GROUP = 'switchyard';
-/**
- * A Hyper-V switch whose Notes are exactly this (compared like PowerShell's -eq: case-insensitive) was
- * created by switchyard (New-VMSwitch -Notes; the same mark as OWNER_NOTE in ops.ts).
- */
-export const MANAGED_SWITCH_NOTE = 'switchyard';
 /** WSL's VM creator id for the Hyper-V firewall (microsoft/WSL WslCoreNetworkingSupport.h). */
 export const WSL_VM_CREATOR_ID = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
 /**
@@ -25,10 +18,6 @@ export const WSL_VM_CREATOR_ID = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}';
  * (docs/windows.md#nrpt-and-dns; gravitational/teleport#56060, tailscale/tailscale#11684).
  */
 export const NRPT_GPO_KEY = 'SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient\\DnsPolicyConfig';
-/** switchyard's NRPT rules carry a Comment starting with this (model/resources/dns-rule.ts NRPT_MARK). */
-export const NRPT_COMMENT_PREFIX = 'switchyard:';
-/** HKLM (NatNetwork, NatGatewayIpAddress) and HKCU (NatIpAddress) key of WSL's persisted NAT state. */
-export const LXSS_KEY = 'SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
 
 // ---------------------------------------------------------------------------------------------------
 // The model
@@ -41,7 +30,7 @@ export interface ObservedSwitch {
   id: string | null;
   type: SwitchType;
   notes: string;
-  /** Notes are MANAGED_SWITCH_NOTE (trimmed, case-insensitive). */
+  /** Notes are SWITCH_NOTE (model/marks.ts; trimmed, case-insensitive). */
   managed: boolean;
 }
 

@@ -1,33 +1,35 @@
 /**
  * Abstract operations as PowerShell: each one guarded so it is idempotent (a re-run of the same script is
- * harmless), with every config value passed through psString/psArray — never spliced raw. The ownership
- * marks: VM switches carry Notes 'switchyard'; NetNats are named 'switchyard-<switch>'; firewall rules are
- * in the group 'switchyard'; NRPT rules carry the Comment 'switchyard:<switch>'.
+ * harmless), with every config value passed through psString/psArray — never spliced raw. Create and
+ * remove touch only what carries switchyard's mark (model/marks.ts): switch Notes, NetNat name prefix,
+ * firewall group, NRPT Comment.
  */
 import { registerTaskStatements, stageBootFilesStatements, unregisterTaskStatements } from './task.js';
-import { NAT_PREFIX } from '../../model/resources/nat.js';
+import {
+  FIREWALL_GROUP,
+  LXSS_HKCU,
+  LXSS_HKLM,
+  NAT_PREFIX,
+  NRPT_MARK,
+  SWITCH_NOTE,
+} from '../../model/marks.js';
 import type { Op } from '../../model/ops.js';
 import { formatCidr, formatIpv4 } from '../../net/ipv4.js';
-import { NRPT_COMMENT_PREFIX, WSL_VM_CREATOR_ID } from './observation-types.js';
+import { WSL_VM_CREATOR_ID } from './observation-types.js';
 import { psArray, psString } from '../../ps-quote.js';
-
-export const OWNER_NOTE = 'switchyard';
-export const FIREWALL_GROUP = 'switchyard';
-const LXSS_HKLM = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss';
-const LXSS_HKCU = 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Lxss';
 
 export function renderOpPs(op: Op): string {
   switch (op.op) {
     case 'createSwitch': {
       const n = psString(op.name);
-      return `if (-not (Get-VMSwitch -Name ${n} -ErrorAction SilentlyContinue)) { New-VMSwitch -Name ${n} -SwitchType Internal -Notes ${psString(OWNER_NOTE)} | Out-Null }`;
+      return `if (-not (Get-VMSwitch -Name ${n} -ErrorAction SilentlyContinue)) { New-VMSwitch -Name ${n} -SwitchType Internal -Notes ${psString(SWITCH_NOTE)} | Out-Null }`;
     }
     case 'deleteSwitch': {
       // Only a switch that carries our mark, and only when no VM is connected to it.
       const n = psString(op.name);
       return [
         `$sw = Get-VMSwitch -Name ${n} -ErrorAction SilentlyContinue`,
-        `if ($sw -and $sw.Notes -eq ${psString(OWNER_NOTE)}) {`,
+        `if ($sw -and $sw.Notes -eq ${psString(SWITCH_NOTE)}) {`,
         `  if (Get-VMNetworkAdapter -VMName * -ErrorAction SilentlyContinue | Where-Object { $_.SwitchName -eq ${n} }) { throw ('VMs are still connected to switch ' + ${n}) }`,
         `  Remove-VMSwitch -Name ${n} -Force`,
         `}`,
@@ -108,7 +110,7 @@ export function renderOpPs(op: Op): string {
       const servers = psString(op.servers.map(formatIpv4).join(','));
       return [
         `$rules = @(Get-DnsClientNrptRule -ErrorAction SilentlyContinue)`,
-        `$foreign = @($rules | Where-Object { "$($_.Comment)" -notlike ${psString(`${NRPT_COMMENT_PREFIX}*`)} -and @($_.Namespace) -contains ${ns} })`,
+        `$foreign = @($rules | Where-Object { "$($_.Comment)" -notlike ${psString(`${NRPT_MARK}*`)} -and @($_.Namespace) -contains ${ns} })`,
         `foreach ($x in $foreign) { if ((@($x.NameServers) -join ',') -ne ${servers}) { throw ('NRPT rule ' + $x.Name + ' is not switchyard''s and already claims ' + ${ns} + ': remove it (Remove-DnsClientNrptRule -Name ' + $x.Name + ' -Force) if nothing needs it, or set dns.domain to another domain') } }`,
         `$kept = $false`,
         `foreach ($x in @($rules | Where-Object { $_.Comment -eq ${psString(op.comment)} })) {`,
@@ -119,7 +121,7 @@ export function renderOpPs(op: Op): string {
     }
     case 'removeNrptRule':
       // Only a rule that carries our mark, whatever Name the plan saw.
-      return `Get-DnsClientNrptRule -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { "$($_.Comment)" -like ${psString(`${NRPT_COMMENT_PREFIX}*`)} } | ForEach-Object { Remove-DnsClientNrptRule -Name $_.Name -Force }`;
+      return `Get-DnsClientNrptRule -Name ${psString(op.name)} -ErrorAction SilentlyContinue | Where-Object { "$($_.Comment)" -like ${psString(`${NRPT_MARK}*`)} } | ForEach-Object { Remove-DnsClientNrptRule -Name $_.Name -Force }`;
     case 'registerBootTask':
       return registerTaskStatements(op.task).join('\n');
     case 'stageBootFiles':
@@ -130,8 +132,8 @@ export function renderOpPs(op: Op): string {
       const key = psString(LXSS_HKLM);
       const put = (name: string, value: string | null): string =>
         value === null
-          ? `Remove-ItemProperty -Path ${key} -Name '${name}' -ErrorAction SilentlyContinue`
-          : `Set-ItemProperty -Path ${key} -Name '${name}' -Value ${psString(value)}`;
+          ? `Remove-ItemProperty -Path ${key} -Name ${psString(name)} -ErrorAction SilentlyContinue`
+          : `Set-ItemProperty -Path ${key} -Name ${psString(name)} -Value ${psString(value)}`;
       return [
         `if (-not (Test-Path ${key})) { New-Item -Path ${key} -Force | Out-Null }`,
         put('NatNetwork', op.natNetwork),

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePowerShell } from '../../../test/support/ps-parse.js';
-import { isElevatedScript, parseElevation, wrapScript } from './prelude.js';
+import { isElevatedScript, wrapScript } from './prelude.js';
 
 test('wrapScript and isElevatedScript: parse with zero errors', async () => {
   assert.deepEqual((await parsePowerShell(isElevatedScript())).errors, []);
   assert.deepEqual((await parsePowerShell(wrapScript("  Out-Marked 'JSON' @(1, 2)"))).errors, []);
-});
-
-test('parseElevation', () => {
-  assert.deepEqual(parseElevation({ elevated: true, hypervAdmin: false }), {
-    elevated: true,
-    hypervAdmin: false,
-  });
-  assert.deepEqual(parseElevation({ elevated: false }), { elevated: false, hypervAdmin: false });
-  assert.equal(parseElevation({ elevated: 'True' }), undefined);
-  assert.equal(parseElevation(null), undefined);
 });

@@ -3,6 +3,7 @@
  * (Out-Marked, Get-ErrInfo), wrapScript around a body, and the elevation checks (expressions, a script
  * that prints them, and the parser of what it prints).
  */
+import { psString } from '../../ps-quote.js';
 import { ERROR_END, ERROR_START } from './markers.js';
 
 /**
@@ -14,9 +15,9 @@ import { ERROR_END, ERROR_START } from './markers.js';
  */
 export const CONSTRAINED_LANGUAGE = 'ConstrainedLanguage';
 export const PS_LANGUAGE_GUARD = `if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
-  Write-Output '${ERROR_START}'
-  Write-Output (ConvertTo-Json -Compress -InputObject @{ message = ('PowerShell runs in ' + $ExecutionContext.SessionState.LanguageMode + ' mode on this machine (an AppLocker or WDAC policy), which blocks the .NET calls switchyard makes; ask IT to allow switchyard, or run it where PowerShell runs in FullLanguage mode'); errorId = '${CONSTRAINED_LANGUAGE}'; category = 'SecurityError'; line = $null })
-  Write-Output '${ERROR_END}'
+  Write-Output ${psString(ERROR_START)}
+  Write-Output (ConvertTo-Json -Compress -InputObject @{ message = ('PowerShell runs in ' + $ExecutionContext.SessionState.LanguageMode + ' mode on this machine (an AppLocker or WDAC policy), which blocks the .NET calls switchyard makes; ask IT to allow switchyard, or run it where PowerShell runs in FullLanguage mode'); errorId = ${psString(CONSTRAINED_LANGUAGE)}; category = 'SecurityError'; line = $null })
+  Write-Output ${psString(ERROR_END)}
   exit 5
 }`;
 
@@ -75,17 +76,4 @@ export function isElevatedScript(): string {
   return wrapScript(
     `  Out-Marked 'JSON' ([ordered]@{ elevated = ${PS_IS_ELEVATED}; hypervAdmin = ${PS_IS_HYPERV_ADMIN} })`,
   );
-}
-
-export interface Elevation {
-  elevated: boolean;
-  hypervAdmin: boolean;
-}
-
-/** The value printed by isElevatedScript, or undefined if it is not that shape. */
-export function parseElevation(value: unknown): Elevation | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { elevated, hypervAdmin } = value as Record<string, unknown>;
-  if (typeof elevated !== 'boolean') return undefined;
-  return { elevated, hypervAdmin: hypervAdmin === true };
 }

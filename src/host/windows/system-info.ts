@@ -8,10 +8,9 @@ import { psString } from '../../ps-quote.js';
 import { PS_IS_ELEVATED, PS_IS_HYPERV_ADMIN, wrapScript } from './prelude.js';
 
 /** The build as `winver` shows it: CurrentBuild and UBR (the update revision) of this key. */
-export const CURRENT_VERSION_KEY = 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion';
-/** Well-known SIDs: BUILTIN\Administrators and BUILTIN\Hyper-V Administrators. */
-export const ADMINISTRATORS_SID = 'S-1-5-32-544';
-export const HYPERV_ADMINISTRATORS_SID = 'S-1-5-32-578';
+const CURRENT_VERSION_KEY = 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion';
+/** Well-known SID of BUILTIN\Administrators. */
+const ADMINISTRATORS_SID = 'S-1-5-32-544';
 
 export interface SystemInfo {
   /** "22631.4602" (CurrentBuild.UBR); null when the registry could not be read. */

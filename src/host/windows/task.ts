@@ -3,11 +3,8 @@
  * `install --print` shows (artifacts/scheduled-task.ts). Why these settings: artifacts/scheduled-task.ts.
  */
 import type { BootFilesStage, BootTaskSpec } from '../../model/ops.js';
+import { TASK_NAME, TASK_PATH } from '../../model/marks.js';
 import { psString } from '../../ps-quote.js';
-
-/** Our own task folder: Unregister only ever touches this path. */
-export const TASK_PATH = '\\switchyard\\';
-export const TASK_NAME = 'switchyard';
 
 /** Statements that (re)register and start the boot task; -Force replaces ours. For a script with 'Stop'. */
 export function registerTaskStatements(t: BootTaskSpec): string[] {

@@ -5,6 +5,7 @@
 import { formatIpv4 } from '../../net/ipv4.js';
 import { switchInterface } from '../desired.js';
 import { fail, pass, warn, type Check, type CheckInputs } from './check.js';
+import { shWord } from '../../sh-quote.js';
 
 export function dnsLinkChecks(i: CheckInputs): Check[] {
   // Left out when resolved was not looked at (an observation without it), never passed.
@@ -43,7 +44,7 @@ export function dnsLinkChecks(i: CheckInputs): Check[] {
           link
             ? `resolved has DNS [${link.servers.join(' ')}] and domains [${link.domains.join(' ')}] on ${iface}`
             : `resolved does not know ${iface}`,
-          `switchyard apply (by hand: resolvectl dns ${iface} ${host}; resolvectl domain ${iface} '${want}')`,
+          `switchyard apply (by hand: resolvectl dns ${shWord(iface)} ${host}; resolvectl domain ${shWord(iface)} ${shWord(want)})`,
         ),
       );
     }

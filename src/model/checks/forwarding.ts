@@ -2,6 +2,7 @@
 import { switchInterface } from '../desired.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
+import { shWord } from '../../sh-quote.js';
 
 /** Linux: net.ipv4.ip_forward, host-wide; NAT (and WSL ⇄ VMs) need it. Named itself, not as "NAT missing". */
 function ipForwardCheck(i: CheckInputs): Check[] {
@@ -36,7 +37,7 @@ export function forwardingChecks(i: CheckInputs): Check[] {
       const seen = i.observed.interfaces.find((x) => x.name === name);
       const manual = win
         ? `Set-NetIPInterface -InterfaceAlias ${psString(name)} -AddressFamily IPv4 -Forwarding Enabled`
-        : `sysctl -w net.ipv4.conf.${name.replace(/\./g, '/')}.forwarding=1`;
+        : `sysctl -w ${shWord(`net.ipv4.conf.${name.replace(/\./g, '/')}.forwarding=1`)}`;
       if (seen?.forwarding === true) return pass(`forwarding:${name}`, title, 'on');
       return fail(
         `forwarding:${name}`,

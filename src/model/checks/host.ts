@@ -1,14 +1,12 @@
 /** The switch itself, the host's address on it, and NAT for its subnet. */
 import { contains, formatCidr, formatIpv4 } from '../../net/ipv4.js';
 import { switchInterface } from '../desired.js';
-import { natName } from '../resources/nat.js';
+import { natName, removeNetNatCommand as removeNat } from '../resources/nat.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
+import { shWord } from '../../sh-quote.js';
 
 const removeSwitch = (name: string): string => `Remove-VMSwitch -Name ${psString(name)} -Force`;
-// By exact name: -Name takes wildcards, and a name Windows reports may hold [ ] * ? or a backtick.
-const removeNat = (name: string): string =>
-  `Get-NetNat | Where-Object { $_.Name -eq ${psString(name)} } | Remove-NetNat -Confirm:$false`;
 
 export function switchChecks(i: CheckInputs): Check[] {
   const out: Check[] = [];
@@ -55,7 +53,7 @@ export function switchChecks(i: CheckInputs): Check[] {
     const has = ifaceSeen?.addresses.find((a) => a.address === choice.host);
     const manual = win
       ? `New-NetIPAddress -InterfaceAlias ${psString(iface)} -IPAddress ${formatIpv4(choice.host)} -PrefixLength ${choice.subnet.prefix}`
-      : `ip addr add ${want} dev ${iface}`;
+      : `ip addr add ${want} dev ${shWord(iface)}`;
     const aTitle = `host address ${want} on ${iface}`;
     if (has && has.prefix === choice.subnet.prefix && !has.dynamic) {
       out.push(pass(`address:${sw.name}`, aTitle, 'present'));

@@ -8,7 +8,10 @@
  */
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
+import { TASK_NAME, TASK_PATH } from '../marks.js';
 import type { ObservedHost } from '../observed.js';
+
+const KEY = `${TASK_PATH}${TASK_NAME}`;
 
 export function diffBootTask(d: DesiredHost, o: ObservedHost): Change[] {
   const want = d.bootTask;
@@ -19,7 +22,7 @@ export function diffBootTask(d: DesiredHost, o: ObservedHost): Change[] {
       return [
         {
           resource: 'boot-task',
-          key: '\\switchyard\\switchyard',
+          key: KEY,
           action: '!',
           detail:
             'unknown: a non-elevated session cannot see a task that runs as SYSTEM; ' +
@@ -32,9 +35,9 @@ export function diffBootTask(d: DesiredHost, o: ObservedHost): Change[] {
     return [
       {
         resource: 'boot-task',
-        key: '\\switchyard\\switchyard',
+        key: KEY,
         action: '-',
-        detail: 'stop and remove the Scheduled Task \\switchyard\\switchyard (the daemon at boot)',
+        detail: `stop and remove the Scheduled Task ${KEY} (the daemon at boot)`,
         ops: [{ op: 'unregisterBootTask' }],
       },
     ];
@@ -43,10 +46,10 @@ export function diffBootTask(d: DesiredHost, o: ObservedHost): Change[] {
   return [
     {
       resource: 'boot-task',
-      key: '\\switchyard\\switchyard',
+      key: KEY,
       action: seen === undefined ? '+' : '~',
       detail:
-        `${seen === undefined ? 'register' : 're-register'} the Scheduled Task \\switchyard\\switchyard ` +
+        `${seen === undefined ? 'register' : 're-register'} the Scheduled Task ${KEY} ` +
         `(at startup, as SYSTEM, restarted on failure): ${want.execute} ${want.arguments}` +
         (want.stage ? `; first copied into admin-only ${want.stage.dirs.join(', ')}` : ''),
       ops: [

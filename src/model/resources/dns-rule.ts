@@ -18,9 +18,8 @@ import { formatIpv4, type Ipv4 } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost, ObservedNrptRule } from '../observed.js';
+import { NRPT_MARK } from '../marks.js';
 import { psString } from '../../ps-quote.js';
-
-export const NRPT_MARK = 'switchyard:';
 
 /** The Comment that marks switchyard's rule for this switch. */
 export function nrptComment(switchName: string): string {
@@ -53,6 +52,14 @@ export function desiredNrptRules(d: DesiredHost): DesiredNrptRule[] {
     out.push({ switchName: s.name, namespace, server: s.host });
   }
   return out;
+}
+
+/**
+ * The PowerShell command that removes the NRPT rule named `name`, for users to paste. Windows names a rule
+ * with a GUID it picks ({…}: no wildcard character), so -Name finds exactly that rule.
+ */
+export function removeNrptRuleCommand(name: string): string {
+  return `Remove-DnsClientNrptRule -Name ${psString(name)} -Force`;
 }
 
 /** NRPT namespaces, like Windows DNS names, compare without regard to case. */
@@ -91,7 +98,7 @@ export function diffDnsRules(d: DesiredHost, o: ObservedHost): Change[] {
         resource: 'dns-rule',
         key: want.switchName,
         action: '!',
-        detail: `NRPT rule ${r.name} (${show(r)}) is not switchyard's and already claims ${want.namespace}: remove it (Remove-DnsClientNrptRule -Name ${psString(r.name)} -Force) if nothing needs it, or set dns.domain to another domain`,
+        detail: `NRPT rule ${r.name} (${show(r)}) is not switchyard's and already claims ${want.namespace}: remove it (${removeNrptRuleCommand(r.name)}) if nothing needs it, or set dns.domain to another domain`,
         ops: [],
       });
       continue;

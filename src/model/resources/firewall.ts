@@ -5,6 +5,7 @@
 import { formatCidr } from '../../net/ipv4.js';
 import type { Change } from '../change.js';
 import { firewallKey, type DesiredHost } from '../desired.js';
+import { FIREWALL_GROUP } from '../marks.js';
 import type { FirewallRule, ObservedHost } from '../observed.js';
 
 function where(r: FirewallRule): string {
@@ -30,7 +31,7 @@ export function diffFirewall(d: DesiredHost, o: ObservedHost): Change[] {
   return [
     {
       resource: 'firewall',
-      key: 'switchyard',
+      key: FIREWALL_GROUP,
       action: d.firewall.length === 0 ? '-' : o.firewall.length === 0 ? '+' : '~',
       detail: `rules ${parts.join(', ')}`,
       ops: [{ op: 'setFirewall', rules: d.firewall }],

@@ -15,13 +15,20 @@ import { contains, coveringCidr, formatCidr, overlaps } from '../../net/ipv4.js'
 import type { Change } from '../change.js';
 import type { DesiredHost } from '../desired.js';
 import type { ObservedHost } from '../observed.js';
+import { NAT_PREFIX } from '../marks.js';
 import { psString } from '../../ps-quote.js';
-
-export const NAT_PREFIX = 'switchyard-';
 
 /** Our NAT for a switch: NetNat "switchyard-<switch>" on Windows; on Linux named after the bridge it serves. */
 export function natName(switchName: string): string {
   return `${NAT_PREFIX}${switchName}`;
+}
+
+/**
+ * The PowerShell command that removes the NetNat named `name` and no other, for users to paste: by exact
+ * name, because Remove-NetNat -Name takes wildcards and a name Windows reports may hold [ ] * ? or a backtick.
+ */
+export function removeNetNatCommand(name: string): string {
+  return `Get-NetNat | Where-Object { $_.Name -eq ${psString(name)} } | Remove-NetNat -Confirm:$false`;
 }
 
 /** Linux: the interfaces besides the switch's own whose traffic its NAT leaves alone (sorted, as ops.ts natNotOut). */
@@ -115,7 +122,7 @@ export function diffNat(d: DesiredHost, o: ObservedHost): Change[] {
         resource: 'nat',
         key: s.name,
         action: '!',
-        detail: `NetNat "${covering.name}" (${formatCidr(covering.prefix)}) covers ${formatCidr(s.subnet)} but is not switchyard's: remove it (Remove-NetNat -Name ${psString(covering.name)} -Confirm:$false) if nothing needs it, or set nat: false`,
+        detail: `NetNat "${covering.name}" (${formatCidr(covering.prefix)}) covers ${formatCidr(s.subnet)} but is not switchyard's: remove it (${removeNetNatCommand(covering.name)}) if nothing needs it, or set nat: false`,
         ops: [],
       });
       continue;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock } from '../clock.js';
 import { repinWslRange } from '../daemon/boot-pin.js';
+import { daemonHostFor } from '../host/daemon-host.js';
 import type { Host } from '../host/host.js';
 import { WindowsHost } from '../host/windows/host.js';
 import { loadConfig } from '../config/load.js';
@@ -77,6 +78,7 @@ export async function serveCommand(
     wslPinned: () => pinned,
     log,
     clock: systemClock,
+    host: daemonHostFor(process.platform),
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
     dnsPort: flags.dnsPort,
     nextStep: (text) => withUserFlags(text, { config: flags.config, stateDir: flags.stateDir }),

@@ -114,6 +114,11 @@ export function pickAddress(sw: SwitchConfig, info: InterfaceInfo): InterfaceAdd
   return hit ? { address: parseIpv4(hit.address)!, prefix: hit.prefix } : undefined;
 }
 
+/**
+ * Starts the daemon as a list of steps (start-steps.ts) — preflight, host watches, lease journal, DHCP,
+ * DNS, rebind watch, control channel, lease sweep, forwarding keeper — and `stop()` stops them in reverse.
+ * A step that fails stops those already started, in reverse, and its error is what the caller gets.
+ */
 export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const { config, log, clock, host } = opts;
   const platform = host.platform;
@@ -124,7 +129,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const nextStep = opts.nextStep ?? ((t: string) => t);
 
   const scopes: Scope[] = [];
-  let dbs: LeaseDb[] = [];
+  const dbs: LeaseDb[] = [];
   let journal!: Journal;
   const transports: RebindableTransport[] = [];
   const probes: ConflictProbe[] = [];
@@ -214,7 +219,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     {
       name: 'lease journal',
       start: async () => {
-        dbs = scopes.map((s) => new LeaseDb(s));
+        dbs.push(...scopes.map((s) => new LeaseDb(s)));
         journal = new Journal(opts.stateDir, {
           onCompactionError: (err) => {
             log.error(

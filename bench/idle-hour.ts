@@ -133,6 +133,13 @@ async function idleHour(platform: 'win32' | 'linux', session?: SimWindowsNet['se
     const { startDaemon } = await load<typeof import('../src/daemon/serve.js')>('src/daemon/serve.js');
     const { parseConfig } = await load<typeof import('../src/config/load.js')>('src/config/load.js');
     const { memoryLogger } = await load<typeof import('../src/log.js')>('src/log.js');
+    // A build from before the daemon host port (host/daemon-host.ts) took `platform` instead of `host`.
+    const hosts = await load<typeof import('../src/host/daemon-host.js')>('src/host/daemon-host.js').catch(
+      () => undefined,
+    );
+    const where = (hosts ? { host: hosts.daemonHostFor(platform) } : { platform }) as {
+      host: ReturnType<NonNullable<typeof hosts>['daemonHostFor']>;
+    };
     const { FakeTransport } = await load<typeof import('../test/fakes/fake-transport.js')>(
       'test/fakes/fake-transport.js',
     );
@@ -151,7 +158,7 @@ wsl: { subnet: 10.0.250.0/24${platform === 'linux' ? ', interface: wsl0' : ''} }
       stateDir: dir,
       log: memoryLogger('error'),
       clock: timers,
-      platform,
+      ...where,
       control: false,
       dnsPort: 0,
       ...(platform === 'win32' ? { wslPinned: '10.0.250.0/24' } : {}),

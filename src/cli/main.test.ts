@@ -211,6 +211,34 @@ describe('switchyard CLI', () => {
     assert.equal(existsSync(state), false);
   });
 
+  test('every verb that reads --config: a bad one is exit 2 with file:line:key, nothing printed on stdout', async () => {
+    const cfg = file('bad-verbs.yaml', 'switches:\n  - name: lab\n    dhcp:\n      leasetime: 1h\n');
+    const state = join(dir, 'state-bad-verbs');
+    for (const args of [
+      ['plan'],
+      ['apply', '--yes'],
+      ['status'],
+      ['doctor'],
+      ['leases'],
+      ['reserve', 'web'],
+      ['unreserve', 'web'],
+      ['vagrant', 'web'],
+    ]) {
+      const r = await run(...args, '--config', cfg, '--state-dir', state);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /bad-verbs\.yaml:4:7: switches\[0\]\.dhcp\.leasetime: unknown key/,
+        args.join(' '),
+      );
+      assert.equal(r.stdout, '', args.join(' '));
+    }
+    const script = await run('script', '--target', 'windows', '--config', cfg);
+    assert.equal(script.code, 2, script.stderr);
+    assert.match(script.stderr, /bad-verbs\.yaml:4:7: switches\[0\]\.dhcp\.leasetime: unknown key/);
+    assert.equal(existsSync(state), false, 'no state directory was created');
+  });
+
   test('leases with no journal: an empty table; --json an empty array', async () => {
     const state = join(dir, 'empty-state');
     const text = (await run('leases', '--state-dir', state)).stdout;

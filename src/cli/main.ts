@@ -6,17 +6,15 @@
 import './early-sighup.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../clock.js';
-import { loadConfig } from '../config/load.js';
 import { LOG_LEVELS } from '../log.js';
 import { DEFAULT_ROTATION, parseSize } from '../log-file.js';
-import { chooseStateDir } from '../daemon/state-dir.js';
 import { ConfigError, EnvironmentError, UsageError } from '../errors.js';
 import { leasesCommand } from './leases.js';
 import { applyCommand, planOutcome } from './plan-apply.js';
 import { doctorCommand } from './doctor.js';
 import { doctorReportCommand, reportDeps } from './doctor-report.js';
 import { statusCommand } from './status.js';
-import { hostFor, requireRoot } from './reconcile.js';
+import { hostFor } from './reconcile.js';
 import { WindowsHost } from '../host/windows/host.js';
 import { reserveCommand, unreserveCommand } from './reserve.js';
 import { installCommand, systemInstallEnv, uninstallCommand } from './install.js';
@@ -33,6 +31,7 @@ import { windowsCheckScript } from '../artifacts/windows-check.js';
 import { configJsonSchemaText } from '../config/json-schema.js';
 import { detectStyle, forConsole, PLAIN, type Style } from './style.js';
 import { errorJson } from './json-error.js';
+import { convergedHost, loadContext, loadOptionalContext, result, type VerbResult } from './verb.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -66,6 +65,18 @@ function out(text: string): void {
 /** The command line as typed, for messages that tell the user what to run instead. */
 let typed: readonly string[] = [];
 
+/** A verb's action: runs it, prints what it gives back, and makes its exit code the process's. */
+function verb<A extends unknown[]>(
+  run: (...args: A) => Promise<VerbResult> | VerbResult,
+): (...args: A) => Promise<void> {
+  return async (...args) => {
+    const r = await run(...args);
+    if (r.output !== '') out(r.output);
+    for (const w of r.warnings ?? []) process.stderr.write(`switchyard: warning: ${w}\n`);
+    if (r.exitCode !== 0) process.exitCode = r.exitCode;
+  };
+}
+
 export function buildProgram(opts: { json?: boolean } = {}): Command {
   const program = new Command('switchyard')
     .description(
@@ -88,9 +99,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   program
     .command('version')
     .description('print the version')
-    .action(() => {
-      out(packageVersion() + '\n');
-    });
+    .action(verb(() => result(packageVersion() + '\n')));
 
   program
     .command('serve')
@@ -116,10 +125,13 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .addOption(
       new Option('--dns-port <port>', 'DNS server port (tests)').argParser(port).default(53).hideHelp(),
     )
-    .action(async (o: Omit<ServeFlags, 'rotation'> & { logMaxSize: number; logFiles: number }) => {
-      const { logMaxSize, logFiles, ...rest } = o;
-      await serveCommand({ ...rest, rotation: { maxBytes: logMaxSize, files: logFiles } });
-    });
+    .action(
+      verb(async (o: Omit<ServeFlags, 'rotation'> & { logMaxSize: number; logFiles: number }) => {
+        const { logMaxSize, logFiles, ...rest } = o;
+        await serveCommand({ ...rest, rotation: { maxBytes: logMaxSize, files: logFiles } });
+        return result('');
+      }),
+    );
 
   program
     .command('leases')
@@ -130,19 +142,14 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     )
     .option('--state-dir <dir>', 'where leases are kept')
     .option('--json', 'JSON output')
-    .action(async (o: { config?: string; stateDir?: string; json?: boolean }) => {
-      // The config gives the DNS names and reservations; ./switchyard.yaml is read when it is there.
-      const file = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
-      const config = file !== undefined ? await loadConfig(file) : undefined;
-      out(
-        await leasesCommand(
-          chooseStateDir(o.stateDir, config?.stateDir),
-          o.json === true,
-          systemClock,
-          config,
-        ),
-      );
-    });
+    .action(
+      verb(async (o: { config?: string; stateDir?: string; json?: boolean }) => {
+        // The config gives the DNS names and reservations; ./switchyard.yaml is read when it is there.
+        const file = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+        const c = await loadOptionalContext({ config: file, stateDir: o.stateDir });
+        return result(await leasesCommand(c.stateDir, o.json === true, systemClock, c.config));
+      }),
+    );
 
   program
     .command('plan')
@@ -151,20 +158,13 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('--state-dir <dir>', 'where pinned ranges are kept')
     .option('--json', 'JSON output')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .action(async (o: { config: string; stateDir?: string; json?: boolean; detailedExitcode?: boolean }) => {
-      const config = await loadConfig(o.config);
-      const host = hostFor(config);
-      requireRoot(host, typed);
-      const r = await planOutcome(
-        config,
-        chooseStateDir(o.stateDir, config.stateDir),
-        host,
-        o.json === true,
-        style,
-      );
-      out(r.output);
-      if (o.detailedExitcode === true && r.changes > 0) process.exitCode = 2;
-    });
+    .action(
+      verb(async (o: { config: string; stateDir?: string; json?: boolean; detailedExitcode?: boolean }) => {
+        const c = await loadContext(o);
+        const r = await planOutcome(c.config, c.stateDir, convergedHost(c, typed), o.json === true, style);
+        return result(r.output, o.detailedExitcode === true && r.changes > 0 ? 2 : 0);
+      }),
+    );
 
   program
     .command('apply')
@@ -172,24 +172,19 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where pinned ranges are kept')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (o: { config: string; stateDir?: string; yes?: boolean }) => {
-      const config = await loadConfig(o.config);
-      const host = hostFor(config);
-      requireRoot(host, typed);
-      const code = await applyCommand(
-        config,
-        chooseStateDir(o.stateDir, config.stateDir),
-        host,
-        o.yes === true,
-        {
+    .action(
+      verb(async (o: { config: string; stateDir?: string; yes?: boolean }) => {
+        const c = await loadContext(o);
+        // apply prints each step as it runs: its output is written as it goes, not returned.
+        const code = await applyCommand(c.config, c.stateDir, convergedHost(c, typed), o.yes === true, {
           write: out,
           interactive: process.stdin.isTTY,
           style,
-          flags: { config: o.config, stateDir: o.stateDir },
-        },
-      );
-      if (code !== 0) process.exitCode = code;
-    });
+          flags: c.flags,
+        });
+        return result('', code);
+      }),
+    );
 
   program
     .command('status')
@@ -199,21 +194,14 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases and pinned ranges are kept')
     .option('--json', 'JSON output')
-    .action(async (o: { config: string; stateDir?: string; json?: boolean }) => {
-      const config = await loadConfig(o.config);
-      const host = hostFor(config);
-      requireRoot(host, typed);
-      out(
-        await statusCommand(
-          config,
-          chooseStateDir(o.stateDir, config.stateDir),
-          host,
-          o.json === true,
-          {},
-          style,
-        ),
-      );
-    });
+    .action(
+      verb(async (o: { config: string; stateDir?: string; json?: boolean }) => {
+        const c = await loadContext(o);
+        return result(
+          await statusCommand(c.config, c.stateDir, convergedHost(c, typed), o.json === true, {}, style),
+        );
+      }),
+    );
 
   program
     .command('doctor')
@@ -225,26 +213,14 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       '--report <file>',
       'write a JSON report of this Windows host to send or to add as a test (read-only)',
     )
-    .action(async (o: { config: string; stateDir?: string; json?: boolean; report?: string }) => {
-      if (o.report !== undefined) {
-        const r = await doctorReportCommand(o.report, await reportDeps(o.config, DEFAULT_CONFIG));
-        out(r.output);
-        if (r.exitCode !== 0) process.exitCode = r.exitCode;
-        return;
-      }
-      const config = await loadConfig(o.config);
-      const r = await doctorCommand(
-        config,
-        chooseStateDir(o.stateDir, config.stateDir),
-        hostFor(config),
-        o.json === true,
-        {},
-        style,
-        { config: o.config, stateDir: o.stateDir },
-      );
-      out(r.output);
-      if (r.exitCode !== 0) process.exitCode = r.exitCode;
-    });
+    .action(
+      verb(async (o: { config: string; stateDir?: string; json?: boolean; report?: string }) => {
+        if (o.report !== undefined)
+          return doctorReportCommand(o.report, await reportDeps(o.config, DEFAULT_CONFIG));
+        const c = await loadContext(o);
+        return doctorCommand(c.config, c.stateDir, hostFor(c.config), o.json === true, {}, style, c.flags);
+      }),
+    );
 
   program
     .command('script')
@@ -261,30 +237,30 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       '--with-daemon <path>',
       'also register the boot task running this switchyard.exe (absolute Windows path) as the daemon',
     )
-    .action(async (o: { config: string; target: 'windows'; check?: boolean; withDaemon?: string }) => {
-      const config = await loadConfig(o.config, 'win32'); // the script is for Windows, wherever it is made
-      if (o.withDaemon !== undefined && !/^[A-Za-z]:\\[^\r\n]*\.exe$/i.test(o.withDaemon))
-        throw new UsageError(
-          `--with-daemon ${o.withDaemon}: give the absolute Windows path of switchyard.exe`,
+    .action(
+      verb(async (o: { config: string; target: 'windows'; check?: boolean; withDaemon?: string }) => {
+        const { config } = await loadContext({ config: o.config }, 'win32'); // for Windows, wherever it is made
+        if (o.withDaemon !== undefined && !/^[A-Za-z]:\\[^\r\n]*\.exe$/i.test(o.withDaemon))
+          throw new UsageError(
+            `--with-daemon ${o.withDaemon}: give the absolute Windows path of switchyard.exe`,
+          );
+        const daemon = o.withDaemon !== undefined ? { daemon: o.withDaemon } : {};
+        return result(
+          o.check === true
+            ? windowsCheckScript(config, packageVersion(), {
+                ...(o.withDaemon !== undefined ? { bootTask: fleetBootTask(config, o.withDaemon) } : {}),
+              })
+            : windowsScript(config, packageVersion(), daemon),
         );
-      const daemon = o.withDaemon !== undefined ? { daemon: o.withDaemon } : {};
-      out(
-        o.check === true
-          ? windowsCheckScript(config, packageVersion(), {
-              ...(o.withDaemon !== undefined ? { bootTask: fleetBootTask(config, o.withDaemon) } : {}),
-            })
-          : windowsScript(config, packageVersion(), daemon),
-      );
-    });
+      }),
+    );
 
   program
     .command('schema')
     .description(
       'print the JSON Schema of the config file, for editors (also shipped as switchyard.schema.json)',
     )
-    .action(() => {
-      out(configJsonSchemaText());
-    });
+    .action(verb(() => result(configJsonSchemaText())));
 
   program
     .command('vagrant')
@@ -302,29 +278,24 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       'also install a static guest network config (netplan | networkd) through a provisioner that runs on every up',
     )
     .action(
-      async (
-        names: string[],
-        o: {
-          config: string;
-          stateDir?: string;
-          box: string;
-          init?: boolean;
-          mac?: string;
-          ip?: string;
-          switch?: string;
-          static?: string;
+      verb(
+        async (
+          names: string[],
+          o: {
+            config: string;
+            stateDir?: string;
+            box: string;
+            init?: boolean;
+            mac?: string;
+            ip?: string;
+            switch?: string;
+            static?: string;
+          },
+        ) => {
+          const c = await loadContext(o);
+          return result(await vagrantCommand(names, { ...o, stateDir: c.stateDir }, systemClock));
         },
-      ) => {
-        const config = await loadConfig(o.config);
-        const { stateDir, ...rest } = o;
-        out(
-          await vagrantCommand(
-            names,
-            { ...rest, stateDir: chooseStateDir(stateDir, config.stateDir) },
-            systemClock,
-          ),
-        );
-      },
+      ),
     );
 
   program
@@ -335,15 +306,17 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where pinned ranges are kept (for subnet: auto)')
     .option('--iface <ifname>', 'ifupdown only: the guest interface name', 'eth0')
-    .action(async (kind: string, o: { name: string; config: string; iface: string; stateDir?: string }) => {
-      out(
-        await guestCommand(kind, o.name, {
-          config: o.config,
-          iface: o.iface,
-          ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
-        }),
-      );
-    });
+    .action(
+      verb(async (kind: string, o: { name: string; config: string; iface: string; stateDir?: string }) =>
+        result(
+          await guestCommand(kind, o.name, {
+            config: o.config,
+            iface: o.iface,
+            ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
+          }),
+        ),
+      ),
+    );
 
   const applyOut = { write: out, interactive: process.stdin.isTTY, style };
   program
@@ -361,19 +334,22 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
       ]),
     )
     .action(
-      async (o: {
-        config: string;
-        stateDir?: string;
-        print?: boolean;
-        yes?: boolean;
-        target?: 'windows';
-      }) => {
-        const code = await installCommand(
-          o,
-          systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
-        );
-        if (code !== 0) process.exitCode = code;
-      },
+      verb(
+        async (o: {
+          config: string;
+          stateDir?: string;
+          print?: boolean;
+          yes?: boolean;
+          target?: 'windows';
+        }) =>
+          result(
+            '',
+            await installCommand(
+              o,
+              systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
+            ),
+          ),
+      ),
     );
 
   program
@@ -384,43 +360,48 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('-c, --config <file>', 'config file (for its stateDir)')
     .option('--state-dir <dir>', 'where the replaced values were saved')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (o: { config?: string; stateDir?: string; yes?: boolean }) => {
-      const config = o.config !== undefined ? await loadConfig(o.config) : undefined;
-      const code = await uninstallCommand(
-        { stateDir: chooseStateDir(o.stateDir, config?.stateDir), ...(o.yes ? { yes: true } : {}) },
-        systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
-      );
-      if (code !== 0) process.exitCode = code;
-    });
+    .action(
+      verb(async (o: { config?: string; stateDir?: string; yes?: boolean }) => {
+        const c = await loadOptionalContext(o);
+        const code = await uninstallCommand(
+          { stateDir: c.stateDir, ...(o.yes ? { yes: true } : {}) },
+          systemInstallEnv(() => new WindowsHost(), applyOut, packageVersion()),
+        );
+        return result('', code);
+      }),
+    );
 
   const wsl = program.command('wsl').description('the in-WSL systemd unit that keeps forwarding on');
   wsl
     .command('unit')
     .description('print the systemd oneshot unit (warnings on stderr when it cannot work here)')
-    .action(() => {
-      const r = wslUnitCommand(systemProbe(), packageVersion());
-      out(r.output);
-      for (const p of r.problems) process.stderr.write(`switchyard: warning: ${p}\n`);
-    });
+    .action(
+      verb(() => {
+        const r = wslUnitCommand(systemProbe(), packageVersion());
+        return { ...result(r.output), warnings: r.problems };
+      }),
+    );
   wsl
     .command('install')
     .description('install the unit into /etc/systemd/system (root, inside WSL with systemd)')
-    .action(() => {
-      out(
-        wslInstallCommand({
-          probe: systemProbe(),
-          uid: process.getuid?.(),
-          writeFile: (path, text) => {
-            writeFileSync(path, text, { mode: 0o644 });
-          },
-          run: (argv) => {
-            const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
-            return { status: r.status ?? 1, stderr: r.error ? r.error.message : r.stderr };
-          },
-          version: packageVersion(),
-        }),
-      );
-    });
+    .action(
+      verb(() =>
+        result(
+          wslInstallCommand({
+            probe: systemProbe(),
+            uid: process.getuid?.(),
+            writeFile: (path, text) => {
+              writeFileSync(path, text, { mode: 0o644 });
+            },
+            run: (argv) => {
+              const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
+              return { status: r.status ?? 1, stderr: r.error ? r.error.message : r.stderr };
+            },
+            version: packageVersion(),
+          }),
+        ),
+      ),
+    );
 
   program
     .command('reserve')
@@ -432,20 +413,15 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .option('--ip <address>', 'address (default: the first free one outside the dynamic pool)')
     .option('--switch <name>', 'which switch, when the config has several')
     .action(
-      async (
-        name: string,
-        o: { config: string; stateDir?: string; mac?: string; ip?: string; switch?: string },
-      ) => {
-        const config = await loadConfig(o.config);
-        const { stateDir, ...rest } = o;
-        out(
-          await reserveCommand(
-            name,
-            { ...rest, stateDir: chooseStateDir(stateDir, config.stateDir) },
-            systemClock,
-          ),
-        );
-      },
+      verb(
+        async (
+          name: string,
+          o: { config: string; stateDir?: string; mac?: string; ip?: string; switch?: string },
+        ) => {
+          const c = await loadContext(o);
+          return result(await reserveCommand(name, { ...o, stateDir: c.stateDir }, systemClock));
+        },
+      ),
     );
 
   program
@@ -454,15 +430,12 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
     .argument('<name>')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'where leases are kept')
-    .action(async (name: string, o: { config: string; stateDir?: string }) => {
-      const config = await loadConfig(o.config);
-      out(
-        await unreserveCommand(name, {
-          config: o.config,
-          stateDir: chooseStateDir(o.stateDir, config.stateDir),
-        }),
-      );
-    });
+    .action(
+      verb(async (name: string, o: { config: string; stateDir?: string }) => {
+        const c = await loadContext(o);
+        return result(await unreserveCommand(name, { config: o.config, stateDir: c.stateDir }));
+      }),
+    );
 
   seeHelp(program, 'switchyard');
   return program;

@@ -3,13 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock } from '../clock.js';
 import { repinWslRange } from '../daemon/boot-pin.js';
+import { daemonHostFor } from '../host/daemon-host.js';
 import type { Host } from '../host/host.js';
 import { WindowsHost } from '../host/windows/host.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
-import { chooseStateDir } from '../daemon/state-dir.js';
 import { rememberSighup, takeEarlySighup } from './early-sighup.js';
 import { prettyDestination } from '../log-pretty.js';
 import { detectStyle } from './style.js';
@@ -26,6 +26,7 @@ function consoleLog(): ReturnType<typeof prettyDestination> | undefined {
   return prettyDestination(process.stderr, style.color);
 }
 import { withUserFlags } from './user-flags.js';
+import { loadContext } from './verb.js';
 
 export interface ServeFlags {
   config: string;
@@ -54,12 +55,11 @@ export async function serveCommand(
   // daemon has started (reading the config, opening sockets, DNS and keepers take a while) a SIGHUP is only
   // remembered (early-sighup.ts; SIGHUP's default action would kill the daemon), and applied once it has.
   rememberSighup();
-  const config = await loadConfig(flags.config);
+  const { config, stateDir, flags: typed } = await loadContext(flags);
   if (flags.logFile !== undefined) mkdirSync(dirname(flags.logFile), { recursive: true });
   const file = flags.logFile !== undefined ? new RotatingFile(flags.logFile, flags.rotation) : undefined;
   const log = createLogger(flags.logLevel, file ?? consoleLog());
   if (flags.logFile !== undefined) process.stderr.write(`switchyard: logging to ${flags.logFile}\n`);
-  const stateDir = chooseStateDir(flags.stateDir, config.stateDir);
   const reload = (d: RunningDaemon): void => {
     d.reload().catch((e: unknown) => {
       log.error(
@@ -77,9 +77,10 @@ export async function serveCommand(
     wslPinned: () => pinned,
     log,
     clock: systemClock,
+    host: daemonHostFor(process.platform),
     ports: { server: flags.dhcpPort, client: flags.dhcpClientPort },
     dnsPort: flags.dnsPort,
-    nextStep: (text) => withUserFlags(text, { config: flags.config, stateDir: flags.stateDir }),
+    nextStep: (text) => withUserFlags(text, typed),
     reloadConfig: () => loadConfig(flags.config),
   });
   process.on('SIGHUP', () => {

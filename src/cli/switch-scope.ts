@@ -1,8 +1,7 @@
 import type { SwitchConfig } from '../config/schema.js';
 import { pickAddress } from '../daemon/serve.js';
 import { resolveScope, type InterfaceAddress, type ScopeResult } from '../dhcp/scope.js';
-import { inspectInterface } from '../host/linux/interfaces.js';
-import { inspectWindowsInterface } from '../host/windows/interfaces.js';
+import { daemonHostFor } from '../host/daemon-host.js';
 import { readPinned } from '../model/pinned.js';
 import { parseCidr, parseIpv4 } from '../net/ipv4.js';
 
@@ -20,9 +19,9 @@ export async function resolveSwitchScope(
   if (sw.subnet === 'auto' && stateDir !== undefined) found = await pinnedAddress(sw, stateDir);
   if (sw.subnet === 'auto' && found === undefined) {
     const name = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
-    const info = await (platform === 'win32' ? inspectWindowsInterface(name) : inspectInterface(name)).catch(
-      () => undefined,
-    );
+    const info = await daemonHostFor(platform)
+      .inspect(name)
+      .catch(() => undefined);
     found = info ? pickAddress(sw, info) : undefined;
   }
   return resolveScope(sw, found, platform);

@@ -4,7 +4,8 @@ import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import { resolveScope } from '../dhcp/scope.js';
 import { ScopeCell } from '../dhcp/scope-cell.js';
-import type { Runner } from '../host/linux/interfaces.js';
+import { daemonHostFor } from '../host/daemon-host.js';
+import type { Runner } from '../host/runner.js';
 import { memoryLogger } from '../log.js';
 import { cidr } from '../net/ipv4.js';
 import { startHostWatches } from './host-watch.js';
@@ -52,10 +53,9 @@ test('Linux: mtu auto excludes the switches and WSL; resolved is kept for DNS sw
   const w = await startHostWatches({
     config: CONFIG,
     cells: s,
-    platform: 'linux',
+    host: daemonHostFor('linux', { run }),
     log: memoryLogger('warn'),
     clock: fixedClock(0),
-    run,
     // every link has a gateway route: only the exclusions keep lab (1000), quiet (900) and wsl0 (800) out
     readUplink: () =>
       Promise.resolve({

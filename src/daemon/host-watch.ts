@@ -1,36 +1,32 @@
 /**
- * What the daemon watches on the host besides Linux forwarding (keeper.ts): the uplink MTU for `mtu: auto`
- * scopes (mtu-watch.ts), on Linux systemd-resolved's per-link settings for switches with DNS
- * (dns-link-keeper.ts), and on Windows all of it in one change-driven watch that also keeps forwarding on
- * (windows-watch.ts). Started before DHCP opens: on Linux the first `mtu: auto` read is awaited (the first
+ * What the daemon watches on the host besides Linux forwarding (keeper.ts), through the daemon host
+ * (host/daemon-port.ts): the uplink MTU for `mtu: auto` scopes (mtu-watch.ts), where the host has them
+ * systemd-resolved's per-link settings for switches with DNS (Linux), and where the host has adapter
+ * checks (Windows) all of it in one change-driven watch that also keeps forwarding on (windows-watch.ts). Started before DHCP opens: on Linux the first `mtu: auto` read is awaited (the first
  * reply carries option 26); on Windows nothing here waits for PowerShell — its first check runs one poll
  * (2 s) later, so DHCP and DNS answer first. `stop()` ends them all.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { ScopeCell } from '../dhcp/scope-cell.js';
-import { execFileRunner, type Runner } from '../host/linux/interfaces.js';
-import { readLinuxUplink } from '../host/linux/uplink.js';
-import type { PsOutcome } from '../host/windows/outcome.js';
+import type { DaemonHost } from '../host/daemon-port.js';
 import type { Logger } from '../log.js';
 import type { ObservedHost } from '../model/observed.js';
 import { formatIpv4 } from '../net/ipv4.js';
-import { DNS_LINK_CHECK_MS, dnsLinkKeeperBackend } from './dns-link-keeper.js';
 import { startForwardingKeeper, type ForwardingKeeper } from './keeper.js';
 import type { InterfaceTable, Timers } from './change-watch.js';
 import { createMtuWatch, startMtuWatch, type MtuWatch, type UplinkReader } from './mtu-watch.js';
 import { startWindowsWatch } from './windows-watch.js';
 
+/** How often resolved's per-link DNS is checked (host/linux/dns-link-keeper.ts). */
+export const DNS_LINK_CHECK_MS = 10_000;
+
 export interface HostWatchDeps {
-  /** Reads links and routes for `mtu: auto` on Linux (default: `ip -j`). */
+  /** Reads links and routes for `mtu: auto` (default: the daemon host's readUplink). */
   readUplink?: UplinkReader;
-  /** Runs resolvectl and ip (Linux; default: the real programs). */
-  run?: Runner;
   /** The `mtu: auto` safety net's period (the adapter list is compared every few seconds in between). */
   mtuIntervalMs?: number;
   dnsLinkIntervalMs?: number;
-  /** Windows: runs a complete script as the daemon is (default: runPowerShell, never elevating). */
-  powershell?: (script: string) => Promise<PsOutcome>;
   /** The adapter list the change watches compare (default: os.networkInterfaces). */
   networkInterfaces?: () => InterfaceTable;
   timers?: Timers;
@@ -42,7 +38,7 @@ export interface HostWatchDeps {
 export interface HostWatchContext extends HostWatchDeps {
   config: Config;
   cells: readonly ScopeCell[];
-  platform: NodeJS.Platform;
+  host: DaemonHost;
   log: Logger;
   clock: Clock;
   /** Windows: keep IPv4 forwarding on for the switches' and WSL's adapters (config `forwarding: true`). */
@@ -52,8 +48,7 @@ export interface HostWatchContext extends HostWatchDeps {
 }
 
 export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () => Promise<void> }> {
-  const win = c.platform === 'win32';
-  const run = c.run ?? execFileRunner;
+  const win = c.host.platform === 'win32';
   const ifaceOf = (s: Config['switches'][number]): string =>
     s.interface ?? (win ? `vEthernet (${s.name})` : s.name);
   const exclude = [
@@ -67,7 +62,8 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
   };
   let mtu: MtuWatch | undefined;
   let windows: { stop: () => Promise<void> } | undefined;
-  if (win) {
+  const host = c.host;
+  if (host.adapterChecks) {
     const auto = c.cells.some((s) => s.scope.mtuAuto === true);
     if (auto) {
       mtu = createMtuWatch({
@@ -79,14 +75,14 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
     }
     const keep = c.keepForwarding === true;
     if (keep || mtu) {
+      const forward = keep ? c.config.switches.map(ifaceOf) : [];
       windows = startWindowsWatch({
-        forward: keep ? c.config.switches.map(ifaceOf) : [],
-        wsl: keep,
+        checks: host.adapterChecks({ forward, wsl: keep, uplink: mtu !== undefined }),
+        keeping: keep,
         ...(mtu ? { mtu } : {}),
         ...(c.onObserved ? { onObserved: c.onObserved } : {}),
         log: c.log,
         ...deps,
-        ...(c.powershell ? { run: c.powershell } : {}),
         ...(c.windowsPollMs !== undefined ? { pollMs: c.windowsPollMs } : {}),
         ...(c.windowsFullMs !== undefined ? { fullMs: c.windowsFullMs } : {}),
       });
@@ -94,7 +90,9 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
   } else {
     mtu = await startMtuWatch({
       cells: c.cells,
-      read: c.readUplink ?? (() => readLinuxUplink(run)),
+      read:
+        c.readUplink ??
+        (() => (host.readUplink ? host.readUplink() : Promise.reject(new Error('no uplink on this host')))),
       exclude,
       log: c.log,
       ...deps,
@@ -108,9 +106,9 @@ export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () 
       ? [{ iface: s.interfaceName, server: formatIpv4(s.host), domain: sw.dns.domain }]
       : [];
   });
-  if (c.platform === 'linux' && links.length > 0) {
+  if (host.dnsLinks && links.length > 0) {
     dns = startForwardingKeeper({
-      backend: dnsLinkKeeperBackend(links, run),
+      backend: host.dnsLinks(links),
       log: c.log,
       clock: c.clock,
       intervalMs: c.dnsLinkIntervalMs ?? DNS_LINK_CHECK_MS,

@@ -9,28 +9,17 @@
  * on, with one info line saying so. Errors are logged (at most once a minute per interface and message)
  * and retried on the next tick; the keeper never throws into the daemon.
  *
- * Backends: Linux reads and writes /proc/sys/net/ipv4/conf/<if>/forwarding directly (two small reads a
- * second); systemd-resolved's per-link settings use the same loop (dns-link-keeper.ts). Windows does not
+ * Backends (the daemon host's, host/daemon-port.ts): Linux reads and writes /proc/sys/net/ipv4/conf/<if>/
+ * forwarding directly (host/linux/forwarding.ts: two small reads a second); systemd-resolved's per-link
+ * settings use the same loop (host/linux/dns-link-keeper.ts). Windows does not
  * poll: windows-watch.ts repairs forwarding when the adapter list changes, since each look there starts
  * a PowerShell.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
+import type { ForwardingState, KeeperBackend } from '../host/daemon-port.js';
 import type { Logger } from '../log.js';
 
-/** Forwarding of one interface: true/false, or undefined when the interface does not exist (now). */
-export type ForwardingState = boolean | undefined;
-
-export interface KeeperBackend {
-  /** Human name, for logs. */
-  readonly description: string;
-  /** The forwarding state of every interface the keeper looks after, by name. */
-  read(): Promise<Map<string, ForwardingState>>;
-  /** Turns IPv4 forwarding on for `iface`. */
-  enable(iface: string): Promise<void>;
-  /** The log line after a repair, when it is not forwarding that was repaired (dns-link-keeper.ts). */
-  repaired?: (iface: string) => string;
-}
+export type { ForwardingState, KeeperBackend } from '../host/daemon-port.js';
 
 export interface KeeperOptions {
   backend: KeeperBackend;
@@ -111,57 +100,6 @@ export function startForwardingKeeper(opts: KeeperOptions): ForwardingKeeper {
       if (timer) clearTimeout(timer);
       await running;
     },
-  };
-}
-
-/** File access for the Linux backend (injectable for tests). */
-export interface ProcFs {
-  read(path: string): Promise<string>;
-  write(path: string, text: string): Promise<void>;
-}
-
-/**
- * Synchronous on purpose: a /proc/sys file is made by the kernel on read, never waits for a disk, and the
- * promise API would take four thread-pool round trips per read (open, fstat, read, close) — at two reads a
- * second, most of an idle daemon's system calls (docs/benchmarks.md#the-idle-daemon).
- */
-export const procFs: ProcFs = {
-  // a throw inside the executor rejects the promise (ENOENT: the interface is absent)
-  read: (p) =>
-    new Promise((resolve) => {
-      resolve(readFileSync(p, 'utf8'));
-    }),
-  write: (p, t) =>
-    new Promise((resolve) => {
-      writeFileSync(p, t);
-      resolve();
-    }),
-};
-
-/**
- * Linux: /proc/sys/net/ipv4/conf/<if>/forwarding in the daemon's own network namespace. A missing file
- * (ENOENT) means the interface does not exist right now.
- */
-export function linuxKeeperBackend(interfaces: readonly string[], fs: ProcFs = procFs): KeeperBackend {
-  for (const i of interfaces) {
-    if (i.includes('/') || i === '.' || i === '..') throw new Error(`bad interface name "${i}"`);
-  }
-  const path = (i: string): string => `/proc/sys/net/ipv4/conf/${i}/forwarding`;
-  return {
-    description: 'linux /proc',
-    async read() {
-      const out = new Map<string, ForwardingState>();
-      for (const i of new Set(interfaces)) {
-        try {
-          out.set(i, (await fs.read(path(i))).trim() !== '0');
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') out.set(i, undefined);
-          else throw e;
-        }
-      }
-      return out;
-    },
-    enable: (i) => fs.write(path(i), '1\n'),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import { EnvironmentError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { InterfaceInfo } from '../host/linux/interfaces.js';
+import type { InterfaceInfo } from '../host/interface-info.js';
 import { callDaemon } from './control/client.js';
 import { controlPath } from './control/path.js';
 

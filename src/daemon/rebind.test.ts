@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixedClock } from '../clock.js';
 import type { Scope } from '../dhcp/scope.js';
-import type { InterfaceInfo } from '../host/linux/interfaces.js';
+import type { InterfaceInfo } from '../host/interface-info.js';
 import { memoryLogger } from '../log.js';
 import { ipv4 } from '../net/ipv4.js';
 import { FakeTransport } from '../../test/fakes/fake-transport.js';

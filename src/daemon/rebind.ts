@@ -3,21 +3,21 @@
  * Windows a rebuilt vEthernet adapter): the DHCP socket is bound to the old interface (Linux: SO_BINDTODEVICE
  * keeps the old ifindex; Windows: the old adapter's address), so clients get nothing and nothing says so.
  *
- * The watch polls each served interface's identity (Linux: its ifindex from /sys/class/net, no process
- * spawned; Windows: the IPv6 scope id Node reports, which is the interface index), and:
+ * The watch polls each served interface's identity (the daemon host's identify — Linux: its ifindex from
+ * /sys/class/net, no process spawned; Windows: the IPv6 scope id Node reports, which is the interface
+ * index), and:
  * - interface gone: logs it once at warn, and the socket's state says so (`status`, `doctor`);
  * - back with another identity (or back at all after being gone): once the host address is on it again,
  *   opens a new DHCP socket (and ARP probe), swaps it in under the running server, reopens that switch's DNS sockets, and
  *   logs at warn what it did. A failure is logged (once per message) and retried on the next tick.
  * `check()` runs one pass at once (SIGHUP and the control channel's reload call it).
  */
-import { readFile } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { ConflictProbe } from '../dhcp/probe/conflict-probe.js';
 import type { Scope } from '../dhcp/scope.js';
 import type { DatagramTransport, MessageHandler } from '../dhcp/transport/transport.js';
-import type { InterfaceInfo } from '../host/linux/interfaces.js';
+import type { Identify } from '../host/daemon-port.js';
+import type { InterfaceInfo } from '../host/interface-info.js';
 import type { Logger } from '../log.js';
 import { formatIpv4 } from '../net/ipv4.js';
 
@@ -71,26 +71,7 @@ export function reopenableProbe(open: () => ConflictProbe): ReopenableProbe {
   };
 }
 
-/** An interface's identity: changes when it is re-created; undefined when it does not exist. */
-export type Identify = (ifname: string) => Promise<string | undefined>;
-
-/** Linux: /sys/class/net/<if>/ifindex (the kernel never reuses a live index for a new link). */
-export const linuxIdentify: Identify = async (ifname) => {
-  if (ifname.includes('/') || ifname === '.' || ifname === '..') return undefined;
-  try {
-    return (await readFile(`/sys/class/net/${ifname}/ifindex`, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-};
-
-/** Windows: the adapter's IPv6 scope id (its interface index), else just "present". */
-export const windowsIdentify: Identify = (ifname) => {
-  const entries = networkInterfaces()[ifname];
-  if (!entries) return Promise.resolve(undefined);
-  const v6 = entries.find((e) => e.family === 'IPv6' && e.scopeid !== undefined && e.scopeid !== 0);
-  return Promise.resolve(v6?.scopeid !== undefined ? String(v6.scopeid) : 'present');
-};
+export type { Identify };
 
 export type SocketState = 'bound' | 'interface-gone' | 'rebind-failed';
 

@@ -12,8 +12,8 @@ import { BOOTREQUEST, MessageType, Opt, type DhcpMessage } from '../dhcp/message
 import { getMessageType, ipBytes, u8 } from '../dhcp/options.js';
 import { decode, encode } from '../dhcp/wire.js';
 import { EnvironmentError } from '../errors.js';
-import type { InterfaceInfo } from '../host/linux/interfaces.js';
-import { runPowerShell } from '../host/windows/spawn-runner.js';
+import { daemonHostFor } from '../host/daemon-host.js';
+import type { InterfaceInfo } from '../host/interface-info.js';
 import { formatIpv4, ipv4, ZERO_IP, type Ipv4 } from '../net/ipv4.js';
 import { mac, macToBytes, type Mac } from '../net/mac.js';
 import { memoryLogger } from '../log.js';
@@ -78,7 +78,7 @@ async function start(stateDir: string, transport: FakeTransport, extra: Partial<
     stateDir,
     log: memoryLogger('info'),
     clock: fixedClock(Date.UTC(2026, 10, 24)),
-    platform: 'linux',
+    host: daemonHostFor('linux'),
     inspect: () => Promise.resolve(healthy),
     openTransport: () => Promise.resolve(transport),
     // Never the real /proc/sys of this machine (the Linux keeper writes conf/<if>/forwarding and conf/all).
@@ -197,6 +197,23 @@ describe('serve (in process, fake transport)', () => {
     await d.stop();
   });
 
+  test('a start step that fails stops the steps already started, in reverse, and its error comes out', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
+    dirs.push(dir);
+    const t = new FakeTransport();
+    const log = memoryLogger('info');
+    await assert.rejects(
+      start(dir, t, { log, identify: () => Promise.reject(new Error('no /sys/class/net here')) }),
+      /no \/sys\/class\/net here/,
+    );
+    assert.ok(t.closed, 'the DHCP socket opened before the rebind watch failed is closed');
+    const again = new FakeTransport();
+    const d = await start(dir, again, { identify: false });
+    assert.ok(!again.closed);
+    await d.stop();
+    assert.ok(again.closed);
+  });
+
   test('a second serve on the same state dir: "already running (pid …)" before it touches the journal', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'sy-serve-')), 'state');
     dirs.push(dir);
@@ -253,18 +270,15 @@ describe('serve on Windows (simulated network and PowerShell, fake clock for the
       stateDir: dir,
       log: memoryLogger('warn'),
       clock: timers,
-      platform: 'win32',
+      host: daemonHostFor('win32', {
+        powershell: { runner: net.runner, location: { ok: true, path: 'powershell.exe', via: 'override' } },
+      }),
       control: false,
       inspect: () => Promise.resolve(winHealthy),
       openTransport: () => Promise.resolve(transport),
       hostWatch: {
         timers,
         networkInterfaces: net.networkInterfaces,
-        powershell: (script) =>
-          runPowerShell(script, {
-            runner: net.runner,
-            location: { ok: true, path: 'powershell.exe', via: 'override' },
-          }),
       },
     });
   }

@@ -16,8 +16,8 @@ import type { ConflictProbe } from '../dhcp/probe/conflict-probe.js';
 import { cachedProbe, createProbe } from '../dhcp/probe/probe.js';
 import { openTransport } from '../dhcp/transport/transport.js';
 import type { DatagramTransport } from '../dhcp/transport/transport.js';
-import { checkServeInterface, inspectInterface, type InterfaceInfo } from '../host/linux/interfaces.js';
-import { inspectWindowsInterface } from '../host/windows/interfaces.js';
+import type { DaemonHost } from '../host/daemon-port.js';
+import { checkServeInterface, type InterfaceInfo } from '../host/interface-info.js';
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import { startControlServer, type ControlServer } from './control/server.js';
 import { controlPath } from './control/path.js';
@@ -27,20 +27,14 @@ import { applyReload, type ReloadResult } from './reload.js';
 import { toRows } from '../dhcp/lease-rows.js';
 import { readPinned } from '../model/pinned.js';
 import { startDns, wslSubnetOf, type RunningDns } from './dns.js';
-import {
-  linuxKeeperBackend,
-  startForwardingKeeper,
-  type ForwardingKeeper,
-  type KeeperBackend,
-} from './keeper.js';
+import { startForwardingKeeper, type ForwardingKeeper, type KeeperBackend } from './keeper.js';
 import { startHostWatches, type HostWatchDeps } from './host-watch.js';
 import { refuseSecondDaemon, requireSwitches, WINDOWS_SWITCH_WAIT_MS } from './preflight.js';
+import { startSteps, type StartStep } from './start-steps.js';
 import {
-  linuxIdentify,
   rebindable,
   reopenableProbe,
   startRebindWatch,
-  windowsIdentify,
   type Identify,
   type RebindableTransport,
   type RebindWatch,
@@ -53,7 +47,8 @@ export interface ServeOptions {
   log: Logger;
   clock: Clock;
   ports?: Ports;
-  platform?: NodeJS.Platform;
+  /** What the daemon needs from the OS (host/daemon-host.ts: daemonHostFor, chosen by platform). */
+  host: DaemonHost;
   /** How expired leases are swept, in ms (default 10 s). */
   sweepIntervalMs?: number;
   /**
@@ -63,7 +58,7 @@ export interface ServeOptions {
   switchWaitMs?: number;
   /** The poll interval of that wait, in ms (default 1 s). */
   switchPollMs?: number;
-  /** For tests: look at interfaces without running `ip`. */
+  /** For tests: look at interfaces without the daemon host's inspect (`ip`). */
   inspect?: (name: string) => Promise<InterfaceInfo>;
   /** For tests: a transport that is not a real socket. */
   openTransport?: typeof openTransport;
@@ -73,8 +68,8 @@ export interface ServeOptions {
   control?: boolean;
   /**
    * How the forwarding keeper (keeper.ts; only with `forwarding: true`) reads and repairs forwarding;
-   * false = no keeper. Default: /proc on Linux; on Windows the host watch keeps forwarding on
-   * (windows-watch.ts; `hostWatch: false` turns it off too).
+   * false = no keeper. Default: the daemon host's forwarding (Linux: /proc); on Windows the host watch keeps
+   * forwarding on (windows-watch.ts; `hostWatch: false` turns it off too).
    */
   forwardingKeeper?: KeeperBackend | false;
   /** The keeper's poll interval in ms (default 1 s). */
@@ -90,7 +85,7 @@ export interface ServeOptions {
   wslPinned?: string | (() => string | undefined);
   /** `mtu: auto` and resolved's per-link DNS (host-watch.ts): how they read the host; false = not watched. */
   hostWatch?: HostWatchDeps | false;
-  /** A re-created switch interface (rebind.ts): how interfaces are told apart; false = not watched. */
+  /** A re-created switch interface (rebind.ts): how interfaces are told apart (default: the daemon host's); false = not watched. */
   identify?: Identify | false;
   /** The rebind watch's poll interval in ms (default 1 s). */
   rebindIntervalMs?: number;
@@ -121,87 +116,31 @@ export function pickAddress(sw: SwitchConfig, info: InterfaceInfo): InterfaceAdd
   return hit ? { address: parseIpv4(hit.address)!, prefix: hit.prefix } : undefined;
 }
 
+/**
+ * Starts the daemon as a list of steps (start-steps.ts) — preflight, host watches, lease journal, DHCP,
+ * DNS, rebind watch, control channel, lease sweep, forwarding keeper — and `stop()` stops them in reverse.
+ * A step that fails stops those already started, in reverse, and its error is what the caller gets.
+ */
 export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
-  const { config, log, clock } = opts;
-  const platform = opts.platform ?? process.platform;
+  const { config, log, clock, host } = opts;
+  const platform = host.platform;
   const ports = opts.ports ?? STANDARD_PORTS;
-  const inspect =
-    opts.inspect ??
-    (platform === 'win32'
-      ? (name: string) => inspectWindowsInterface(name)
-      : (name: string) => inspectInterface(name));
-
+  const inspect = opts.inspect ?? ((name: string) => host.inspect(name));
   const ifnameOf = (sw: SwitchConfig): string =>
     sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
-  if (opts.control !== false) await refuseSecondDaemon(opts.stateDir, platform);
   const nextStep = opts.nextStep ?? ((t: string) => t);
-  await requireSwitches(config, ifnameOf, inspect, nextStep('`switchyard apply`'), {
-    boundMs: opts.switchWaitMs ?? (platform === 'win32' ? WINDOWS_SWITCH_WAIT_MS : 0),
-    ...(opts.switchPollMs !== undefined ? { pollMs: opts.switchPollMs } : {}),
-    log,
-  });
+
   const scopes: Scope[] = [];
-  for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
-    const ifname = ifnameOf(sw);
-    const info = await inspect(ifname);
-    const found = pickAddress(sw, info);
-    const r = resolveScope(sw, found, platform);
-    if (!r.ok) throw new EnvironmentError(nextStep(r.reason));
-    const problems = checkServeInterface(info, formatIpv4(r.scope.host));
-    if (problems.length > 0) {
-      throw new EnvironmentError(
-        `switch "${sw.name}": not serving DHCP on ${ifname}: ${problems.map((p) => p.message).join('; ')}`,
-      );
-    }
-    scopes.push(r.scope);
-  }
-  if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
-  const cells = scopes.map((s) => new ScopeCell(s));
-  const dbs = cells.map((c) => c.db);
-  // Nothing here waits for PowerShell: on Windows the watch's first check runs one poll (2 s) from now, so
-  // DHCP and DNS answer first; on Linux the first `mtu: auto` read (two `ip` runs) is awaited.
-  const wslPinned = opts.wslPinned;
-  const watches =
-    opts.hostWatch === false
-      ? undefined
-      : await startHostWatches({
-          config,
-          cells,
-          platform,
-          log,
-          clock,
-          // Windows keeps forwarding on in its change-driven watch (windows-watch.ts), not in keeper.ts.
-          keepForwarding: platform === 'win32' && config.forwarding && opts.forwardingKeeper === undefined,
-          onObserved: wslDriftReporter(
-            typeof wslPinned === 'function' ? wslPinned : () => wslPinned,
-            log,
-            nextStep,
-          ),
-          ...opts.hostWatch,
-        });
-
-  const journal = new Journal(opts.stateDir, {
-    onCompactionError: (err) => {
-      log.error(
-        { err: err.message },
-        'lease journal compaction failed; appending to the old journal goes on',
-      );
-    },
-    snapshot: () =>
-      scopes.map((s, i) => ({
-        switchName: s.switchName,
-        leases: dbs[i]!.snapshot(),
-      })),
-  });
-  const loaded = await journal.load();
-  for (const p of loaded.problems) log.warn({ journal: journal.path }, p);
-  restoreLeases(loaded.leases, scopes, dbs, clock.now(), log);
-
+  const cells: ScopeCell[] = [];
+  const dbs: LeaseDb[] = [];
+  let journal!: Journal;
   const transports: RebindableTransport[] = [];
   const probes: ConflictProbe[] = [];
   const servers: DhcpServer[] = [];
   /** The ARP probes by scope index: bound to the interface too, so reopened with the DHCP socket. */
   const arpProbes = new Map<number, ReopenableProbe>();
+  let dns!: RunningDns;
+  let rebind: RebindWatch | undefined;
   const openFor = (scope: Scope): Promise<DatagramTransport> =>
     (opts.openTransport ?? openTransport)({
       interfaceName: scope.interfaceName,
@@ -212,83 +151,6 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
         log.warn({ interface: scope.interfaceName, err: err.message }, 'socket error (ignored)');
       },
     });
-  try {
-    for (const [i, scope] of scopes.entries()) {
-      const transport = rebindable(await openFor(scope));
-      transports.push(transport);
-      let probe: ConflictProbe | undefined;
-      if (scope.conflictProbe) {
-        const arp = reopenableProbe(() =>
-          createProbe(platform, { interfaceName: scope.interfaceName, senderIp: scope.host }),
-        );
-        arpProbes.set(i, arp);
-        probe = cachedProbe(arp, {
-          clock,
-          onFailure: (ip, f) => {
-            log.warn(
-              { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
-              'conflict probe failed; offering anyway',
-            );
-          },
-        });
-        probes.push(probe);
-      }
-      const server = new DhcpServer({
-        ctx: cells[i]!,
-        store: journal,
-        transport,
-        clock,
-        log,
-        ports,
-        ...(probe ? { probe } : {}),
-      });
-      server.start();
-      servers.push(server);
-      log.info(
-        { switch: scope.switchName, scope: describeScope(scope), socket: transport.description },
-        'serving DHCP',
-      );
-    }
-  } catch (e) {
-    await watches?.stop();
-    await Promise.all(transports.map((t) => t.close()));
-    await journal.close();
-    throw e;
-  }
-
-  const pinned = await readPinned(opts.stateDir).catch(() => undefined);
-  const dns = await startDns({
-    config,
-    scopes,
-    dbs,
-    log,
-    clock,
-    platform,
-    port: opts.dnsPort ?? 53,
-    wslSubnet: wslSubnetOf(config, pinned && !('error' in pinned) ? pinned.wsl?.subnet : undefined),
-    ...(opts.resolvConfPath !== undefined ? { resolvConfPath: opts.resolvConfPath } : {}),
-  });
-
-  const identify =
-    opts.identify ?? (platform === 'win32' ? windowsIdentify : platform === 'linux' ? linuxIdentify : false);
-  const rebind: RebindWatch | undefined =
-    identify === false
-      ? undefined
-      : await startRebindWatch({
-          targets: scopes.map((scope, i) => ({
-            scope,
-            transport: transports[i]!,
-            open: () => openFor(scope),
-            ...(arpProbes.has(i) ? { reopenProbe: () => arpProbes.get(i)!.reopen() } : {}),
-          })),
-          rebindDns: (name) => dns.rebind(name),
-          identify,
-          inspect,
-          log,
-          clock,
-          ...(opts.rebindIntervalMs !== undefined ? { intervalMs: opts.rebindIntervalMs } : {}),
-        });
-
   const startedAt = new Date(clock.now()).toISOString();
   const reload = async (): Promise<ReloadResult> => {
     if (!opts.reloadConfig) throw new Error('this daemon was started without a config file to reload');
@@ -302,76 +164,262 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
       );
     return result;
   };
-  let control: ControlServer | undefined;
-  if (opts.control !== false) {
-    try {
-      control = await startControlServer({
-        path: controlPath(opts.stateDir, platform),
-        handlers: {
-          status: () => ({
-            pid: process.pid,
-            startedAt,
-            switches: cells.map(({ scope: s }, i) => ({
-              name: s.switchName,
-              interface: s.interfaceName,
-              subnet: formatCidr(s.subnet),
-              host: formatIpv4(s.host),
-              pool: `${formatIpv4(s.pool.start)}-${formatIpv4(s.pool.end)}`,
-              reservations: s.reservations.length,
-              dynamicLeases: dbs[i]!.dynamicActive(),
-              maxLeases: s.maxLeases,
-              stats: servers[i]!.stats,
-              ...(rebind ? { socket: rebind.status()[i] } : {}),
+
+  const steps: StartStep[] = [
+    {
+      name: 'preflight',
+      start: async () => {
+        if (opts.control !== false) await refuseSecondDaemon(opts.stateDir, platform);
+        await requireSwitches(config, ifnameOf, inspect, nextStep('`switchyard apply`'), {
+          boundMs: opts.switchWaitMs ?? (host.switchesComeUpLate ? WINDOWS_SWITCH_WAIT_MS : 0),
+          ...(opts.switchPollMs !== undefined ? { pollMs: opts.switchPollMs } : {}),
+          log,
+        });
+        for (const sw of config.switches.filter((s) => s.dhcp.enabled)) {
+          const ifname = ifnameOf(sw);
+          const info = await inspect(ifname);
+          const found = pickAddress(sw, info);
+          const r = resolveScope(sw, found, platform);
+          if (!r.ok) throw new EnvironmentError(nextStep(r.reason));
+          const problems = checkServeInterface(info, formatIpv4(r.scope.host));
+          if (problems.length > 0) {
+            throw new EnvironmentError(
+              `switch "${sw.name}": not serving DHCP on ${ifname}: ${problems.map((p) => p.message).join('; ')}`,
+            );
+          }
+          scopes.push(r.scope);
+        }
+        if (scopes.length === 0) throw new EnvironmentError('no switch has DHCP enabled: nothing to serve');
+        cells.push(...scopes.map((sc) => new ScopeCell(sc)));
+        dbs.push(...cells.map((c) => c.db));
+        return undefined; // a check: nothing to stop
+      },
+    },
+    {
+      // Nothing here waits for PowerShell: on Windows the watch's first check runs one poll (2 s) from now, so
+      // DHCP and DNS answer first; on Linux the first `mtu: auto` read (two `ip` runs) is awaited.
+      name: 'host watches',
+      start: async () => {
+        if (opts.hostWatch === false) return;
+        const wslPinned = opts.wslPinned;
+        const watches = await startHostWatches({
+          config,
+          cells,
+          host,
+          log,
+          clock,
+          // Windows keeps forwarding on in its change-driven watch (windows-watch.ts), not in keeper.ts.
+          keepForwarding:
+            host.adapterChecks !== undefined && config.forwarding && opts.forwardingKeeper === undefined,
+          onObserved: wslDriftReporter(
+            typeof wslPinned === 'function' ? wslPinned : () => wslPinned,
+            log,
+            nextStep,
+          ),
+          ...opts.hostWatch,
+        });
+        return watches.stop;
+      },
+    },
+    {
+      name: 'lease journal',
+      start: async () => {
+        journal = new Journal(opts.stateDir, {
+          onCompactionError: (err) => {
+            log.error(
+              { err: err.message },
+              'lease journal compaction failed; appending to the old journal goes on',
+            );
+          },
+          snapshot: () =>
+            scopes.map((s, i) => ({
+              switchName: s.switchName,
+              leases: dbs[i]!.snapshot(),
             })),
-            dns: dns.status(),
-            journal: journal.syncStats,
-          }),
-          leases: () =>
-            toRows(
-              scopes.flatMap((s, i) =>
-                dbs[i]!.all().map((l): StoredLease => ({ ...l, switchName: s.switchName })),
+        });
+        const stop = (): Promise<void> => journal.close();
+        try {
+          const loaded = await journal.load();
+          for (const p of loaded.problems) log.warn({ journal: journal.path }, p);
+          restoreLeases(loaded.leases, scopes, dbs, clock.now(), log);
+        } catch (e) {
+          await stop();
+          throw e;
+        }
+        return stop;
+      },
+    },
+    {
+      name: 'DHCP',
+      start: async () => {
+        const stop = async (): Promise<void> => {
+          await Promise.all(probes.map((p) => p.close()));
+          await Promise.all(transports.map((t) => t.close()));
+        };
+        try {
+          for (const [i, scope] of scopes.entries()) {
+            const transport = rebindable(await openFor(scope));
+            transports.push(transport);
+            let probe: ConflictProbe | undefined;
+            if (scope.conflictProbe) {
+              const arp = reopenableProbe(() =>
+                createProbe(platform, { interfaceName: scope.interfaceName, senderIp: scope.host }),
+              );
+              arpProbes.set(i, arp);
+              probe = cachedProbe(arp, {
+                clock,
+                onFailure: (ip, f) => {
+                  log.warn(
+                    { switch: scope.switchName, ip: formatIpv4(ip), failure: f.kind },
+                    'conflict probe failed; offering anyway',
+                  );
+                },
+              });
+              probes.push(probe);
+            }
+            const server = new DhcpServer({
+              ctx: cells[i]!,
+              store: journal,
+              transport,
+              clock,
+              log,
+              ports,
+              ...(probe ? { probe } : {}),
+            });
+            server.start();
+            servers.push(server);
+            log.info(
+              { switch: scope.switchName, scope: describeScope(scope), socket: transport.description },
+              'serving DHCP',
+            );
+          }
+        } catch (e) {
+          await stop();
+          throw e;
+        }
+        return stop;
+      },
+    },
+    {
+      name: 'DNS',
+      start: async () => {
+        const pinned = await readPinned(opts.stateDir).catch(() => undefined);
+        dns = await startDns({
+          config,
+          scopes,
+          dbs,
+          log,
+          clock,
+          platform,
+          port: opts.dnsPort ?? 53,
+          wslSubnet: wslSubnetOf(config, pinned && !('error' in pinned) ? pinned.wsl?.subnet : undefined),
+          ...(opts.resolvConfPath !== undefined ? { resolvConfPath: opts.resolvConfPath } : {}),
+        });
+        return () => dns.stop();
+      },
+    },
+    {
+      name: 'rebind watch',
+      start: async () => {
+        const identify = opts.identify ?? host.identify ?? false;
+        if (identify === false) return;
+        const watch = await startRebindWatch({
+          targets: scopes.map((scope, i) => ({
+            scope,
+            transport: transports[i]!,
+            open: () => openFor(scope),
+            ...(arpProbes.has(i) ? { reopenProbe: () => arpProbes.get(i)!.reopen() } : {}),
+          })),
+          rebindDns: (name) => dns.rebind(name),
+          identify,
+          inspect,
+          log,
+          clock,
+          ...(opts.rebindIntervalMs !== undefined ? { intervalMs: opts.rebindIntervalMs } : {}),
+        });
+        rebind = watch;
+        return watch.stop;
+      },
+    },
+    {
+      name: 'control channel',
+      start: async () => {
+        if (opts.control === false) return;
+        const control: ControlServer = await startControlServer({
+          path: controlPath(opts.stateDir, platform),
+          handlers: {
+            status: () => ({
+              pid: process.pid,
+              startedAt,
+              switches: cells.map(({ scope: s }, i) => ({
+                name: s.switchName,
+                interface: s.interfaceName,
+                subnet: formatCidr(s.subnet),
+                host: formatIpv4(s.host),
+                pool: `${formatIpv4(s.pool.start)}-${formatIpv4(s.pool.end)}`,
+                reservations: s.reservations.length,
+                dynamicLeases: dbs[i]!.dynamicActive(),
+                maxLeases: s.maxLeases,
+                stats: servers[i]!.stats,
+                ...(rebind ? { socket: rebind.status()[i] } : {}),
+              })),
+              dns: dns.status(),
+              journal: journal.syncStats,
+            }),
+            leases: () =>
+              toRows(
+                scopes.flatMap((s, i) =>
+                  dbs[i]!.all().map((l): StoredLease => ({ ...l, switchName: s.switchName })),
+                ),
+                clock.now(),
               ),
-              clock.now(),
-            ),
-          reload,
-        },
-        log: (msg) => {
-          log.warn({}, msg);
-        },
-      });
-    } catch (e) {
-      await rebind?.stop();
-      await watches?.stop();
-      await dns.stop();
-      await Promise.all(transports.map((t) => t.close()));
-      await journal.close();
-      throw e;
-    }
-  }
-
-  const sweep = setInterval(() => {
-    const now = clock.now();
-    dbs.forEach((db, i) => {
-      for (const l of db.expire(now)) {
-        log.info({ switch: scopes[i]!.switchName, mac: l.mac, ip: formatIpv4(l.ip) }, 'expired');
-      }
-    });
-  }, opts.sweepIntervalMs ?? 10_000);
-  sweep.unref();
-
-  let keeper: ForwardingKeeper | undefined;
-  const backend = config.forwarding
-    ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, platform))
-    : false;
-  if (backend !== false) {
-    keeper = startForwardingKeeper({
-      backend,
-      log,
-      clock,
-      intervalMs: opts.forwardingIntervalMs ?? 1000,
-    });
-    log.info({ backend: backend.description }, 'forwarding keeper started');
-  }
+            reload,
+          },
+          log: (msg) => {
+            log.warn({}, msg);
+          },
+        });
+        return () => control.close();
+      },
+    },
+    {
+      name: 'lease sweep',
+      start: () => {
+        const sweep = setInterval(() => {
+          const now = clock.now();
+          dbs.forEach((db, i) => {
+            for (const l of db.expire(now)) {
+              log.info({ switch: scopes[i]!.switchName, mac: l.mac, ip: formatIpv4(l.ip) }, 'expired');
+            }
+          });
+        }, opts.sweepIntervalMs ?? 10_000);
+        sweep.unref();
+        return () => {
+          clearInterval(sweep);
+        };
+      },
+    },
+    {
+      name: 'forwarding keeper',
+      start: () => {
+        const backend = config.forwarding
+          ? (opts.forwardingKeeper ?? defaultKeeperBackend(config, host))
+          : false;
+        if (backend === false) return;
+        const keeper: ForwardingKeeper = startForwardingKeeper({
+          backend,
+          log,
+          clock,
+          intervalMs: opts.forwardingIntervalMs ?? 1000,
+        });
+        log.info({ backend: backend.description }, 'forwarding keeper started');
+        return keeper.stop;
+      },
+    },
+  ];
+  const stop = await startSteps(steps, (step, err) => {
+    log.error({ step, err: err instanceof Error ? err.message : String(err) }, 'stopping failed');
+  });
 
   return {
     get scopes() {
@@ -382,28 +430,18 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     dbs,
     dns,
     reload,
-    stop: async () => {
-      clearInterval(sweep);
-      await rebind?.stop();
-      await keeper?.stop();
-      await watches?.stop();
-      await control?.close();
-      await dns.stop();
-      await Promise.all(probes.map((p) => p.close()));
-      await Promise.all(transports.map((t) => t.close()));
-      await journal.close();
-    },
+    stop,
   };
 }
 
-/** The keeper's default backend on Linux: every switch's interface and the WSL interface. */
-function defaultKeeperBackend(config: Config, platform: NodeJS.Platform): KeeperBackend | false {
-  if (platform !== 'linux') return false; // Windows: windows-watch.ts, started with the host watches
+/** The keeper's default backend (Linux): every switch's interface and the WSL interface. */
+function defaultKeeperBackend(config: Config, host: DaemonHost): KeeperBackend | false {
+  if (!host.forwarding) return false; // Windows: windows-watch.ts, started with the host watches
   const switches = config.switches.map((s) => s.interface ?? s.name);
   const wsl = config.wsl?.interface;
   // NAT needs net.ipv4.ip_forward (= conf/all/forwarding): kept on too while serving, and said by name.
   const natted = config.switches.some((s) => s.nat);
-  const backend = linuxKeeperBackend([
+  const backend = host.forwarding([
     ...switches,
     ...(wsl !== undefined ? [wsl] : []),
     ...(natted ? ['all'] : []),

@@ -8,7 +8,8 @@ import { FakeTransport } from '../../test/fakes/fake-transport.js';
 import { fixedClock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import { EnvironmentError } from '../errors.js';
-import type { InterfaceInfo } from '../host/linux/interfaces.js';
+import { daemonHostFor } from '../host/daemon-host.js';
+import type { InterfaceInfo } from '../host/interface-info.js';
 import { memoryLogger } from '../log.js';
 import { WINDOWS_SWITCH_WAIT_MS } from './preflight.js';
 import { startDaemon, type ServeOptions } from './serve.js';
@@ -38,7 +39,7 @@ function options(inspect: () => Promise<InterfaceInfo>, extra: Partial<ServeOpti
     stateDir: mkdtempSync(join(root, 'state-')),
     log: memoryLogger('info'),
     clock: fixedClock(Date.UTC(2026, 10, 24)),
-    platform: 'linux',
+    host: daemonHostFor('linux'),
     inspect,
     openTransport: () => Promise.resolve(new FakeTransport()),
     forwardingKeeper: false,

@@ -5,7 +5,7 @@ import { SimWindowsNet } from '../../test/fakes/sim-windows-net.js';
 import { parseConfig } from '../config/load.js';
 import { resolveScope } from '../dhcp/scope.js';
 import { ScopeCell } from '../dhcp/scope-cell.js';
-import { runPowerShell } from '../host/windows/spawn-runner.js';
+import { daemonHostFor } from '../host/daemon-host.js';
 import { memoryLogger } from '../log.js';
 import { startHostWatches } from './host-watch.js';
 import { WINDOWS_FULL_MS, WINDOWS_POLL_MS } from './windows-watch.js';
@@ -54,17 +54,14 @@ async function watch(net: SimWindowsNet, timers: FakeTimers, s: ScopeCell[] = sc
     onObserved: wslDriftReporter('10.0.250.0/24', log),
     config: CONFIG,
     cells: s,
-    platform: 'win32',
+    host: daemonHostFor('win32', {
+      powershell: { runner: net.runner, location: { ok: true, path: 'powershell.exe', via: 'override' } },
+    }),
     log,
     clock: timers,
     keepForwarding: true,
     timers,
     networkInterfaces: net.networkInterfaces,
-    powershell: (script) =>
-      runPowerShell(script, {
-        runner: net.runner,
-        location: { ok: true, path: 'powershell.exe', via: 'override' },
-      }),
   });
   // stop() waits for a check under way, whose PowerShell finishes in fake time
   const stop = async (): Promise<void> => {
@@ -216,13 +213,17 @@ describe('Windows host watch (simulated network, fake clock)', () => {
     const w = await startHostWatches({
       config: fixed,
       cells: [],
-      platform: 'win32',
+      host: daemonHostFor('win32', {
+        powershell: {
+          runner: () => Promise.reject(new Error('must not run')),
+          location: { ok: true, path: 'powershell.exe', via: 'override' },
+        },
+      }),
       log: memoryLogger('warn'),
       clock: timers,
       keepForwarding: false,
       timers,
       networkInterfaces: net.networkInterfaces,
-      powershell: () => Promise.reject(new Error('must not run')),
     });
     await timers.advance(3_600_000);
     await w.stop();

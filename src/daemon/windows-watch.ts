@@ -3,7 +3,8 @@
  * followed, WSL range drift reported — at almost no cost while nothing changes. Each PowerShell start
  * costs up to a second of CPU and one event-log entry, so:
  * - the adapter list is compared in-process every 2 s (change-watch.ts); a change runs the targeted
- *   script (host/windows/keeper-script.ts: NetTCPIP only), which repairs forwarding in the same run;
+ *   check (the daemon host's adapterChecks: host/windows/keeper-script.ts, NetTCPIP only), which repairs
+ *   forwarding in the same run;
  * - the full observation runs every 15 minutes as a safety net (forwarding turned off with no adapter
  *   change, a route or MTU changed on the same adapter, WSL's range drifting) — a repair it calls for
  *   runs the targeted script once more;
@@ -16,14 +17,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';
-import { toObservedHost } from '../host/windows/host.js';
-import { keeperScript, parseKeeperResult, type KeeperResult } from '../host/windows/keeper-script.js';
-import { isObservationError, parseObservation } from '../host/windows/observation-parse.js';
-import { WSL_ADAPTER_NAME } from '../host/windows/observation-query.js';
-import { observationScript } from '../host/windows/observation-script.js';
-import type { PsOutcome } from '../host/windows/outcome.js';
-import { runPowerShell } from '../host/windows/spawn-runner.js';
-import { windowsUplink } from '../host/windows/uplink.js';
+import type { AdapterChecks } from '../host/daemon-port.js';
 import type { Logger } from '../log.js';
 import type { ObservedHost } from '../model/observed.js';
 import { adapterFingerprint, startChangeWatch, type InterfaceTable, type Timers } from './change-watch.js';
@@ -35,10 +29,10 @@ export const WINDOWS_POLL_MS = 2000;
 export const WINDOWS_FULL_MS = 15 * 60_000;
 
 export interface WindowsWatchOptions {
-  /** Switch adapter aliases whose IPv4 forwarding is kept on ([] = none). */
-  forward: readonly string[];
-  /** Keep forwarding on for WSL's adapter too. */
-  wsl: boolean;
+  /** The checks the watch runs (the daemon host's adapterChecks, for the adapters kept and `mtu: auto`). */
+  checks: AdapterChecks;
+  /** Whether any adapter's forwarding is kept on. */
+  keeping: boolean;
   /** The `mtu: auto` scopes' watch, when there are any. */
   mtu?: MtuWatch;
   /** Hears every full observation (wsl-drift.ts). */
@@ -46,8 +40,6 @@ export interface WindowsWatchOptions {
   log: Logger;
   clock: Clock;
   timers?: Timers;
-  /** Runs a complete script as this process is (default: runPowerShell). */
-  run?: (script: string) => Promise<PsOutcome>;
   networkInterfaces?: () => InterfaceTable;
   pollMs?: number;
   fullMs?: number;
@@ -61,13 +53,9 @@ const NOT_ELEVATED_FIX =
   'the daemon does not ask for elevation: run it as the boot task (`switchyard install`) or from an elevated terminal';
 
 export function startWindowsWatch(o: WindowsWatchOptions): WindowsWatch {
-  const run = o.run ?? ((script: string) => runPowerShell(script));
   const list = o.networkInterfaces ?? networkInterfaces;
-  const forward = new Set(o.forward.map((a) => a.toLowerCase()));
-  const kept = (alias: string): boolean =>
-    forward.has(alias.toLowerCase()) || (o.wsl && WSL_ADAPTER_NAME.test(alias));
-  const keeping = forward.size > 0 || o.wsl;
-  const script = keeperScript({ forward: o.forward, wsl: o.wsl, uplink: o.mtu !== undefined });
+  const kept = (alias: string): boolean => o.checks.kept(alias);
+  const keeping = o.keeping;
 
   /** The last problem reported, per adapter (or '' for the check itself): each is logged once. */
   const reported = new Map<string, string>();
@@ -77,20 +65,8 @@ export function startWindowsWatch(o: WindowsWatchOptions): WindowsWatch {
     o.log.warn({ ...fields, err: message }, 'host watch: check failed; tried again at the next change');
   };
 
-  /** `run`, with a thrown error (PowerShell not found, could not start) as a failed outcome. */
-  const attempt = async (text: string): Promise<PsOutcome | { ok: false; failure: { message: string } }> => {
-    try {
-      return await run(text);
-    } catch (e) {
-      return { ok: false, failure: { message: e instanceof Error ? e.message : String(e) } };
-    }
-  };
-
   const targeted = async (): Promise<void> => {
-    const outcome = await attempt(script);
-    const parsed: KeeperResult | string = outcome.ok
-      ? parseKeeperResult(outcome.value)
-      : outcome.failure.message;
+    const parsed = await o.checks.repair();
     if (typeof parsed === 'string') {
       report('', parsed, { check: 'forwarding and uplink (NetTCPIP)' });
       return;
@@ -104,24 +80,23 @@ export function startWindowsWatch(o: WindowsWatchOptions): WindowsWatch {
       report(f.alias.toLowerCase(), f.message, {
         interface: f.alias,
         errorId: f.errorId,
-        ...(parsed.observed.elevated ? {} : { fix: NOT_ELEVATED_FIX }),
+        ...(parsed.elevated ? {} : { fix: NOT_ELEVATED_FIX }),
       });
     }
-    if (o.mtu) o.mtu.update(windowsUplink(parsed.observed));
+    if (o.mtu && parsed.uplink) o.mtu.update(parsed.uplink);
   };
 
   const full = async (): Promise<void> => {
-    const outcome = await attempt(observationScript());
-    const parsed = outcome.ok ? parseObservation(outcome.value) : { error: outcome.failure.message };
-    if (isObservationError(parsed)) {
-      report('\0full', parsed.error, { check: 'full observation' });
+    const parsed = await o.checks.observe();
+    if (typeof parsed === 'string') {
+      report('\0full', parsed, { check: 'full observation' });
       return;
     }
     reported.delete('\0full');
-    o.onObserved?.(toObservedHost(parsed));
-    if (o.mtu) o.mtu.update(windowsUplink(parsed));
+    o.onObserved?.(parsed.host);
+    if (o.mtu && parsed.uplink) o.mtu.update(parsed.uplink);
     // A repair that failed already (not elevated) is tried again at the next adapter change, not here.
-    const off = (parsed.interfaces ?? []).filter((i) => kept(i.alias) && !i.forwarding);
+    const off = parsed.interfaces.filter((i) => kept(i.alias) && !i.forwarding);
     if (off.some((i) => !reported.has(i.alias.toLowerCase()))) await targeted();
   };
 

@@ -11,7 +11,7 @@
  *   cmdlet's "Access is denied." (Windows System Error 5).
  * Published figures put one powershell.exe start at 0.6–1 s (issue 20): the default cost is 900 ms.
  */
-import type { RunResult, Runner } from '../../src/host/linux/interfaces.js';
+import type { RunResult, Runner } from '../../src/host/runner.js';
 import type { InterfaceTable } from '../../src/daemon/change-watch.js';
 import type { Timers } from '../../src/daemon/change-watch.js';
 

@@ -12,35 +12,12 @@
  */
 import { execFile } from 'node:child_process';
 import { EnvironmentError } from '../../errors.js';
-import { formatIpv4, parseIpv4 } from '../../net/ipv4.js';
+import type { InterfaceAddress, InterfaceInfo } from '../interface-info.js';
+import type { Runner } from '../runner.js';
 
-export interface InterfaceAddress {
-  /** Dotted quad, e.g. "10.0.251.1". */
-  address: string;
-  prefix: number;
-  /** Not permanent: iproute2's "dynamic" flag, or a finite valid lifetime. In practice: from DHCP. */
-  dynamic: boolean;
-}
-
-export interface InterfaceInfo {
-  name: string;
-  exists: boolean;
-  /** Administratively up (the UP flag); says nothing about carrier. */
-  up: boolean;
-  /** IPv4 addresses only, in iproute2's order (primary first). */
-  addresses: InterfaceAddress[];
-}
-
-export interface RunResult {
-  /** Exit status; non-zero when the command failed. */
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program with an argv array (no shell). Rejects only when it could not be run at all. */
-/** Runs `file args…`; `input`, when given, is written to its stdin, which is then closed. */
-export type Runner = (file: string, args: readonly string[], input?: string) => Promise<RunResult>;
+export type { InterfaceAddress, InterfaceInfo } from '../interface-info.js';
+export { checkServeInterface, type ServeProblem, type ServeProblemKind } from '../interface-info.js';
+export type { RunResult, Runner } from '../runner.js';
 
 /** iproute2's "forever" lifetime (INFINITY_LIFE_TIME, 0xFFFFFFFF). */
 export const FOREVER_LIFETIME = 4294967295;
@@ -151,65 +128,4 @@ export async function inspectInterface(name: string, run: Runner = execFileRunne
   if (withAddresses) return withAddresses;
   // Exists (exit 0) but has no IPv4 address: get the flags from `ip link`.
   return (await ipJson(run, ['-j', 'link', 'show', 'dev', name], name)) ?? missing(name);
-}
-
-export type ServeProblemKind =
-  'missing' | 'down' | 'address-absent' | 'address-dynamic' | 'interface-dynamic';
-
-export interface ServeProblem {
-  kind: ServeProblemKind;
-  message: string;
-}
-
-function listAddresses(info: InterfaceInfo): string {
-  return info.addresses.length === 0
-    ? 'it has no IPv4 address'
-    : `it has ${info.addresses.map((a) => `${a.address}/${a.prefix}${a.dynamic ? ' (dynamic)' : ''}`).join(', ')}`;
-}
-
-/**
- * Everything that forbids serving DHCP on `info` with `hostAddress` as the server address; empty = go.
- * Refuses an interface that has any DHCP-obtained (dynamic) address: it is on a network that already
- * has a DHCP server, and answering there would make us a rogue server.
- */
-export function checkServeInterface(info: InterfaceInfo, hostAddress: string): ServeProblem[] {
-  const { name } = info;
-  if (!info.exists) {
-    return [{ kind: 'missing', message: `interface "${name}" does not exist` }];
-  }
-  const problems: ServeProblem[] = [];
-  if (!info.up) {
-    problems.push({
-      kind: 'down',
-      message: `interface "${name}" is administratively down (ip link set dev ${name} up)`,
-    });
-  }
-  const parsed = parseIpv4(hostAddress);
-  const wanted = parsed === undefined ? hostAddress : formatIpv4(parsed);
-  const own = info.addresses.find((a) => a.address === wanted);
-  if (!own) {
-    problems.push({
-      kind: 'address-absent',
-      message: `host address ${hostAddress} is not configured on "${name}" (${listAddresses(info)})`,
-    });
-  } else if (own.dynamic) {
-    problems.push({
-      kind: 'address-dynamic',
-      message:
-        `host address ${hostAddress} on "${name}" was obtained from DHCP (dynamic, finite lifetime): ` +
-        `another DHCP server already serves this network, so switchyard refuses to serve here; ` +
-        `give "${name}" a static address`,
-    });
-  }
-  for (const a of info.addresses) {
-    if (a.dynamic && a !== own) {
-      problems.push({
-        kind: 'interface-dynamic',
-        message:
-          `"${name}" also has ${a.address}/${a.prefix} from DHCP (dynamic): it is on a network with ` +
-          `another DHCP server, so switchyard refuses to serve here`,
-      });
-    }
-  }
-  return problems;
 }

@@ -4,7 +4,7 @@
  * observation (Get-NetIPAddress PrefixOrigin) is where that check belongs — until then `dynamic` is false.
  */
 import { networkInterfaces } from 'node:os';
-import type { InterfaceInfo } from '../linux/interfaces.js';
+import type { InterfaceInfo } from '../interface-info.js';
 
 export function inspectWindowsInterface(
   name: string,

@@ -4,7 +4,7 @@
  * serialises error and progress records as `#< CLIXML <Objs…>` (PowerShell/PowerShell#5912, #16678);
  * `clixmlToText` turns that back into text. Pure.
  */
-import type { RunResult } from '../linux/interfaces.js';
+import type { RunResult } from '../runner.js';
 import { extractMarked } from './markers.js';
 
 /** A PowerShell failure, from our error markers or reconstructed from stderr/exit code. */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { EnvironmentError } from '../../errors.js';
-import type { RunResult, Runner } from '../linux/interfaces.js';
+import type { RunResult, Runner } from '../runner.js';
 import { powershellInvocation } from './command-line.js';
 import { POWERSHELL_OVERRIDE_ENV, powershellPath, type PowerShellLocation } from './location.js';
 import { interpretRun, type PsOutcome } from './outcome.js';

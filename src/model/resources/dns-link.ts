@@ -6,7 +6,7 @@
  *
  * Where resolved is not running there is nothing to tell: no change, and doctor explains (checks/dns.ts).
  * The settings do not survive a restart of resolved or a re-created link (host/linux/resolved.ts): `apply`
- * sets them, the daemon keeps them (src/daemon/dns-link-keeper.ts). Windows: the NRPT rule does this job.
+ * sets them, the daemon keeps them (src/host/linux/dns-link-keeper.ts). Windows: the NRPT rule does this job.
  */
 import { formatIpv4 } from '../../net/ipv4.js';
 import type { Change } from '../change.js';

@@ -2,27 +2,21 @@
  * Linux: keeps systemd-resolved's per-link settings for the switches (resources/dns-link.ts) while the
  * daemon runs. resolved forgets them when it restarts and when the link is re-created (host/linux/
  * resolved.ts), and `apply` is not run after either. Decision: re-assert from the daemon through the
- * forwarding keeper's loop (keeper.ts: bounded, one tick at a time, errors rate-limited), every 10 s.
+ * forwarding keeper's loop (daemon/keeper.ts: bounded, one tick at a time, errors rate-limited), every
+ * 10 s (daemon/host-watch.ts: DNS_LINK_CHECK_MS).
  * Rejected: ExecStartPost= in the generated unit (runs only when switchyard starts, not when resolved
  * restarts) and a systemd-networkd .network drop-in (would make networkd manage a bridge it did not create,
  * and does nothing on hosts without networkd).
  * Where resolved is not running, or does not know the link yet, there is nothing to repair: quiet; and
  * without resolvectl installed it looks only every 5 minutes.
  */
-import { execFileRunner, type Runner } from '../host/linux/interfaces.js';
-import { runOps } from '../host/linux/ops.js';
-import { observeResolved, sameNamespace } from '../host/linux/resolved.js';
-import { parseLinks } from '../host/linux/observe.js';
-import type { ForwardingState, KeeperBackend } from './keeper.js';
+import type { DnsLink, ForwardingState, KeeperBackend } from '../daemon-port.js';
+import { execFileRunner, type Runner } from './interfaces.js';
+import { runOps } from './ops.js';
+import { observeResolved, sameNamespace } from './resolved.js';
+import { parseLinks } from './observe.js';
 
-export const DNS_LINK_CHECK_MS = 10_000;
-
-export interface DnsLink {
-  iface: string;
-  /** The switch host address, dotted quad. */
-  server: string;
-  domain: string;
-}
+export type { DnsLink };
 
 /**
  * With resolvectl not installed at all, look again only every ABSENT_SKIP + 1 ticks (5 minutes): three

@@ -3,15 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fixedClock } from '../clock.js';
-import {
-  createForwardingKeeper,
-  linuxKeeperBackend,
-  procFs,
-  startForwardingKeeper,
-  type ProcFs,
-} from './keeper.js';
-import { memoryLogger } from '../log.js';
+import { fixedClock } from '../../clock.js';
+import { createForwardingKeeper, startForwardingKeeper } from '../../daemon/keeper.js';
+import { linuxKeeperBackend, procFs, type ProcFs } from './forwarding.js';
+import { memoryLogger } from '../../log.js';
 
 /** /proc/sys/net/ipv4/conf as a map: absent key = no such interface (ENOENT). */
 function fakeProc(initial: Record<string, string>): ProcFs & {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixedClock } from '../clock.js';
-import type { RunResult, Runner } from '../host/linux/interfaces.js';
-import { memoryLogger } from '../log.js';
+import { fixedClock } from '../../clock.js';
+import { createForwardingKeeper } from '../../daemon/keeper.js';
+import type { RunResult, Runner } from './interfaces.js';
+import { memoryLogger } from '../../log.js';
 import { ABSENT_SKIP, dnsLinkKeeperBackend } from './dns-link-keeper.js';
-import { createForwardingKeeper } from './keeper.js';
 
 /** A resolved that forgets (restart) and remembers what resolvectl sets. */
 function fakeResolved(): {

@@ -2,43 +2,94 @@
  * The config file's shape (DESIGN.md "Config file"). Every object is strict: an unknown key is an error,
  * because a typo such as `leasetime:` must never be silently ignored. Defaults are applied here, so the
  * parsed value is the complete, normalised config. Cross-field checks live in rules.ts.
+ *
+ * Written form → normalised form, once: addresses, networks, MACs and pools come out as the branded
+ * values of src/net (`Ipv4`, `Cidr`, `Mac`, `PoolRange`), so no later code parses a config string. The
+ * written form (`z.input`) is what the JSON Schema for editors describes and what edit.ts writes.
  */
 import { z } from 'zod';
-import { parseCidr, parseIpv4 } from '../net/ipv4.js';
-import { parseMac } from '../net/mac.js';
+import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../net/ipv4.js';
+import { parseMac, type Mac } from '../net/mac.js';
 import { encodeOptionEntry, OPTION_TYPES } from './dhcp-options.js';
 import { parseDuration } from './duration.js';
-import { parsePoolRange } from './pool-range.js';
+import { formatPoolRange, parsePoolRange, type PoolRange } from './pool-range.js';
 
 /** The newest config schema this build understands (`version:` in the file). */
 export const SCHEMA_VERSION = 1;
 
-const ipString = z
-  .string()
-  .refine((s) => parseIpv4(s) !== undefined, { message: 'not an IPv4 address (a.b.c.d)' });
+/**
+ * A value written as text, held as its parsed form (a branded value of src/net): decoding parses it once
+ * (a malformed value is an issue saying why), encoding formats it back (`writtenConfig`).
+ */
+function textValue<T>(
+  is: (v: unknown) => boolean,
+  parse: (text: string) => { ok: true; value: T } | { ok: false; reason: string },
+  format: (value: T) => string,
+) {
+  return z.codec(
+    z.string(),
+    z.custom<T>((v) => is(v)),
+    {
+      decode: (text, ctx) => {
+        const r = parse(text);
+        if (r.ok) return r.value;
+        ctx.issues.push({ code: 'custom', message: r.reason, input: text });
+        return z.NEVER;
+      },
+      encode: format,
+    },
+  );
+}
 
-const cidrString = z.string().superRefine((s, ctx) => {
-  const r = parseCidr(s);
-  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
-});
+/** `parse` gives undefined for a malformed value, which `reason` describes. */
+function orSay<T>(parse: (text: string) => T | undefined, reason: string) {
+  return (text: string): { ok: true; value: T } | { ok: false; reason: string } => {
+    const value = parse(text);
+    return value === undefined ? { ok: false, reason } : { ok: true, value };
+  };
+}
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
+
+const ipString = textValue<Ipv4>(
+  (v) => typeof v === 'number',
+  orSay(parseIpv4, 'not an IPv4 address (a.b.c.d)'),
+  formatIpv4,
+);
+
+const cidrString = textValue<Cidr>(
+  isObject,
+  (text) => {
+    const r = parseCidr(text);
+    return r.ok ? { ok: true, value: r.cidr } : r;
+  },
+  formatCidr,
+);
 
 const auto = z.literal('auto');
+// A key whose value is parsed into another form takes its default in the written form (`prefault`): zod
+// leaves a default given in the parsed form out of the JSON Schema for editors, which describes the file.
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const s = parseDuration(v);
-  if (s === undefined) {
-    ctx.addIssue({
+const duration = z.codec(z.union([z.string(), z.number()]), z.number(), {
+  decode: (v, ctx) => {
+    const s = parseDuration(v);
+    if (s !== undefined) return s;
+    ctx.issues.push({
       code: 'custom',
       message: `"${v}" is not a duration (seconds, or e.g. 90s, 30m, 12h, 7d)`,
+      input: v,
     });
     return z.NEVER;
-  }
-  return s;
+  },
+  // Seconds are a written duration too.
+  encode: (seconds) => seconds,
 });
 
-const poolRange = z.string().refine((s) => parsePoolRange(s) !== undefined, {
-  message: 'not an address range like 10.0.251.100-10.0.251.199',
-});
+const poolRange = textValue<PoolRange>(
+  isObject,
+  orSay(parsePoolRange, 'not an address range like 10.0.251.100-10.0.251.199'),
+  formatPoolRange,
+);
 
 /**
  * Switch names become Hyper-V switch names, adapter aliases ("vEthernet (NAME)") and Linux interface
@@ -58,9 +109,11 @@ const hostLabel = z.string().regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, {
   message: 'must be a DNS label: letters, digits and -, at most 63',
 });
 
-const macString = z.string().refine((s) => parseMac(s) !== undefined, {
-  message: 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)',
-});
+const macString = textValue<Mac>(
+  (v) => typeof v === 'string',
+  orSay(parseMac, 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)'),
+  (m) => m,
+);
 
 /**
  * One `dhcp.options` entry: an option by name or code, its value, and its type when the code has no known
@@ -100,7 +153,7 @@ const staticRoute = z.strictObject({ to: cidrString, via: ipString });
 
 const dhcp = z.strictObject({
   enabled: z.boolean().default(true),
-  pool: z.union([auto, poolRange]).default('auto'),
+  pool: z.union([auto, poolRange]).prefault('auto'),
   leaseTime: duration
     .refine((s) => s > 0, { message: 'must be longer than 0 (a lease of 0 s expires as it is given)' })
     .default(43200),
@@ -126,17 +179,17 @@ const dhcp = z.strictObject({
   rateLimit: z
     .strictObject({ packets: z.number().int().min(1).default(20), per: duration.default(10) })
     .default({ packets: 20, per: 10 }),
-  relayAgents: z.array(cidrString).default([]),
-  router: z.union([auto, ipString, z.literal(false)]).default('auto'),
-  dnsServers: z.union([auto, z.array(ipString)]).default('auto'),
+  relayAgents: z.array(cidrString).prefault([]),
+  router: z.union([auto, ipString, z.literal(false)]).prefault('auto'),
+  dnsServers: z.union([auto, z.array(ipString)]).prefault('auto'),
   /**
    * Option 26. `auto`: the smallest MTU on the way out of the host (uplink or VPN, src/net/uplink-mtu.ts),
    * re-read by the daemon when the adapters change (src/daemon/mtu-watch.ts), so a VPN that comes up later
    * lowers it from the next ACK.
    */
   mtu: z.union([auto, z.number().int().min(576).max(65535)]).optional(),
-  staticRoutes: z.array(staticRoute).default([]),
-  reservations: z.array(reservation).default([]),
+  staticRoutes: z.array(staticRoute).prefault([]),
+  reservations: z.array(reservation).prefault([]),
   /** Further options (NTP 42, TFTP 66/67, vendor 43, any code): dhcp-options.ts. */
   options: dhcpOptions.default([]),
   /** BOOTP header `siaddr` (RFC 2131 §2: "IP address of next server to use in bootstrap"), for PXE. */
@@ -164,7 +217,7 @@ const dns = z.strictObject({
    * /etc/resolv.conf, e.g. systemd-resolved's stub, which follows per-link VPN domains; Windows: the DNS Client
    * service, which applies NRPT rules — see src/dns/upstream/). A list of addresses sends them there instead.
    */
-  upstream: z.union([auto, z.array(ipString).min(1)]).default('auto'),
+  upstream: z.union([auto, z.array(ipString).min(1)]).prefault('auto'),
   domain: z
     .string()
     .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/, {
@@ -177,16 +230,16 @@ const switchSchema = z.strictObject({
   name: switchName,
   /** The host interface that carries the switch; default "vEthernet (<name>)" on Windows, <name> on Linux. */
   interface: z.string().min(1).max(64).optional(),
-  subnet: z.union([auto, cidrString]).default('auto'),
-  host: z.union([auto, ipString]).default('auto'),
+  subnet: z.union([auto, cidrString]).prefault('auto'),
+  host: z.union([auto, ipString]).prefault('auto'),
   nat: z.boolean().default(true),
   dhcp: dhcp.default(() => dhcp.parse({})),
-  dns: dns.default(() => dns.parse({})),
+  dns: dns.prefault(() => z.encode(dns, dns.parse({}))),
 });
 
 const wsl = z.strictObject({
-  subnet: z.union([auto, cidrString]).default('auto'),
-  gateway: z.union([auto, ipString]).default('auto'),
+  subnet: z.union([auto, cidrString]).prefault('auto'),
+  gateway: z.union([auto, ipString]).prefault('auto'),
   /**
    * The host's adapter to WSL. Windows finds it itself ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V
    * firewall))"); on Linux it names the link that plays that part (the lab's WSL link).
@@ -200,10 +253,18 @@ export const configSchema = z.strictObject({
   switches: z.array(switchSchema).min(1, { message: 'at least one switch is needed' }),
   wsl: wsl.optional(),
   forwarding: z.boolean().default(true),
-  avoid: z.array(cidrString).default([]),
+  avoid: z.array(cidrString).prefault([]),
 });
 
+/** The config as the program uses it: every value parsed (the normalised form). */
 export type Config = z.output<typeof configSchema>;
+/** The config as a file holds it (the written form). */
+export type WrittenConfig = z.input<typeof configSchema>;
+
+/** The written form of a config: what a generated config file holds (canonical spellings). */
+export function writtenConfig(config: Config): WrittenConfig {
+  return z.encode(configSchema, config);
+}
 export type SwitchConfig = Config['switches'][number];
 export type DhcpConfig = SwitchConfig['dhcp'];
 export type ReservationConfig = DhcpConfig['reservations'][number];

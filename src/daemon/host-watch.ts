@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import type { Scope } from '../dhcp/scope.js';
 import { execFileRunner, type Runner } from '../host/linux/interfaces.js';
 import { readLinuxUplink } from '../host/linux/uplink.js';
@@ -54,8 +55,7 @@ export interface HostWatchContext extends HostWatchDeps {
 export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () => Promise<void> }> {
   const win = c.platform === 'win32';
   const run = c.run ?? execFileRunner;
-  const ifaceOf = (s: Config['switches'][number]): string =>
-    s.interface ?? (win ? `vEthernet (${s.name})` : s.name);
+  const ifaceOf = (s: Config['switches'][number]): string => switchInterface(s, c.platform);
   const exclude = [
     ...c.config.switches.map(ifaceOf),
     ...(c.config.wsl?.interface !== undefined ? [c.config.wsl.interface] : []),

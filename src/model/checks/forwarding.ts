@@ -1,5 +1,5 @@
 /** Forwarding between WSL and the switches: on, on both sides (research windows-anchors §2.C-17). */
-import { switchInterface } from '../desired.js';
+import { switchInterface } from '../../config/switch-interface.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
 
@@ -26,7 +26,7 @@ export function forwardingChecks(i: CheckInputs): Check[] {
   if (!i.config.forwarding) return global;
   const win = i.observed.platform === 'windows';
   const ifaces = [
-    ...i.config.switches.map((s) => switchInterface(s.name, s.interface, i.observed.platform)),
+    ...i.config.switches.map((s) => switchInterface(s, i.observed.platform)),
     ...(i.observed.wslInterface ? [i.observed.wslInterface] : []),
   ];
   return [

@@ -8,67 +8,75 @@
  * written form (`z.input`) is what the JSON Schema for editors describes and what edit.ts writes.
  */
 import { z } from 'zod';
-import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../net/ipv4.js';
-import { parseMac, type Mac } from '../net/mac.js';
+import { cidr, formatCidr, formatIpv4, ipv4, parseCidr, parseIpv4 } from '../net/ipv4.js';
+import { mac, parseMac } from '../net/mac.js';
 import { encodeOptionEntry, OPTION_TYPES } from './dhcp-options.js';
 import { parseDuration } from './duration.js';
-import { formatPoolRange, parsePoolRange, type PoolRange } from './pool-range.js';
+import { formatPoolRange, parsePoolRange } from './pool-range.js';
 
 /** The newest config schema this build understands (`version:` in the file). */
 export const SCHEMA_VERSION = 1;
 
-/**
- * A value written as text, held as its parsed form (a branded value of src/net): decoding parses it once
- * (a malformed value is an issue saying why), encoding formats it back (`writtenConfig`).
- */
-function textValue<T>(
-  is: (v: unknown) => boolean,
-  parse: (text: string) => { ok: true; value: T } | { ok: false; reason: string },
-  format: (value: T) => string,
-) {
-  return z.codec(
-    z.string(),
-    z.custom<T>((v) => is(v)),
-    {
-      decode: (text, ctx) => {
-        const r = parse(text);
-        if (r.ok) return r.value;
-        ctx.issues.push({ code: 'custom', message: r.reason, input: text });
-        return z.NEVER;
-      },
-      encode: format,
-    },
-  );
-}
-
-/** `parse` gives undefined for a malformed value, which `reason` describes. */
-function orSay<T>(parse: (text: string) => T | undefined, reason: string) {
-  return (text: string): { ok: true; value: T } | { ok: false; reason: string } => {
-    const value = parse(text);
-    return value === undefined ? { ok: false, reason } : { ok: true, value };
-  };
-}
-
-const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
-
-const ipString = textValue<Ipv4>(
-  (v) => typeof v === 'number',
-  orSay(parseIpv4, 'not an IPv4 address (a.b.c.d)'),
-  formatIpv4,
-);
-
-const cidrString = textValue<Cidr>(
-  isObject,
-  (text) => {
-    const r = parseCidr(text);
-    return r.ok ? { ok: true, value: r.cidr } : r;
-  },
-  formatCidr,
-);
-
 const auto = z.literal('auto');
 // A key whose value is parsed into another form takes its default in the written form (`prefault`): zod
 // leaves a default given in the parsed form out of the JSON Schema for editors, which describes the file.
+
+/**
+ * Written form → parsed form, for one key: `written` is the value as the file holds it, with the checks
+ * that say what is wrong with a bad one; `decode` turns a checked value into src/net values and `encode`
+ * writes one back (`writtenConfig`). A codec wraps a whole key (its `auto` and its list included): inside a
+ * union zod reports a failing codec as "expected …; or …", but a failing refinement by its own message, and
+ * those messages are what the loader says today.
+ */
+function parsedAs<W extends z.ZodType, P>(
+  written: W,
+  decode: (value: z.output<W>) => P,
+  encode: (value: P) => z.output<W>,
+) {
+  return z.codec(written, z.custom<P>(), { decode, encode });
+}
+
+/** `auto`, or text that `parse` reads (`written` has checked it); the parsed values are never the string `auto`. */
+function autoOr<P extends number | object>(
+  written: z.ZodString,
+  parse: (text: string) => P,
+  format: (value: P) => string,
+) {
+  return parsedAs(
+    z.union([auto, written]),
+    (v): P | 'auto' => (v === 'auto' ? v : parse(v)),
+    (v) => (v === 'auto' ? v : format(v)),
+  );
+}
+
+const ipText = z
+  .string()
+  .refine((s) => parseIpv4(s) !== undefined, { message: 'not an IPv4 address (a.b.c.d)' });
+
+const cidrText = z.string().superRefine((s, ctx) => {
+  const r = parseCidr(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+});
+
+const poolText = z.string().refine((s) => parsePoolRange(s) !== undefined, {
+  message: 'not an address range like 10.0.251.100-10.0.251.199',
+});
+
+const macText = z.string().refine((s) => parseMac(s) !== undefined, {
+  message: 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)',
+});
+
+const address = parsedAs(ipText, ipv4, formatIpv4);
+const network = parsedAs(cidrText, cidr, formatCidr);
+const macAddress = parsedAs(macText, mac, (m) => m);
+
+/** `auto`, or a list of addresses. */
+const autoOrAddresses = (written: z.ZodArray<z.ZodString>) =>
+  parsedAs(
+    z.union([auto, written]),
+    (v) => (v === 'auto' ? v : v.map(ipv4)),
+    (v) => (v === 'auto' ? v : v.map(formatIpv4)),
+  );
 
 const duration = z.codec(z.union([z.string(), z.number()]), z.number(), {
   decode: (v, ctx) => {
@@ -84,12 +92,6 @@ const duration = z.codec(z.union([z.string(), z.number()]), z.number(), {
   // Seconds are a written duration too.
   encode: (seconds) => seconds,
 });
-
-const poolRange = textValue<PoolRange>(
-  isObject,
-  orSay(parsePoolRange, 'not an address range like 10.0.251.100-10.0.251.199'),
-  formatPoolRange,
-);
 
 /**
  * Switch names become Hyper-V switch names, adapter aliases ("vEthernet (NAME)") and Linux interface
@@ -108,12 +110,6 @@ const switchName = z
 const hostLabel = z.string().regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, {
   message: 'must be a DNS label: letters, digits and -, at most 63',
 });
-
-const macString = textValue<Mac>(
-  (v) => typeof v === 'string',
-  orSay(parseMac, 'not a MAC address (00:15:5d:00:00:01 or 00-15-5D-00-00-01)'),
-  (m) => m,
-);
 
 /**
  * One `dhcp.options` entry: an option by name or code, its value, and its type when the code has no known
@@ -143,17 +139,17 @@ const dhcpOptions = z.array(dhcpOption).superRefine((list, ctx) => {
 
 const reservation = z.strictObject({
   name: hostLabel,
-  mac: macString,
-  ip: ipString,
+  mac: macAddress,
+  ip: address,
   /** Options for this machine only; an option set here replaces the switch's for that code. */
   options: dhcpOptions.optional(),
 });
 
-const staticRoute = z.strictObject({ to: cidrString, via: ipString });
+const staticRoute = z.strictObject({ to: network, via: address });
 
 const dhcp = z.strictObject({
   enabled: z.boolean().default(true),
-  pool: z.union([auto, poolRange]).prefault('auto'),
+  pool: autoOr(poolText, (t) => parsePoolRange(t)!, formatPoolRange).prefault('auto'),
   leaseTime: duration
     .refine((s) => s > 0, { message: 'must be longer than 0 (a lease of 0 s expires as it is given)' })
     .default(43200),
@@ -179,9 +175,13 @@ const dhcp = z.strictObject({
   rateLimit: z
     .strictObject({ packets: z.number().int().min(1).default(20), per: duration.default(10) })
     .default({ packets: 20, per: 10 }),
-  relayAgents: z.array(cidrString).prefault([]),
-  router: z.union([auto, ipString, z.literal(false)]).prefault('auto'),
-  dnsServers: z.union([auto, z.array(ipString)]).prefault('auto'),
+  relayAgents: z.array(network).prefault([]),
+  router: parsedAs(
+    z.union([auto, ipText, z.literal(false)]),
+    (v) => (v === 'auto' || v === false ? v : ipv4(v)),
+    (v) => (v === 'auto' || v === false ? v : formatIpv4(v)),
+  ).prefault('auto'),
+  dnsServers: autoOrAddresses(z.array(ipText)).prefault('auto'),
   /**
    * Option 26. `auto`: the smallest MTU on the way out of the host (uplink or VPN, src/net/uplink-mtu.ts),
    * re-read by the daemon when the adapters change (src/daemon/mtu-watch.ts), so a VPN that comes up later
@@ -193,7 +193,7 @@ const dhcp = z.strictObject({
   /** Further options (NTP 42, TFTP 66/67, vendor 43, any code): dhcp-options.ts. */
   options: dhcpOptions.default([]),
   /** BOOTP header `siaddr` (RFC 2131 §2: "IP address of next server to use in bootstrap"), for PXE. */
-  nextServer: ipString.optional(),
+  nextServer: address.optional(),
   /** BOOTP header `file` (RFC 2131 §2: "Boot file name, null terminated string"): at most 127 bytes. */
   bootFile: z
     .string()
@@ -217,7 +217,7 @@ const dns = z.strictObject({
    * /etc/resolv.conf, e.g. systemd-resolved's stub, which follows per-link VPN domains; Windows: the DNS Client
    * service, which applies NRPT rules — see src/dns/upstream/). A list of addresses sends them there instead.
    */
-  upstream: z.union([auto, z.array(ipString).min(1)]).prefault('auto'),
+  upstream: autoOrAddresses(z.array(ipText).min(1)).prefault('auto'),
   domain: z
     .string()
     .regex(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/, {
@@ -230,16 +230,16 @@ const switchSchema = z.strictObject({
   name: switchName,
   /** The host interface that carries the switch; default "vEthernet (<name>)" on Windows, <name> on Linux. */
   interface: z.string().min(1).max(64).optional(),
-  subnet: z.union([auto, cidrString]).prefault('auto'),
-  host: z.union([auto, ipString]).prefault('auto'),
+  subnet: autoOr(cidrText, cidr, formatCidr).prefault('auto'),
+  host: autoOr(ipText, ipv4, formatIpv4).prefault('auto'),
   nat: z.boolean().default(true),
   dhcp: dhcp.default(() => dhcp.parse({})),
   dns: dns.prefault(() => z.encode(dns, dns.parse({}))),
 });
 
 const wsl = z.strictObject({
-  subnet: z.union([auto, cidrString]).prefault('auto'),
-  gateway: z.union([auto, ipString]).prefault('auto'),
+  subnet: autoOr(cidrText, cidr, formatCidr).prefault('auto'),
+  gateway: autoOr(ipText, ipv4, formatIpv4).prefault('auto'),
   /**
    * The host's adapter to WSL. Windows finds it itself ("vEthernet (WSL)" or "vEthernet (WSL (Hyper-V
    * firewall))"); on Linux it names the link that plays that part (the lab's WSL link).
@@ -253,7 +253,7 @@ export const configSchema = z.strictObject({
   switches: z.array(switchSchema).min(1, { message: 'at least one switch is needed' }),
   wsl: wsl.optional(),
   forwarding: z.boolean().default(true),
-  avoid: z.array(cidrString).prefault([]),
+  avoid: z.array(network).prefault([]),
 });
 
 /** The config as the program uses it: every value parsed (the normalised form). */

@@ -20,6 +20,7 @@ const TEXT = `switches:
       dnsServers: [10.0.251.1, 1.1.1.1]
       staticRoutes: [{ to: 10.50.0.0/16, via: 10.0.251.253 }]
       nextServer: 10.0.251.2
+      options: [{ option: ntp-servers, value: [10.0.251.1] }]
       reservations:
         - { name: web1, mac: "00-15-5D-00-00-0A", ip: 10.0.251.10 }
     dns:
@@ -45,6 +46,11 @@ describe('config parsed once', () => {
     assert.deepEqual(s.dhcp.dnsServers, [ipv4('10.0.251.1'), ipv4('1.1.1.1')]);
     assert.deepEqual(s.dhcp.staticRoutes, [{ to: cidr('10.50.0.0/16'), via: ipv4('10.0.251.253') }]);
     assert.equal(s.dhcp.nextServer, ipv4('10.0.251.2'));
+    assert.deepEqual(
+      s.dhcp.options.map((o) => [o.code, [...o.data]]),
+      [[42, [10, 0, 251, 1]]],
+      'dhcp.options carry their bytes',
+    );
     assert.deepEqual(s.dns.upstream, [ipv4('9.9.9.9')]);
     assert.deepEqual(c.wsl?.subnet, cidr('192.168.240.0/20'));
     assert.equal(c.wsl?.gateway, ipv4('192.168.240.1'));
@@ -70,8 +76,8 @@ describe('config parsed once', () => {
       'sy.yaml:6:7: switches[0].dhcp.pool: not an address range like 10.0.251.100-10.0.251.199',
       'sy.yaml:8:7: switches[0].dhcp.router: not an IPv4 address (a.b.c.d)',
       'sy.yaml:9:32: switches[0].dhcp.dnsServers[1]: not an IPv4 address (a.b.c.d)',
-      'sy.yaml:13:51: switches[0].dhcp.reservations[0].ip: not an IPv4 address (a.b.c.d)',
-      'sy.yaml:18:3: wsl.gateway: not an IPv4 address (a.b.c.d)',
+      'sy.yaml:14:51: switches[0].dhcp.reservations[0].ip: not an IPv4 address (a.b.c.d)',
+      'sy.yaml:19:3: wsl.gateway: not an IPv4 address (a.b.c.d)',
     ]);
   });
 

@@ -126,7 +126,7 @@ const dhcpOption = z
     if (!r.ok) ctx.addIssue({ code: 'custom', path: [r.key], message: r.message });
   });
 
-const dhcpOptions = z.array(dhcpOption).superRefine((list, ctx) => {
+const dhcpOptionsText = z.array(dhcpOption).superRefine((list, ctx) => {
   const seen = new Set<number>();
   list.forEach((o, i) => {
     const r = encodeOptionEntry(o);
@@ -136,6 +136,19 @@ const dhcpOptions = z.array(dhcpOption).superRefine((list, ctx) => {
     seen.add(r.option.code);
   });
 });
+
+/** Each entry as written, with the bytes it sends (`code`, `data`): the scope does not encode it again. */
+const dhcpOptions = parsedAs(
+  dhcpOptionsText,
+  (list) =>
+    list.map((o) => {
+      const r = encodeOptionEntry(o);
+      if (!r.ok) throw new TypeError(`dhcp.options entry not checked: ${r.message}`);
+      return { ...o, ...r.option };
+    }),
+  (list) =>
+    list.map(({ option, type, value }) => ({ option, ...(type !== undefined ? { type } : {}), value })),
+);
 
 const reservation = z.strictObject({
   name: hostLabel,
@@ -191,7 +204,7 @@ const dhcp = z.strictObject({
   staticRoutes: z.array(staticRoute).prefault([]),
   reservations: z.array(reservation).prefault([]),
   /** Further options (NTP 42, TFTP 66/67, vendor 43, any code): dhcp-options.ts. */
-  options: dhcpOptions.default([]),
+  options: dhcpOptions.prefault([]),
   /** BOOTP header `siaddr` (RFC 2131 §2: "IP address of next server to use in bootstrap"), for PXE. */
   nextServer: address.optional(),
   /** BOOTP header `file` (RFC 2131 §2: "Boot file name, null terminated string"): at most 127 bytes. */

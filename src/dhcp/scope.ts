@@ -2,7 +2,7 @@
  * A switch's DHCP settings with every `auto` resolved to concrete values: what the policy chain serves.
  * Pure: the caller supplies the address it found on the interface (or that the planner pinned).
  */
-import { encodeOptionEntry, type ConfiguredOption, type OptionEntry } from '../config/dhcp-options.js';
+import type { ConfiguredOption } from '../config/dhcp-options.js';
 import type { PoolRange } from '../config/pool-range.js';
 import type { SwitchConfig } from '../config/schema.js';
 import { switchInterface } from '../config/switch-interface.js';
@@ -158,13 +158,9 @@ export function resolveScope(
   };
 }
 
-/** The options' bytes (the config loader has checked every entry already). */
-function configuredOptions(list: readonly OptionEntry[]): ConfiguredOption[] {
-  return list.map((e) => {
-    const r = encodeOptionEntry(e);
-    if (!r.ok) throw new TypeError(`dhcp.options entry not checked by the loader: ${r.message}`);
-    return r.option;
-  });
+/** The options' bytes, as the config loader encoded them. */
+function configuredOptions(list: readonly ConfiguredOption[]): ConfiguredOption[] {
+  return list.map(({ code, data }) => ({ code, data }));
 }
 
 export function describeScope(s: Scope): string {

@@ -5,7 +5,7 @@
  * converged changes nothing. Ranges left `auto` are resolved here, on this machine, and written into the
  * script; the script itself refuses to run where they clash with the target's routes.
  */
-import type { Config } from '../config/schema.js';
+import { writtenConfig, type Config } from '../config/schema.js';
 import { planAddresses } from '../model/address-plan.js';
 import { desiredHost } from '../model/desired.js';
 import { emptyHost } from '../model/observed.js';
@@ -51,15 +51,15 @@ function resolvedConfigText(config: Config, ranges: AddressPlan): string {
   for (const sw of c.switches) {
     const r = ranges.switches.find((x) => x.name === sw.name);
     if (r) {
-      sw.subnet = formatCidr(r.subnet);
-      sw.host = formatIpv4(r.host);
+      sw.subnet = r.subnet;
+      sw.host = r.host;
     }
   }
   if (c.wsl && ranges.wsl) {
-    c.wsl.subnet = formatCidr(ranges.wsl.subnet);
-    c.wsl.gateway = formatIpv4(ranges.wsl.gateway);
+    c.wsl.subnet = ranges.wsl.subnet;
+    c.wsl.gateway = ranges.wsl.gateway;
   }
-  return stringify(c);
+  return stringify(writtenConfig(c));
 }
 
 /**

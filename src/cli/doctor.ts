@@ -13,7 +13,7 @@ import type { Host } from '../host/host.js';
 import { readOnly } from '../host/host.js';
 import { planAddresses, type AddressPlan } from '../model/address-plan.js';
 import { runChecks, type Check, type DaemonProbe, type PortHolder } from '../model/checks/index.js';
-import { switchInterface } from '../model/desired.js';
+import { switchInterface } from '../config/switch-interface.js';
 import type { ObservedHost } from '../model/observed.js';
 import { readPinned, type PinnedRanges } from '../model/pinned.js';
 import type { Ipv4 } from '../net/ipv4.js';
@@ -68,7 +68,7 @@ export async function gather(
     pinnedError = (e as Error).message;
   }
   const managed = new Set([
-    ...config.switches.map((s) => switchInterface(s.name, s.interface, observed.platform)),
+    ...config.switches.map((s) => switchInterface(s, observed.platform)),
     ...(observed.wslInterface ? [observed.wslInterface] : []),
   ]);
   const routes = observed.routes.filter((r) => !managed.has(r.iface)).map((r) => r.dest);

@@ -9,8 +9,6 @@ import { parseConfig } from '../config/load.js';
 import type { SwitchConfig } from '../config/schema.js';
 import type { Scope } from '../dhcp/scope.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { ipv4 } from '../net/ipv4.js';
-import { mac } from '../net/mac.js';
 import { chooseStateDir } from '../daemon/state-dir.js';
 
 export interface GuestFlags {
@@ -47,8 +45,8 @@ export async function guestCommand(kind: string, name: string, flags: GuestFlags
     const where = guestPath(k, r.name);
     const body = guestConfig(k, {
       name: r.name,
-      mac: mac(r.mac),
-      ip: ipv4(r.ip),
+      mac: r.mac,
+      ip: r.ip,
       scope,
       ...(flags.iface !== undefined ? { iface: flags.iface } : {}),
     });

@@ -41,11 +41,7 @@ export function nameRows(rows: readonly LeaseRow[], config: Config | undefined, 
   const sources = config.switches.map((s) => ({
     domain: s.dns.domain,
     subnet: everything,
-    reservations: s.dhcp.reservations.map((r) => ({
-      name: r.name,
-      mac: parseMac(r.mac)!,
-      ip: parseIpv4(r.ip)!,
-    })),
+    reservations: s.dhcp.reservations.map((r) => ({ name: r.name, mac: r.mac, ip: r.ip })),
     leases: rows
       .filter((r) => r.switch === s.name && readable(r))
       .map((r) => ({
@@ -60,7 +56,7 @@ export function nameRows(rows: readonly LeaseRow[], config: Config | undefined, 
   }));
   const book = buildNames(sources, now);
   const reservedBy = new Map<string, Set<Mac>>(
-    config.switches.map((s) => [s.name, new Set(s.dhcp.reservations.map((r) => parseMac(r.mac)!))]),
+    config.switches.map((s) => [s.name, new Set(s.dhcp.reservations.map((r) => r.mac))]),
   );
   // A row the daemon sent without a readable MAC or address is shown as it came, with no name.
   return rows.map((r) => {

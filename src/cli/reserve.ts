@@ -94,7 +94,7 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
   let mac = flags.mac !== undefined ? parseMac(flags.mac) : holding && parseMac(holding.mac);
   if (flags.mac !== undefined && mac === undefined)
     throw new UsageError(`--mac ${flags.mac}: not a MAC address`);
-  const reservedMacs = new Set(all.map((r) => parseMac(r.mac)!));
+  const reservedMacs = new Set(all.map((r) => r.mac));
   if (mac && reservedMacs.has(mac))
     throw new UsageError(
       flags.mac !== undefined
@@ -103,11 +103,12 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
     );
   mac ??= pickReservationMac(sw.name, name, new Set([...reservedMacs, ...leases.map((l) => l.mac)]));
 
+  const held = holding && parseIpv4(holding.ip);
   let ip: Ipv4 | undefined;
   if (flags.ip !== undefined) {
     ip = parseIpv4(flags.ip);
     if (ip === undefined) throw new UsageError(`--ip ${flags.ip}: not an IPv4 address`);
-    if (all.some((r) => parseIpv4(r.ip) === ip)) throw new UsageError(`--ip ${flags.ip}: already reserved`);
+    if (all.some((r) => r.ip === ip)) throw new UsageError(`--ip ${flags.ip}: already reserved`);
     if (
       scope &&
       (!contains(scope.subnet, ip) ||
@@ -119,9 +120,9 @@ export async function reserveCommand(name: string, flags: ReserveFlags, clock: C
         `--ip ${flags.ip}: not a usable address of ${formatCidr(scope.subnet)} (host ${formatIpv4(scope.host)})`,
       );
     }
-  } else if (holding !== undefined && !all.some((r) => r.ip === holding.ip)) {
+  } else if (held !== undefined && !all.some((r) => r.ip === held)) {
     // The client already known by this name keeps its address: it is now reserved for it.
-    ip = parseIpv4(holding.ip)!;
+    ip = held;
   } else {
     if (!scope) {
       throw new EnvironmentError(

@@ -7,7 +7,7 @@
 import type { Config } from '../config/schema.js';
 import type { Check } from '../model/checks/index.js';
 import { readDaemonStatus } from '../model/checks/index.js';
-import { switchInterface } from '../model/desired.js';
+import { switchInterface } from '../config/switch-interface.js';
 import type { ObservedHost } from '../model/observed.js';
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import type { Gathered } from './doctor.js';
@@ -95,16 +95,14 @@ export function buildPicture(
 ): Picture {
   const o = g.observed;
   const st = g.daemon.running ? readDaemonStatus(g.daemon.status) : undefined;
-  const ifaces = new Map(
-    config.switches.map((s) => [switchInterface(s.name, s.interface, o.platform), `switch:${s.name}`]),
-  );
+  const ifaces = new Map(config.switches.map((s) => [switchInterface(s, o.platform), `switch:${s.name}`]));
   const wslIface = o.wslInterface ?? config.wsl?.interface ?? null;
   const failing = checks.filter((c) => !c.ok);
   const flagsOf = (who: string): Check[] => failing.filter((c) => owner(c, ifaces, wslIface) === who);
   const managed = new Set([...ifaces.keys(), ...(wslIface !== null ? [wslIface] : [])]);
 
   const switches = config.switches.map((sw): PictureSwitch => {
-    const iface = switchInterface(sw.name, sw.interface, o.platform);
+    const iface = switchInterface(sw, o.platform);
     const c = g.addresses.switches.find((x) => x.name === sw.name);
     const seen = o.interfaces.find((x) => x.name === iface);
     const present =
@@ -139,15 +137,15 @@ export function buildPicture(
       state: r.state,
     }));
     for (const res of sw.dhcp.reservations) {
-      const ip = parseIpv4(res.ip)!;
+      const ip = formatIpv4(res.ip);
       if (own.some((r) => r.reserved === true && r.dnsName?.split('.')[0] === res.name.toLowerCase()))
         continue;
-      if (vms.some((v) => v.ip === res.ip && v.reserved)) continue;
+      if (vms.some((v) => v.ip === ip && v.reserved)) continue;
       vms.push({
         label: res.name,
-        ip: res.ip,
+        ip,
         dnsName:
-          c === undefined || contains(c.subnet, ip) ? `${res.name.toLowerCase()}.${sw.dns.domain}` : null,
+          c === undefined || contains(c.subnet, res.ip) ? `${res.name.toLowerCase()}.${sw.dns.domain}` : null,
         reserved: true,
         state: 'no lease',
       });

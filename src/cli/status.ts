@@ -9,7 +9,7 @@ import type { Host } from '../host/host.js';
 import type { Choice } from '../model/address-plan.js';
 import { readDaemonStatus } from '../model/checks/index.js';
 import { socketProblem } from '../model/checks/daemon.js';
-import { switchInterface } from '../model/desired.js';
+import { switchInterface } from '../config/switch-interface.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
 import { daemonCaller, gather, type DoctorProbes, type Gathered } from './doctor.js';
 import { runChecks } from '../model/checks/index.js';
@@ -57,7 +57,7 @@ export async function statusData(
   const g = gathered ?? (await gather(config, stateDir, host, probes));
   const o = g.observed;
   const switches = config.switches.map((sw) => {
-    const iface = switchInterface(sw.name, sw.interface, o.platform);
+    const iface = switchInterface(sw, o.platform);
     const c = g.addresses.switches.find((x) => x.name === sw.name);
     const seenIface = o.interfaces.find((x) => x.name === iface);
     const present =

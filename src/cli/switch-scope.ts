@@ -1,4 +1,5 @@
 import type { SwitchConfig } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import { pickAddress } from '../daemon/serve.js';
 import { resolveScope, type InterfaceAddress, type ScopeResult } from '../dhcp/scope.js';
 import { daemonHostFor } from '../host/daemon-host.js';
@@ -18,7 +19,7 @@ export async function resolveSwitchScope(
   let found: InterfaceAddress | undefined;
   if (sw.subnet === 'auto' && stateDir !== undefined) found = await pinnedAddress(sw, stateDir);
   if (sw.subnet === 'auto' && found === undefined) {
-    const name = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+    const name = switchInterface(sw, platform);
     const info = await daemonHostFor(platform)
       .inspect(name)
       .catch(() => undefined);
@@ -32,6 +33,6 @@ async function pinnedAddress(sw: SwitchConfig, stateDir: string): Promise<Interf
   const p = pinned && !('error' in pinned) ? pinned.switches[sw.name] : undefined;
   if (p === undefined) return undefined;
   const subnet = parseCidr(p.subnet);
-  const host = parseIpv4(sw.host !== 'auto' ? sw.host : p.host);
+  const host = sw.host !== 'auto' ? sw.host : parseIpv4(p.host);
   return subnet.ok && host !== undefined ? { address: host, prefix: subnet.cidr.prefix } : undefined;
 }

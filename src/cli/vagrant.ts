@@ -18,8 +18,8 @@ import {
 } from '../artifacts/vagrantfile.js';
 import { GUEST_KINDS, guestConfig, guestPath, type GuestKind } from '../artifacts/guest.js';
 import { UsageError } from '../errors.js';
-import { ipv4 } from '../net/ipv4.js';
-import { mac } from '../net/mac.js';
+import { formatIpv4, type Ipv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
 import { switchScope } from './guest.js';
 import { reserveCommand, type ReserveFlags } from './reserve.js';
 
@@ -51,9 +51,9 @@ async function exists(path: string): Promise<boolean> {
 
 async function readReservations(
   path: string,
-): Promise<Map<string, { mac: string; ip: string; switchName: string }>> {
+): Promise<Map<string, { mac: Mac; ip: Ipv4; switchName: string }>> {
   const config = parseConfig(await readFile(path, 'utf8'), path);
-  const out = new Map<string, { mac: string; ip: string; switchName: string }>();
+  const out = new Map<string, { mac: Mac; ip: Ipv4; switchName: string }>();
   for (const sw of config.switches)
     for (const r of sw.dhcp.reservations)
       out.set(r.name.toLowerCase(), { mac: r.mac, ip: r.ip, switchName: sw.name });
@@ -87,7 +87,7 @@ export async function vagrantCommand(
     const had = before.get(name.toLowerCase());
     if (had && flags.mac === undefined && flags.ip === undefined) {
       log.push(
-        `using the existing reservation ${name}: ${had.mac} → ${had.ip} on switch "${had.switchName}"`,
+        `using the existing reservation ${name}: ${had.mac} → ${formatIpv4(had.ip)} on switch "${had.switchName}"`,
       );
     } else {
       log.push((await reserveCommand(name, flags, clock)).trimEnd());
@@ -99,7 +99,7 @@ export async function vagrantCommand(
   const machines: VagrantMachine[] = [];
   for (const name of list) {
     const r = after.get(name.toLowerCase())!;
-    const m: VagrantMachine = { name, boxName: box, switchName: r.switchName, mac: mac(r.mac) };
+    const m: VagrantMachine = { name, boxName: box, switchName: r.switchName, mac: r.mac };
     const sw = config?.switches.find((s) => s.name === r.switchName);
     if (staticKind !== undefined && sw !== undefined) {
       const kind = staticKind as StaticKind;
@@ -107,7 +107,7 @@ export async function vagrantCommand(
       const content = guestConfig(kind, {
         name,
         mac: m.mac,
-        ip: ipv4(r.ip),
+        ip: r.ip,
         scope: await switchScope(sw, flags.stateDir),
       });
       m.static = { kind, path: where.path, mode: where.mode, content };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../errors.js';
+import { ipv4 } from '../net/ipv4.js';
 import { encodeOptionEntry } from './dhcp-options.js';
 import { parseConfig } from './load.js';
 
@@ -112,7 +113,7 @@ describe('dhcp.options: typed values by name or code', () => {
       `switches:\n  - name: lab\n    dhcp:\n      nextServer: 10.0.0.5\n      bootFile: efi/shimx64.efi\n      options:\n        - { option: tftp-server-name, value: 10.0.0.5 }\n      reservations:\n        - name: vm1\n          mac: "00:15:5d:00:00:01"\n          ip: 10.0.0.10\n          options: [{ option: 67, value: special.efi }]\n`,
       'sy.yaml',
     );
-    assert.equal(c.switches[0]!.dhcp.nextServer, '10.0.0.5');
+    assert.equal(c.switches[0]!.dhcp.nextServer, ipv4('10.0.0.5'));
     assert.equal(c.switches[0]!.dhcp.reservations[0]!.options![0]!.value, 'special.efi');
     assert.match(
       problems('switches:\n  - name: lab\n    dhcp:\n      bootFile: "' + 'x'.repeat(128) + '"\n')[0]!,

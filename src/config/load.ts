@@ -128,7 +128,10 @@ export function parseConfig(
   const raw: unknown = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(inLineOrder(zodIssues(file, text, doc, lc, parsed.error)));
-  const problems = checkRules(parsed.data, platform);
+  const problems = checkRules(parsed.data, platform, (path) => {
+    const v: unknown = doc.getIn(path);
+    return typeof v === 'string' ? v : undefined;
+  });
   if (problems.length > 0) {
     throw new ConfigError(
       inLineOrder(

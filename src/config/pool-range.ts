@@ -1,4 +1,4 @@
-import { parseIpv4, type Ipv4 } from '../net/ipv4.js';
+import { formatIpv4, parseIpv4, type Ipv4 } from '../net/ipv4.js';
 
 export interface PoolRange {
   start: Ipv4;
@@ -12,4 +12,8 @@ export function parsePoolRange(text: string): PoolRange | undefined {
   const start = parseIpv4(m[1]!);
   const end = parseIpv4(m[2]!);
   return start === undefined || end === undefined ? undefined : { start, end };
+}
+
+export function formatPoolRange(r: PoolRange): string {
+  return `${formatIpv4(r.start)}-${formatIpv4(r.end)}`;
 }

@@ -7,24 +7,24 @@ import {
   contains,
   formatCidr,
   formatIpv4,
-  ipv4,
   overlaps,
-  parseCidr,
-  parseIpv4,
   type Cidr,
   type Ipv4,
 } from '../net/ipv4.js';
-import { mac as toMac, parseMac } from '../net/mac.js';
 import { SCHEMA_VERSION, type Config, type SwitchConfig } from './schema.js';
-import { parsePoolRange } from './pool-range.js';
+import { formatPoolRange } from './pool-range.js';
+import { switchInterface } from './switch-interface.js';
 
 export interface RuleProblem {
   path: (string | number)[];
   message: string;
 }
 
+/** The value a key holds as written in the file, for messages that quote the user's own spelling. */
+export type WrittenAt = (path: readonly (string | number)[]) => string | undefined;
+
 /** The platform the config is for: switch names become Linux interface names unless it is Windows. */
-type Rule = (config: Config, platform: NodeJS.Platform) => RuleProblem[];
+type Rule = (config: Config, platform: NodeJS.Platform, written: WrittenAt) => RuleProblem[];
 
 const versionKnown: Rule = (c) =>
   c.version > SCHEMA_VERSION
@@ -49,9 +49,7 @@ const uniqueSwitchNames: Rule = (c) => {
 };
 
 function subnetOf(s: SwitchConfig): Cidr | undefined {
-  if (s.subnet === 'auto') return undefined;
-  const r = parseCidr(s.subnet);
-  return r.ok ? r.cidr : undefined;
+  return s.subnet === 'auto' ? undefined : s.subnet;
 }
 
 /** Host, pool and reservations must sit inside a concrete subnet, away from its network and broadcast addresses. */
@@ -81,7 +79,7 @@ const hostInSubnet: Rule = (c) =>
     if (subnet.prefix > 30)
       return [{ path: ['switches', i, 'subnet'], message: 'a switch subnet must be /30 or larger' }];
     if (s.host === 'auto') return [];
-    const why = usableIn(subnet, ipv4(s.host));
+    const why = usableIn(subnet, s.host);
     return why ? [{ path: ['switches', i, 'host'], message: why }] : [];
   });
 
@@ -91,46 +89,43 @@ const poolInSubnet: Rule = (c) =>
     const path = ['switches', i, 'dhcp', 'pool'];
     if (s.dhcp.pool === 'auto') return [];
     if (!subnet) return [{ path, message: 'a fixed pool needs a fixed subnet (subnet: auto is set)' }];
-    const pool = parsePoolRange(s.dhcp.pool)!;
+    const pool = s.dhcp.pool;
     if (pool.start > pool.end) return [{ path, message: 'the pool starts after it ends' }];
     const out: RuleProblem[] = [];
     for (const ip of [pool.start, pool.end]) {
       const why = usableIn(subnet, ip);
       if (why) out.push({ path, message: why });
     }
-    if (s.host !== 'auto') {
-      const host = ipv4(s.host);
-      if (host >= pool.start && host <= pool.end) {
-        out.push({ path, message: `the pool includes the host address ${s.host}` });
-      }
+    const host = s.host;
+    if (host !== 'auto' && host >= pool.start && host <= pool.end) {
+      out.push({ path, message: `the pool includes the host address ${formatIpv4(host)}` });
     }
     return out;
   });
 
-const reservationsValid: Rule = (c) =>
+const reservationsValid: Rule = (c, _platform, written) =>
   c.switches.flatMap((s, i) => {
     const subnet = subnetOf(s);
     const out: RuleProblem[] = [];
     const names = new Map<string, number>();
     const macs = new Map<string, number>();
-    const ips = new Map<string, number>();
+    const ips = new Map<Ipv4, number>();
     s.dhcp.reservations.forEach((r, j) => {
       const base = ['switches', i, 'dhcp', 'reservations', j];
-      const dup = (m: Map<string, number>, k: string, key: string, what: string): void => {
+      const dup = <K>(m: Map<K, number>, k: K, key: string, what: string): void => {
         const prev = m.get(k);
         if (prev !== undefined)
           out.push({ path: [...base, key], message: `${what} also used by reservations[${prev}]` });
         else m.set(k, j);
       };
       dup(names, r.name.toLowerCase(), 'name', `name "${r.name}" is`);
-      dup(macs, toMac(r.mac), 'mac', `MAC ${r.mac} is`);
-      dup(ips, r.ip, 'ip', `address ${r.ip} is`);
+      dup(macs, r.mac, 'mac', `MAC ${written([...base, 'mac']) ?? r.mac} is`);
+      dup(ips, r.ip, 'ip', `address ${formatIpv4(r.ip)} is`);
       if (subnet) {
-        const why = usableIn(subnet, ipv4(r.ip));
+        const why = usableIn(subnet, r.ip);
         if (why) out.push({ path: [...base, 'ip'], message: why });
       }
-      if (s.host !== 'auto' && r.ip === s.host)
-        out.push({ path: [...base, 'ip'], message: 'is the host address' });
+      if (r.ip === s.host) out.push({ path: [...base, 'ip'], message: 'is the host address' });
     });
     return out;
   });
@@ -151,20 +146,17 @@ const switchesDisjoint: Rule = (c) => {
         });
       }
     });
-    if (a && c.wsl && c.wsl.subnet !== 'auto') {
-      const w = parseCidr(c.wsl.subnet);
-      if (w.ok && overlaps(a, w.cidr))
-        out.push({ path: ['switches', i, 'subnet'], message: 'overlaps the WSL subnet' });
-    }
+    if (a && c.wsl && c.wsl.subnet !== 'auto' && overlaps(a, c.wsl.subnet))
+      out.push({ path: ['switches', i, 'subnet'], message: 'overlaps the WSL subnet' });
   });
   return out;
 };
 
 const wslGateway: Rule = (c) => {
   if (!c.wsl || c.wsl.gateway === 'auto') return [];
-  const w = c.wsl.subnet === 'auto' ? undefined : parseCidr(c.wsl.subnet);
-  if (!w?.ok) return [{ path: ['wsl', 'gateway'], message: 'a fixed gateway needs a fixed WSL subnet' }];
-  const why = usableIn(w.cidr, ipv4(c.wsl.gateway));
+  if (c.wsl.subnet === 'auto')
+    return [{ path: ['wsl', 'gateway'], message: 'a fixed gateway needs a fixed WSL subnet' }];
+  const why = usableIn(c.wsl.subnet, c.wsl.gateway);
   return why ? [{ path: ['wsl', 'gateway'], message: why }] : [];
 };
 
@@ -182,7 +174,7 @@ const linuxInterfaceNames: Rule = (c, platform) => {
   const out: RuleProblem[] = [];
   c.switches.forEach((s, i) => {
     const key = s.interface !== undefined ? 'interface' : 'name';
-    const name = s.interface ?? s.name;
+    const name = switchInterface(s, platform);
     const why = linuxInterfaceProblem(name);
     if (why)
       out.push({
@@ -212,13 +204,13 @@ const autoHostClear: Rule = (c) =>
     const host = firstUsable(subnet);
     const out: RuleProblem[] = [];
     const path = ['switches', i, 'host'];
-    const pool = s.dhcp.pool === 'auto' ? undefined : parsePoolRange(s.dhcp.pool);
+    const pool = s.dhcp.pool === 'auto' ? undefined : s.dhcp.pool;
     if (pool && host >= pool.start && host <= pool.end)
       out.push({
         path,
-        message: `host: auto is ${formatIpv4(host)}, inside the pool ${s.dhcp.pool}: set host: to an address outside the pool, or start the pool after it`,
+        message: `host: auto is ${formatIpv4(host)}, inside the pool ${formatPoolRange(pool)}: set host: to an address outside the pool, or start the pool after it`,
       });
-    const r = s.dhcp.reservations.find((x) => parseIpv4(x.ip) === host);
+    const r = s.dhcp.reservations.find((x) => x.ip === host);
     if (r)
       out.push({
         path,
@@ -233,12 +225,12 @@ const gatewaysOnSubnet: Rule = (c) =>
     const subnet = subnetOf(s);
     if (!subnet) return [];
     const out: RuleProblem[] = [];
-    if (typeof s.dhcp.router === 'string' && s.dhcp.router !== 'auto') {
-      const why = usableIn(subnet, ipv4(s.dhcp.router));
+    if (s.dhcp.router !== false && s.dhcp.router !== 'auto') {
+      const why = usableIn(subnet, s.dhcp.router);
       if (why) out.push({ path: ['switches', i, 'dhcp', 'router'], message: `router ${why}` });
     }
     s.dhcp.staticRoutes.forEach((r, j) => {
-      const why = usableIn(subnet, ipv4(r.via));
+      const why = usableIn(subnet, r.via);
       if (why)
         out.push({ path: ['switches', i, 'dhcp', 'staticRoutes', j, 'via'], message: `gateway ${why}` });
     });
@@ -246,16 +238,16 @@ const gatewaysOnSubnet: Rule = (c) =>
   });
 
 /** A reservation is for one NIC: a group (broadcast/multicast) or all-zero MAC is none (IEEE 802: bit 0 of octet 0). */
-const reservationMacsUnicast: Rule = (c) =>
+const reservationMacsUnicast: Rule = (c, _platform, written) =>
   c.switches.flatMap((s, i) =>
     s.dhcp.reservations.flatMap((r, j) => {
-      const m = parseMac(r.mac);
-      if (m === undefined) return [];
+      const m = r.mac;
       const path = ['switches', i, 'dhcp', 'reservations', j, 'mac'];
-      if (m === 'ff:ff:ff:ff:ff:ff') return [{ path, message: `${r.mac} is the broadcast MAC, not a NIC's` }];
+      const shown = written(path) ?? m;
+      if (m === 'ff:ff:ff:ff:ff:ff') return [{ path, message: `${shown} is the broadcast MAC, not a NIC's` }];
       if ((parseInt(m.slice(0, 2), 16) & 1) === 1)
-        return [{ path, message: `${r.mac} is a multicast MAC (the first octet is odd), not a NIC's` }];
-      if (m === '00:00:00:00:00:00') return [{ path, message: `${r.mac} is not a NIC's MAC` }];
+        return [{ path, message: `${shown} is a multicast MAC (the first octet is odd), not a NIC's` }];
+      if (m === '00:00:00:00:00:00') return [{ path, message: `${shown} is not a NIC's MAC` }];
       return [];
     }),
   );
@@ -296,6 +288,10 @@ export const rules: readonly Rule[] = [
   wslGateway,
 ];
 
-export function checkRules(config: Config, platform: NodeJS.Platform = process.platform): RuleProblem[] {
-  return rules.flatMap((r) => r(config, platform));
+export function checkRules(
+  config: Config,
+  platform: NodeJS.Platform = process.platform,
+  written: WrittenAt = () => undefined,
+): RuleProblem[] {
+  return rules.flatMap((r) => r(config, platform, written));
 }

@@ -170,13 +170,12 @@ export async function startDns(opts: DnsOptions): Promise<RunningDns> {
   };
 }
 
-function makeUpstream(setting: 'auto' | string[], own: readonly Ipv4[], opts: DnsOptions): Upstream {
+function makeUpstream(setting: 'auto' | Ipv4[], own: readonly Ipv4[], opts: DnsOptions): Upstream {
   if (setting !== 'auto') {
-    const list = setting.map((t) => parseIpv4(t)).filter((ip): ip is Ipv4 => ip !== undefined);
     return serversUpstream({
-      servers: () => list,
+      servers: () => setting,
       exclude: own,
-      description: `configured servers ${list.map(formatIpv4).join(', ')}`,
+      description: `configured servers ${setting.map(formatIpv4).join(', ')}`,
     });
   }
   if (opts.platform === 'win32') {
@@ -203,8 +202,8 @@ function makeUpstream(setting: 'auto' | string[], own: readonly Ipv4[], opts: Dn
 
 /** The WSL range from the config, else from the pinned ranges (auto). */
 export function wslSubnetOf(config: Config, pinned: string | undefined): Cidr | undefined {
-  const text = config.wsl && config.wsl.subnet !== 'auto' ? config.wsl.subnet : pinned;
-  if (text === undefined) return undefined;
-  const r = parseCidr(text);
+  if (config.wsl && config.wsl.subnet !== 'auto') return config.wsl.subnet;
+  if (pinned === undefined) return undefined;
+  const r = parseCidr(pinned);
   return r.ok ? r.cidr : undefined;
 }

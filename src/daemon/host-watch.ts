@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import type { ScopeCell } from '../dhcp/scope-cell.js';
 import type { DaemonHost } from '../host/daemon-port.js';
 import type { Logger } from '../log.js';
@@ -49,8 +50,7 @@ export interface HostWatchContext extends HostWatchDeps {
 
 export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () => Promise<void> }> {
   const win = c.host.platform === 'win32';
-  const ifaceOf = (s: Config['switches'][number]): string =>
-    s.interface ?? (win ? `vEthernet (${s.name})` : s.name);
+  const ifaceOf = (s: Config['switches'][number]): string => switchInterface(s, c.host.platform);
   const exclude = [
     ...c.config.switches.map(ifaceOf),
     ...(c.config.wsl?.interface !== undefined ? [c.config.wsl.interface] : []),

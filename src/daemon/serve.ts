@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config, SwitchConfig } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import { EnvironmentError } from '../errors.js';
 import { STANDARD_PORTS, type Ports } from '../dhcp/destination.js';
 import { Journal } from '../dhcp/journal.js';
@@ -110,7 +111,7 @@ export interface RunningDaemon {
 
 /** The address on the interface that the scope serves: the configured host address, else the one static address. */
 export function pickAddress(sw: SwitchConfig, info: InterfaceInfo): InterfaceAddress | undefined {
-  const want = sw.host === 'auto' ? undefined : parseIpv4(sw.host);
+  const want = sw.host === 'auto' ? undefined : sw.host;
   const candidates = info.addresses.filter((a) => !a.dynamic);
   const hit = want !== undefined ? info.addresses.find((a) => parseIpv4(a.address) === want) : candidates[0];
   return hit ? { address: parseIpv4(hit.address)!, prefix: hit.prefix } : undefined;
@@ -126,8 +127,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   const platform = host.platform;
   const ports = opts.ports ?? STANDARD_PORTS;
   const inspect = opts.inspect ?? ((name: string) => host.inspect(name));
-  const ifnameOf = (sw: SwitchConfig): string =>
-    sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+  const ifnameOf = (sw: SwitchConfig): string => switchInterface(sw, platform);
   const nextStep = opts.nextStep ?? ((t: string) => t);
 
   const scopes: Scope[] = [];
@@ -437,7 +437,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
 /** The keeper's default backend (Linux): every switch's interface and the WSL interface. */
 function defaultKeeperBackend(config: Config, host: DaemonHost): KeeperBackend | false {
   if (!host.forwarding) return false; // Windows: windows-watch.ts, started with the host watches
-  const switches = config.switches.map((s) => s.interface ?? s.name);
+  const switches = config.switches.map((s) => switchInterface(s, host.platform));
   const wsl = config.wsl?.interface;
   // NAT needs net.ipv4.ip_forward (= conf/all/forwarding): kept on too while serving, and said by name.
   const natted = config.switches.some((s) => s.nat);

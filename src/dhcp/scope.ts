@@ -2,22 +2,21 @@
  * A switch's DHCP settings with every `auto` resolved to concrete values: what the policy chain serves.
  * Pure: the caller supplies the address it found on the interface (or that the planner pinned).
  */
-import { encodeOptionEntry, type ConfiguredOption, type OptionEntry } from '../config/dhcp-options.js';
-import { parsePoolRange, type PoolRange } from '../config/pool-range.js';
+import type { ConfiguredOption } from '../config/dhcp-options.js';
+import type { PoolRange } from '../config/pool-range.js';
 import type { SwitchConfig } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import {
   broadcastOf,
-  cidr,
   formatCidr,
   formatIpv4,
-  ipv4,
   maskOf,
   asIpv4,
   contains,
   type Cidr,
   type Ipv4,
 } from '../net/ipv4.js';
-import { mac, type Mac } from '../net/mac.js';
+import type { Mac } from '../net/mac.js';
 
 export interface Reservation {
   readonly name: string;
@@ -106,9 +105,9 @@ export function resolveScope(
   found: InterfaceAddress | undefined,
   platform: NodeJS.Platform,
 ): ScopeResult {
-  const interfaceName = sw.interface ?? (platform === 'win32' ? `vEthernet (${sw.name})` : sw.name);
+  const interfaceName = switchInterface(sw, platform);
   let subnet: Cidr;
-  if (sw.subnet !== 'auto') subnet = cidr(sw.subnet);
+  if (sw.subnet !== 'auto') subnet = sw.subnet;
   else if (found) subnet = { network: asIpv4(found.address & maskOf(found.prefix)), prefix: found.prefix };
   else {
     return {
@@ -117,11 +116,11 @@ export function resolveScope(
     };
   }
   let host: Ipv4;
-  if (sw.host !== 'auto') host = ipv4(sw.host);
+  if (sw.host !== 'auto') host = sw.host;
   else if (found && contains(subnet, found.address)) host = found.address;
   else host = asIpv4(subnet.network + 1);
   const d = sw.dhcp;
-  const pool = d.pool === 'auto' ? defaultPool(subnet, host) : parsePoolRange(d.pool)!;
+  const pool = d.pool === 'auto' ? defaultPool(subnet, host) : d.pool;
   if (d.pool === 'auto' && pool.start > pool.end) {
     return { ok: false, reason: `switch "${sw.name}": ${formatCidr(subnet)} is too small for a DHCP pool` };
   }
@@ -142,35 +141,31 @@ export function resolveScope(
       maxLeases: d.maxLeases,
       conflictProbe: d.conflictProbe,
       rateLimit: { packets: d.rateLimit.packets, perMs: d.rateLimit.per * 1000 },
-      router: d.router === false ? undefined : d.router === 'auto' ? host : ipv4(d.router),
+      router: d.router === false ? undefined : d.router === 'auto' ? host : d.router,
       // auto = our own DNS server on the host address; with DNS off there is nothing to point at.
-      dnsServers: d.dnsServers === 'auto' ? (sw.dns.enabled ? [host] : []) : d.dnsServers.map(ipv4),
+      dnsServers: d.dnsServers === 'auto' ? (sw.dns.enabled ? [host] : []) : [...d.dnsServers],
       domain: sw.dns.domain,
       mtu: d.mtu === 'auto' ? undefined : d.mtu,
       ...(d.mtu === 'auto' ? { mtuAuto: true as const } : {}),
-      staticRoutes: d.staticRoutes.map((r) => ({ dest: cidr(r.to), router: ipv4(r.via) })),
-      relayAgents: d.relayAgents.map(cidr),
+      staticRoutes: d.staticRoutes.map((r) => ({ dest: r.to, router: r.via })),
+      relayAgents: [...d.relayAgents],
       reservations: d.reservations.map((r) => ({
         name: r.name,
-        mac: mac(r.mac),
-        ip: ipv4(r.ip),
+        mac: r.mac,
+        ip: r.ip,
         ...(r.options && r.options.length > 0 ? { options: configuredOptions(r.options) } : {}),
       })),
       options: configuredOptions(d.options),
-      nextServer: d.nextServer === undefined ? undefined : ipv4(d.nextServer),
+      nextServer: d.nextServer,
       bootFile: d.bootFile,
       matchClientId: d.matchClientId,
     },
   };
 }
 
-/** The options' bytes (the config loader has checked every entry already). */
-function configuredOptions(list: readonly OptionEntry[]): ConfiguredOption[] {
-  return list.map((e) => {
-    const r = encodeOptionEntry(e);
-    if (!r.ok) throw new TypeError(`dhcp.options entry not checked by the loader: ${r.message}`);
-    return r.option;
-  });
+/** The options' bytes, as the config loader encoded them. */
+function configuredOptions(list: readonly ConfiguredOption[]): ConfiguredOption[] {
+  return list.map(({ code, data }) => ({ code, data }));
 }
 
 export function describeScope(s: Scope): string {

@@ -13,7 +13,7 @@
  *    order). A switch with reservations gets the block that holds them or an error, never a block that
  *    leaves them outside.
  */
-import { parsePoolRange, type PoolRange } from '../config/pool-range.js';
+import type { PoolRange } from '../config/pool-range.js';
 import type { Config, SwitchConfig } from '../config/schema.js';
 import { defaultPool } from '../dhcp/scope.js';
 import {
@@ -126,7 +126,7 @@ interface Resolved {
 interface Target {
   label: string;
   prefix: number;
-  configured: string;
+  configured: Cidr | 'auto';
   pin: string | undefined;
   /** Reserved addresses the subnet must hold. */
   needs: Ipv4[];
@@ -164,10 +164,7 @@ function routesPhrase(routes: readonly Cidr[]): string {
 }
 
 function reservedIps(s: SwitchConfig): Ipv4[] {
-  return s.dhcp.reservations.flatMap((r) => {
-    const ip = parseIpv4(r.ip);
-    return ip === undefined ? [] : [ip];
-  });
+  return s.dhcp.reservations.map((r) => r.ip);
 }
 
 function pinnedSwitch(
@@ -182,11 +179,7 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
   const warnings: string[] = [];
   const errors: string[] = [];
   const routes = input.routes.filter((r) => r.prefix >= MIN_ROUTE_PREFIX);
-  const avoid = config.avoid.flatMap((a) => {
-    const r = parseCidr(a);
-    if (!r.ok) errors.push(`avoid: ${r.reason}`);
-    return r.ok ? [r.cidr] : [];
-  });
+  const avoid = config.avoid;
   const used: Obstacle<Blocker>[] = [];
   const claim = (t: Target, r: Resolved): void => {
     t.resolved = r;
@@ -213,25 +206,21 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
 
   // 1. Ranges written in the config.
   for (const t of targets) {
-    if (t.configured === 'auto') continue;
-    const r = parseCidr(t.configured);
-    if (!r.ok) {
-      errors.push(`${t.label}: ${r.reason}`);
-      continue;
-    }
-    const clash = used.find((u) => overlaps(u.cidr, r.cidr));
+    const subnet = t.configured;
+    if (subnet === 'auto') continue;
+    const clash = used.find((u) => overlaps(u.cidr, subnet));
     if (clash) {
       errors.push(
-        `${t.label}: subnet ${formatCidr(r.cidr)} overlaps ${blockerName(clash)}; both are set in the config`,
+        `${t.label}: subnet ${formatCidr(subnet)} overlaps ${blockerName(clash)}; both are set in the config`,
       );
     }
-    const hit = overlapping(r.cidr, routes);
+    const hit = overlapping(subnet, routes);
     if (hit.length > 0) {
       warnings.push(
-        `${t.label}: subnet ${formatCidr(r.cidr)} from the config overlaps ${routesPhrase(hit)}; kept as written (doctor will flag the clash)`,
+        `${t.label}: subnet ${formatCidr(subnet)} from the config overlaps ${routesPhrase(hit)}; kept as written (doctor will flag the clash)`,
       );
     }
-    claim(t, { subnet: r.cidr, source: 'config', why: 'written in the config', rejected: [] });
+    claim(t, { subnet, source: 'config', why: 'written in the config', rejected: [] });
   }
 
   // 2. Ranges pinned on an earlier run.
@@ -282,7 +271,7 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
   if (config.wsl && wslTarget?.resolved) {
     const res = wslTarget.resolved;
     let gateway: Ipv4 | undefined;
-    if (config.wsl.gateway !== 'auto') gateway = parseIpv4(config.wsl.gateway);
+    if (config.wsl.gateway !== 'auto') gateway = config.wsl.gateway;
     else if (res.source === 'pinned')
       gateway = keptAddress('WSL', 'gateway', pinned?.wsl?.gateway, res.subnet, []);
     gateway ??= firstUsable(res.subnet);
@@ -303,15 +292,14 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
     const reserved = switchTargets[i]!.needs;
     const problems: string[] = [];
     for (const r of s.dhcp.reservations) {
-      const ip = parseIpv4(r.ip);
-      if (ip !== undefined && !usableIn(res.subnet, ip)) {
+      if (!usableIn(res.subnet, r.ip)) {
         problems.push(
-          `${label}: reservation ${r.name} (${r.ip}) is outside the subnet ${formatCidr(res.subnet)}`,
+          `${label}: reservation ${r.name} (${formatIpv4(r.ip)}) is outside the subnet ${formatCidr(res.subnet)}`,
         );
       }
     }
     let host: Ipv4 | undefined;
-    if (s.host !== 'auto') host = parseIpv4(s.host);
+    if (s.host !== 'auto') host = s.host;
     else if (res.source === 'pinned') {
       host = keptAddress(label, 'host', pinnedSwitch(pinned, s.name)?.host, res.subnet, reserved);
     }
@@ -323,7 +311,7 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
       );
     }
     let pool: PoolRange | undefined;
-    if (s.dhcp.pool !== 'auto') pool = parsePoolRange(s.dhcp.pool);
+    if (s.dhcp.pool !== 'auto') pool = s.dhcp.pool;
     else if (host !== undefined) {
       pool = defaultPool(res.subnet, host);
       if (s.dhcp.enabled && (pool.start > pool.end || (host >= pool.start && host <= pool.end))) {
@@ -332,7 +320,6 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
         );
       }
     }
-    if (pool === undefined) problems.push(`${label}: pool ${s.dhcp.pool} is not an address range`);
     if (problems.length > 0 || host === undefined || pool === undefined) {
       errors.push(...problems);
       return;

@@ -2,6 +2,7 @@
  * Desired state: the config with every range resolved by the address planner. Pure.
  */
 import type { Config } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import { formatCidr, type Cidr, type Ipv4 } from '../net/ipv4.js';
 import type { AddressPlan } from './address-plan.js';
 import type { FirewallRule } from './observed.js';
@@ -37,20 +38,12 @@ export interface DesiredHost {
   restore?: Originals | undefined;
 }
 
-export function switchInterface(
-  name: string,
-  iface: string | undefined,
-  platform: 'windows' | 'linux',
-): string {
-  return iface ?? (platform === 'windows' ? `vEthernet (${name})` : name);
-}
-
 export function desiredHost(config: Config, plan: AddressPlan, platform: 'windows' | 'linux'): DesiredHost {
   const switches = plan.switches.map((choice): DesiredSwitch => {
     const sw = config.switches.find((s) => s.name === choice.name)!;
     return {
       name: sw.name,
-      iface: switchInterface(sw.name, sw.interface, platform),
+      iface: switchInterface(sw, platform),
       subnet: choice.subnet,
       host: choice.host,
       nat: sw.nat,

@@ -4,11 +4,12 @@
  * between; effects only through the Host.
  */
 import type { Config } from '../config/schema.js';
+import { switchInterface } from '../config/switch-interface.js';
 import { EnvironmentError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { planAddresses, type AddressPlan } from '../model/address-plan.js';
 import type { Plan } from '../model/change.js';
-import { desiredHost, switchInterface, type DesiredHost } from '../model/desired.js';
+import { desiredHost, type DesiredHost } from '../model/desired.js';
 import type { ObservedHost } from '../model/observed.js';
 import { readPinned } from '../model/pinned.js';
 import { resources, type Diff } from '../model/resources/index.js';
@@ -38,7 +39,7 @@ export async function computePlan(
     throw new EnvironmentError(`${stateDir}/pinned.json: ${pinnedRead.error}`);
   // Routes on the adapters we manage are not obstacles: a range must not be seen to clash with itself.
   const managed = new Set([
-    ...config.switches.map((s) => switchInterface(s.name, s.interface, observed.platform)),
+    ...config.switches.map((s) => switchInterface(s, observed.platform)),
     ...(observed.wslInterface ? [observed.wslInterface] : []),
   ]);
   const routes = observed.routes.filter((r) => !managed.has(r.iface)).map((r) => r.dest);

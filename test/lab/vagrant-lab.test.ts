@@ -12,6 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
+import { formatIpv4 } from '../../src/net/ipv4.js';
 import { CLIENT_BINARIES, setMac, startClient } from './clients.js';
 import { createLab, labSkipReason, waitUntil, type Lab, type LabClient, type LabSwitch } from './netns.js';
 import { runCli, startServe, type Daemon } from './switchyard.js';
@@ -37,7 +38,7 @@ function reservation(configPath: string, name: string): { mac: string; ip: strin
   const c = parseConfig(readFileSync(configPath, 'utf8'), configPath);
   const r = c.switches.flatMap((s) => s.dhcp.reservations).find((x) => x.name === name);
   assert.ok(r, `no reservation ${name} in ${configPath}`);
-  return { mac: r.mac, ip: r.ip };
+  return { mac: r.mac, ip: formatIpv4(r.ip) };
 }
 
 if (skip) test('switchyard vagrant in a lab', { skip }, () => undefined);

@@ -3,7 +3,7 @@
  * domain (resources/dns-link.ts); without resolved nothing sends those names to the switch.
  */
 import { formatIpv4 } from '../../net/ipv4.js';
-import { switchInterface } from '../desired.js';
+import { switchInterface } from '../../config/switch-interface.js';
 import { fail, pass, warn, type Check, type CheckInputs } from './check.js';
 import { shWord } from '../../sh-quote.js';
 
@@ -15,7 +15,7 @@ export function dnsLinkChecks(i: CheckInputs): Check[] {
   for (const sw of i.config.switches.filter((s) => s.dns.enabled)) {
     const choice = i.addresses.switches.find((s) => s.name === sw.name);
     if (!choice) continue; // no range: reported by the ranges check
-    const iface = switchInterface(sw.name, sw.interface, 'linux');
+    const iface = switchInterface(sw, 'linux');
     const host = formatIpv4(choice.host);
     const id = `dns-link:${sw.name}`;
     const title = `names under ${sw.dns.domain} resolve from this host`;

@@ -1,5 +1,5 @@
 /** Forwarding between WSL and the switches: on, on both sides (microsoft/WSL#4288; docs/windows.md#forwarding). */
-import { switchInterface } from '../desired.js';
+import { switchInterface } from '../../config/switch-interface.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
 import { shWord } from '../../sh-quote.js';
@@ -27,7 +27,7 @@ export function forwardingChecks(i: CheckInputs): Check[] {
   if (!i.config.forwarding) return global;
   const win = i.observed.platform === 'windows';
   const ifaces = [
-    ...i.config.switches.map((s) => switchInterface(s.name, s.interface, i.observed.platform)),
+    ...i.config.switches.map((s) => switchInterface(s, i.observed.platform)),
     ...(i.observed.wslInterface ? [i.observed.wslInterface] : []),
   ];
   return [

@@ -1,6 +1,6 @@
 /** The switch itself, the host's address on it, and NAT for its subnet. */
 import { contains, formatCidr, formatIpv4 } from '../../net/ipv4.js';
-import { switchInterface } from '../desired.js';
+import { switchInterface } from '../../config/switch-interface.js';
 import { natName, removeNetNatCommand as removeNat } from '../resources/nat.js';
 import { psString } from '../../ps-quote.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
@@ -12,7 +12,7 @@ export function switchChecks(i: CheckInputs): Check[] {
   const out: Check[] = [];
   const win = i.observed.platform === 'windows';
   for (const sw of i.config.switches) {
-    const iface = switchInterface(sw.name, sw.interface, i.observed.platform);
+    const iface = switchInterface(sw, i.observed.platform);
     const seen = i.observed.switches.find((s) => s.name.toLowerCase() === sw.name.toLowerCase());
     const ifaceSeen = i.observed.interfaces.find((x) => x.name === iface);
     const title = `switch ${sw.name} exists`;

@@ -5,7 +5,7 @@
  * clashes and what to do.
  */
 import { MIN_ROUTE_PREFIX, type Choice } from '../address-plan.js';
-import { switchInterface } from '../desired.js';
+import { switchInterface } from '../../config/switch-interface.js';
 import { formatCidr, overlaps } from '../../net/ipv4.js';
 import { PINNED_FILE } from '../pinned.js';
 import { fail, pass, type Check, type CheckInputs } from './check.js';
@@ -23,7 +23,7 @@ export function rangeChecks(i: CheckInputs): Check[] {
     );
   }
   const managed = new Set([
-    ...i.config.switches.map((s) => switchInterface(s.name, s.interface, i.observed.platform)),
+    ...i.config.switches.map((s) => switchInterface(s, i.observed.platform)),
     ...(i.observed.wslInterface ? [i.observed.wslInterface] : []),
   ]);
   const routes = i.observed.routes.filter((r) => !managed.has(r.iface) && r.dest.prefix >= MIN_ROUTE_PREFIX);

@@ -49,7 +49,6 @@ export interface HostWatchContext extends HostWatchDeps {
 }
 
 export async function startHostWatches(c: HostWatchContext): Promise<{ stop: () => Promise<void> }> {
-  const win = c.host.platform === 'win32';
   const ifaceOf = (s: Config['switches'][number]): string => switchInterface(s, c.host.platform);
   const exclude = [
     ...c.config.switches.map(ifaceOf),

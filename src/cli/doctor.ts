@@ -17,7 +17,7 @@ import { switchInterface } from '../config/switch-interface.js';
 import type { ObservedHost } from '../model/observed.js';
 import { readPinned, type PinnedRanges } from '../model/pinned.js';
 import type { Ipv4 } from '../net/ipv4.js';
-import { paint, PLAIN, type Style } from './style.js';
+import { paint, PLAIN, type Style } from '../style.js';
 
 /** Effects doctor and status use besides the Host; tests replace them. */
 export interface DoctorProbes {

@@ -29,7 +29,7 @@ import { packageVersion } from './version.js';
 import { fleetBootTask, windowsScript } from '../artifacts/windows-script.js';
 import { windowsCheckScript } from '../artifacts/windows-check.js';
 import { configJsonSchemaText } from '../config/json-schema.js';
-import { detectStyle, forConsole, PLAIN, type Style } from './style.js';
+import { detectStyle, forConsole, PLAIN, type Style } from '../style.js';
 import { errorJson } from './json-error.js';
 import { convergedHost, loadContext, loadOptionalContext, result, type VerbResult } from './verb.js';
 

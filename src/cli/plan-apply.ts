@@ -15,7 +15,7 @@ import { dnsLinkNotes } from '../model/resources/dns-link.js';
 import { firewallNotes } from '../model/resources/firewall.js';
 import { hypervFirewallNotes } from '../model/resources/hyperv-firewall.js';
 import { renderRanges } from './reconcile.js';
-import { actionPaint, paint, PLAIN, type Style } from './style.js';
+import { actionPaint, paint, PLAIN, type Style } from '../style.js';
 import { userCommand, type UserFlags } from './user-flags.js';
 
 export async function planCommand(

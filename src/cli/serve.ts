@@ -12,7 +12,7 @@ import { RotatingFile, type RotationLimits } from '../log-file.js';
 import { startDaemon, type RunningDaemon } from '../daemon/serve.js';
 import { rememberSighup, takeEarlySighup } from './early-sighup.js';
 import { prettyDestination } from '../log-pretty.js';
-import { detectStyle } from './style.js';
+import { detectStyle } from '../style.js';
 
 /** Readable lines on a terminal; JSON lines (pino's default destination) to a pipe or file. */
 function consoleLog(): ReturnType<typeof prettyDestination> | undefined {

@@ -12,7 +12,7 @@ import type { ObservedHost } from '../model/observed.js';
 import { contains, formatCidr, formatIpv4, parseIpv4 } from '../net/ipv4.js';
 import type { Gathered } from './doctor.js';
 import { printable, type NamedRow } from './leases.js';
-import { paint, PLAIN, type Style } from './style.js';
+import { paint, PLAIN, type Style } from '../style.js';
 
 export const WIDTH = 100;
 

@@ -16,7 +16,7 @@ import { runChecks } from '../model/checks/index.js';
 import { toRows, type LeaseRow } from '../dhcp/lease-rows.js';
 import { nameRows, readLeases } from './leases.js';
 import { buildPicture, renderPicture, wrap } from './status-picture.js';
-import { PLAIN, paint, type Style } from './style.js';
+import { PLAIN, paint, type Style } from '../style.js';
 
 export interface StatusJson {
   switches: {

@@ -14,7 +14,7 @@ import type { Plan } from '../model/change.js';
 import { renderPlan } from '../reconcile/render.js';
 import { renderChecks } from './doctor.js';
 import { planOutcome } from './plan-apply.js';
-import { detectStyle, forConsole, PLAIN, type Style } from './style.js';
+import { detectStyle, forConsole, PLAIN, type Style } from '../style.js';
 
 const ESC = '\x1b';
 const TTY = { isTTY: true };

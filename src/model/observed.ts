@@ -4,7 +4,12 @@
  * the diff is written once and tested once.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
-import type { WslConfigEncoding } from './ops.js';
+
+/**
+ * How a .wslconfig file is encoded, from its byte-order mark: Notepad and PowerShell 5.1's Out-File write
+ * UTF-16 LE with a BOM, others UTF-8 with or without one. A rewrite keeps the file's encoding.
+ */
+export type WslConfigEncoding = 'utf8' | 'utf8bom' | 'utf16le' | 'utf16be';
 
 export interface ObservedAddress {
   address: Ipv4;

@@ -4,14 +4,9 @@
  * executes them, never re-decides.
  */
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
-import type { FirewallRule, ObservedHyperVFirewall } from './observed.js';
+import type { FirewallRule, ObservedHyperVFirewall, WslConfigEncoding } from './observed.js';
 
 /** The boot task's action (artifacts/scheduled-task.ts builds it from paths). */
-/**
- * How a .wslconfig file is encoded, from its byte-order mark: Notepad and PowerShell 5.1's Out-File write
- * UTF-16 LE with a BOM, others UTF-8 with or without one. A rewrite keeps the file's encoding.
- */
-export type WslConfigEncoding = 'utf8' | 'utf8bom' | 'utf16le' | 'utf16be';
 
 export interface BootTaskSpec {
   /** The program: node.exe, or switchyard.exe itself in a single-executable build. */

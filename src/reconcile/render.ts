@@ -2,7 +2,7 @@
 import type { Action, Change, Plan } from '../model/change.js';
 import type { AddressPlan, Choice } from '../model/address-plan.js';
 import { formatCidr, formatIpv4 } from '../net/ipv4.js';
-import { actionPaint, paint, PLAIN, type Style } from '../cli/style.js';
+import { actionPaint, paint, PLAIN, type Style } from '../style.js';
 
 /** terraform's words for its symbols (internal/plans/action.go), plus ours for "something not ours is in the way". */
 export const ACTION_WORDS: Record<Action, string> = {

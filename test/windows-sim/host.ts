@@ -27,7 +27,8 @@ import {
   TASK_NAME,
   TASK_PATH,
 } from '../../src/model/marks.js';
-import type { Op, WslConfigEncoding } from '../../src/model/ops.js';
+import type { Op } from '../../src/model/ops.js';
+import type { WslConfigEncoding } from '../../src/model/observed.js';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr, type Ipv4 } from '../../src/net/ipv4.js';
 import { makeSimRunner, type RunStats, type SimSession } from './runner.js';
 import { newState, WSL_VM_CREATOR, type HostShape, type SimState } from './state.js';

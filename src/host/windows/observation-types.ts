@@ -4,7 +4,7 @@
  */
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import type { Mac } from '../../net/mac.js';
-import type { WslConfigEncoding } from '../../model/ops.js';
+import type { WslConfigEncoding } from '../../model/observed.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Constants shared with the code that creates these objects

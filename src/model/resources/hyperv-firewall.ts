@@ -16,7 +16,7 @@ export function diffHyperVFirewall(d: DesiredHost, o: ObservedHost): Change[] {
   const seen = o.wsl?.hyperVFirewall;
   if (seen === undefined) return [];
   const inbound = seen.defaultInboundAction;
-  if (inbound === 'allow' || inbound === 'allowBypass') return [];
+  if (allows(inbound)) return [];
   // Already written locally and still not in force: a policy decides (hypervFirewallNotes), not another apply.
   if (setByPolicy(seen)) return [];
   return [
@@ -37,7 +37,7 @@ function allows(a: ObservedHyperVFirewall['defaultInboundAction'] | undefined): 
 /**
  * Our local setting says Allow but the enforced one does not: an MDM policy (the Hyper-V firewall CSP) sets
  * it, and policy wins over the local store (learn.microsoft.com/windows/security/operating-system-security/
- * network-security/windows-firewall/hyper-v-firewall, "Configure with Intune").
+ * network-security/windows-firewall/hyper-v-firewall).
  */
 function setByPolicy(seen: ObservedHyperVFirewall): boolean {
   return allows(seen.localInboundAction) && !allows(seen.defaultInboundAction);

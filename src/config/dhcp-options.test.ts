@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '../errors.js';
 import { ipv4 } from '../net/ipv4.js';
 import { encodeOptionEntry } from './dhcp-options.js';
 import { parseConfig } from './load.js';
+import { configProblems } from '../../test/support/config-problems.js';
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'sy.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = configProblems;
 
 const withOptions = (lines: string): string =>
   `switches:\n  - name: lab\n    dhcp:\n      options:\n${lines}`;

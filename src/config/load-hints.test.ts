@@ -4,24 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError } from '../errors.js';
-import { loadConfig, parseConfig } from './load.js';
+import { loadConfig } from './load.js';
 import { suggestKey } from './suggest.js';
+import { configProblems } from '../../test/support/config-problems.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-hints-'));
 after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'sy.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = configProblems;
 
 describe('config error wording', () => {
   test('a misspelt key gets "did you mean", at the top level too (and no second "is required")', () => {

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '../errors.js';
 import { parseConfig } from './load.js';
+import { configProblems } from '../../test/support/config-problems.js';
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'sy.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = configProblems;
 
 describe('config loading', () => {
   test('only switches[].name is required; defaults fill the rest', () => {

@@ -4,18 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../errors.js';
 import { loadConfig, parseConfig } from './load.js';
+import { configProblems } from '../../test/support/config-problems.js';
 
-function problems(text: string, platform: NodeJS.Platform = 'linux'): string[] {
-  try {
-    parseConfig(text, 'sy.yaml', platform);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = (text: string, platform: NodeJS.Platform = 'linux'): string[] =>
+  configProblems(text, platform);
 
 test('Linux: a switch name that is no interface name (over 15 bytes, a space, a slash) is refused; Windows takes it', () => {
   assert.deepEqual(problems('switches:\n  - name: a-switch-name-too-long\n'), [

@@ -17,14 +17,14 @@ const ALLOW_WSL_INBOUND = `Set-NetFirewallHyperVVMSetting -Name ${psString(WSL_V
 
 export function firewallChecks(i: CheckInputs): Check[] {
   if (i.observed.platform !== 'windows') return [];
-  const want = desiredHost(i.config, i.addresses, 'windows').firewall;
+  const desired = desiredHost(i.config, i.addresses, 'windows');
+  const want = desired.firewall;
   if (want.length === 0) return [];
   const have = new Set(i.observed.firewall.map(firewallKey));
   const missing = want.filter((r) => !have.has(firewallKey(r)));
   const title = 'firewall allows DHCP/DNS from the switches';
   const ignored = i.observed.localFirewallRulesIgnored ?? [];
   if (missing.length === 0 && ignored.length > 0) {
-    const desired = desiredHost(i.config, i.addresses, 'windows');
     return [
       fail(
         'firewall',
